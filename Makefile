@@ -1,0 +1,36 @@
+# Moltnet for Python — the two commands that matter: `make run` and `make test`.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-sqlite test-postgres lint bench install clean
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || $$(scripts/find-python.sh) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps -e .
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Set up and start a network on the embedded default (SQLite, in-memory channel layer) on :8787.
+run: $(STAMP)
+	@test -f Moltnet || $(VENV)/bin/moltnet init
+	$(VENV)/bin/moltnet start
+
+## Set up and run the whole test suite: SQLite first, then the API tests again on a real Postgres 15.
+test: $(STAMP)
+	@scripts/system-deps.sh
+	$(PY) -m pytest
+	MOLTNET_TEST_DB=postgres $(PY) -m pytest -m "not live and not browser" tests/rooms tests/agents tests/moltnet
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+bench: $(STAMP)
+	$(PY) bench/send.py
+	$(PY) bench/history.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

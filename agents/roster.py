@@ -1,0 +1,77 @@
+"""Agent summaries derived from room memberships plus registrations (spec 02 §4.6)."""
+
+from __future__ import annotations
+
+from agents.auth import Caller
+from agents.models import AgentRegistration
+from moltnet.errors import not_found
+from moltnet.ids import agent_fqid, member_identity, trim
+from moltnet.jsonshape import omit_empty
+
+
+def roster_privilege(caller: Caller) -> bool:
+    if caller.privileged_none:
+        return True
+    return caller.has_any("observe", "admin")
+
+
+def summary_json(entry: dict, connected: set[str]) -> dict:
+    body = omit_empty(
+        {
+            "id": entry["id"],
+            "name": entry.get("name", ""),
+            "actor_uid": entry.get("actor_uid", ""),
+            "fqid": entry.get("fqid", ""),
+            "network_id": entry.get("network_id", ""),
+            "rooms": sorted(set(entry.get("rooms", []))),
+        },
+        always=("id", "network_id"),
+    )
+    body["connected"] = entry["id"] in connected
+    return body
+
+
+def build_roster(caller: Caller, readable_rooms: dict[str, list[str]], local: str) -> list[dict]:
+    """Entries keyed by member string, enriched by registrations; sorted by id."""
+    entries: dict[str, dict] = {}
+    for room_id, members in readable_rooms.items():
+        for member in members:
+            ref = member_identity(member, local)
+            entry = entries.setdefault(member, {"id": member, "network_id": ref.network,
+                                                "fqid": agent_fqid(ref.network, ref.agent), "rooms": []})
+            entry["rooms"].append(room_id)
+    privileged = roster_privilege(caller)
+    for reg in AgentRegistration.objects.all():
+        if reg.agent_id in entries:
+            entries[reg.agent_id].update(name=reg.display_name or "", actor_uid=reg.actor_uid, fqid=reg.actor_uri,
+                                         network_id=reg.network_id)
+            continue
+        rooms = [room_id for room_id, members in readable_rooms.items()
+                 if any(member_identity(m, local) == member_identity(reg.agent_id, reg.network_id) for m in members)]
+        if not rooms and not privileged:
+            continue
+        entries[reg.agent_id] = {"id": reg.agent_id, "name": reg.display_name or "", "actor_uid": reg.actor_uid,
+                                 "fqid": reg.actor_uri, "network_id": reg.network_id, "rooms": rooms}
+    return [entries[key] for key in sorted(entries)]
+
+
+def get_summary(caller: Caller, agent_id: str, readable_rooms: dict[str, list[str]], all_rooms: dict[str, list[str]],
+                local: str) -> dict:
+    agent_id = trim(agent_id)
+    if not agent_id:
+        raise not_found('unknown agent ""')
+    privileged = roster_privilege(caller)
+    reg = AgentRegistration.objects.filter(agent_id=agent_id).first()
+    if reg is not None:
+        me = member_identity(reg.agent_id, reg.network_id)
+        rooms = [r for r, members in readable_rooms.items() if any(member_identity(m, local) == me for m in members)]
+        if not rooms and not privileged:
+            raise not_found(f'unknown agent "{agent_id}"')
+        return {"id": reg.agent_id, "name": reg.display_name or "", "actor_uid": reg.actor_uid, "fqid": reg.actor_uri,
+                "network_id": reg.network_id, "rooms": rooms}
+    if not privileged:
+        raise not_found(f'unknown agent "{agent_id}"')
+    rooms = [r for r, members in all_rooms.items() if agent_id in members]
+    if not rooms:
+        raise not_found(f'unknown agent "{agent_id}"')
+    return {"id": agent_id, "network_id": local, "fqid": f"molt://{local}/agents/{agent_id}", "rooms": rooms}

@@ -1,0 +1,141 @@
+"""Agent registration and ownership (spec 03 §6, 01 §9), roster summaries and removal."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from agents.auth import ANONYMOUS_KEY, Caller, agent_token_key
+from agents.models import AgentRegistration
+from moltnet.errors import ApiError
+from moltnet.ids import agent_fqid, format_time, member_id_error, new_actor_uid, new_agent_token, now, trim
+from moltnet.jsonshape import omit_empty
+
+
+@dataclass
+class Registered:
+    registration: AgentRegistration
+    agent_token: str = ""
+    created: bool = False
+
+    @property
+    def status(self) -> int:
+        return 201 if self.agent_token or self.created else 200
+
+    def as_json(self) -> dict:
+        return registration_json(self.registration, self.agent_token)
+
+
+def registration_json(reg: AgentRegistration, agent_token: str = "") -> dict:
+    return omit_empty(
+        {
+            "network_id": reg.network_id,
+            "agent_id": reg.agent_id,
+            "actor_uid": reg.actor_uid,
+            "actor_uri": reg.actor_uri,
+            "display_name": reg.display_name or "",
+            "agent_token": agent_token,
+            "created_at": format_time(reg.created_at),
+            "updated_at": format_time(reg.updated_at),
+        },
+        always=("network_id", "agent_id", "actor_uid", "actor_uri", "created_at", "updated_at"),
+    )
+
+
+def slugify_name(name: str) -> str:
+    out: list[str] = []
+    for ch in trim(name).lower():
+        if re.fullmatch(r"[a-z0-9]", ch):
+            out.append(ch)
+        elif not out or out[-1] != "-":
+            out.append("-")
+    return "".join(out).strip("-") or "agent"
+
+
+def generate_agent_id(name: str) -> str:
+    base = slugify_name(name)
+    candidate = base
+    for _ in range(100):
+        if not AgentRegistration.objects.filter(agent_id=candidate).exists():
+            return candidate
+        candidate = f"{base}-{uuid.uuid4().hex[-8:]}"
+    raise ApiError(422, "unable to generate unique agent id")
+
+
+def open_registration(caller: Caller) -> bool:
+    return caller.registration == "open" or caller.mode == "open"
+
+
+def do_register(caller: Caller, requested_agent_id: str, name: str, network_id: str) -> Registered:
+    """Register or re-confirm an agent id for the caller's credential (spec 03 §6)."""
+    agent_id = trim(requested_agent_id)
+    if agent_id:
+        if err := member_id_error(agent_id):
+            raise ApiError(422, f"requested_agent_id {err}")
+    else:
+        agent_id = generate_agent_id(name)
+    claims = caller.claims
+    if claims is not None and not claims.allows_agent(agent_id):
+        if claims.is_agent_token:
+            raise ApiError(409, f'agent token is not valid for agent "{agent_id}"')
+        raise ApiError(403, f"requested_agent_id {agent_id} is not allowed for this token")
+    minted = ""
+    key = caller.key
+    if claims is None and not caller.privileged_none and open_registration(caller):
+        minted = new_agent_token()
+        key = agent_token_key(minted)
+    display = trim(name)
+    try:
+        with transaction.atomic():
+            existing = AgentRegistration.objects.select_for_update().filter(agent_id=agent_id).first()
+            if existing is None:
+                stamp = now()
+                reg = AgentRegistration.objects.create(
+                    agent_id=agent_id, network_id=network_id, actor_uid=new_actor_uid(),
+                    actor_uri=agent_fqid(network_id, agent_id), display_name=display or None,
+                    credential_key=key, created_at=stamp, updated_at=stamp,
+                )
+                return Registered(reg, minted, created=True)
+            if existing.credential_key != key:
+                if caller.has_any("admin"):
+                    return Registered(_touch(existing, display))
+                if key == ANONYMOUS_KEY or minted:
+                    raise ApiError(409, f'agent "{agent_id}" is already registered')
+                raise ApiError(409, f'agent "{agent_id}" is already registered with different credentials')
+            return Registered(_touch(existing, display))
+    except IntegrityError as exc:
+        # A concurrent first claim won the race.
+        if minted or key == ANONYMOUS_KEY:
+            raise ApiError(409, f'agent "{agent_id}" is already registered') from exc
+        raise ApiError(409, f'agent "{agent_id}" is already registered with different credentials') from exc
+
+
+def _touch(reg: AgentRegistration, display: str) -> AgentRegistration:
+    if display:
+        reg.display_name = display
+    reg.updated_at = now()
+    reg.save(update_fields=["display_name", "updated_at"])
+    return reg
+
+
+def reconcile_binding(agent_id: str, credential_key: str, network_id: str, name: str = "") -> AgentRegistration:
+    """Declared bindings rebind the credential key without conflict (spec 01 §9.1)."""
+    agent_id = trim(agent_id)
+    with transaction.atomic():
+        reg = AgentRegistration.objects.select_for_update().filter(agent_id=agent_id).first()
+        stamp = now()
+        if reg is None:
+            return AgentRegistration.objects.create(
+                agent_id=agent_id, network_id=network_id, actor_uid=new_actor_uid(),
+                actor_uri=agent_fqid(network_id, agent_id), display_name=trim(name) or None,
+                credential_key=credential_key, created_at=stamp, updated_at=stamp,
+            )
+        reg.credential_key = credential_key
+        if trim(name):
+            reg.display_name = trim(name)
+        reg.updated_at = stamp
+        reg.save()
+        return reg

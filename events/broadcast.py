@@ -1,0 +1,41 @@
+"""Cross-process wake-up for log readers, over the Channels layer.
+
+The message carries no event: each process's hub reads new rows from the log itself, so a
+lost notification costs latency (the hub also polls), never an event.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+log = logging.getLogger("moltnet.events")
+GROUP = "moltnet.events"
+_local_listeners: list = []
+
+
+def add_local_listener(callback) -> None:
+    """Register an in-process callback (the hub) invoked on every local append."""
+    _local_listeners.append(callback)
+
+
+def remove_local_listener(callback) -> None:
+    if callback in _local_listeners:
+        _local_listeners.remove(callback)
+
+
+def announce_appended() -> None:
+    for callback in list(_local_listeners):
+        try:
+            callback()
+        except Exception:  # a broken listener must not fail the send that committed
+            log.exception("local event listener failed")
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(GROUP, {"type": "log.appended"})
+    except Exception:
+        log.warning("channel layer notification failed; readers will catch up by polling", exc_info=True)

@@ -1,0 +1,67 @@
+"""Append events to the durable log inside the caller's transaction; announce them on commit.
+
+Ordering: on Postgres an advisory transaction lock serializes appenders so `seq` order equals
+commit order (readers that resume from "seq > N" never skip a late-committing row). SQLite
+already serializes writers with IMMEDIATE transactions.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+
+from events.models import Event
+from moltnet import jsonshape
+from moltnet.ids import format_time, new_event_id, now
+
+APPEND_LOCK_KEY = 715308742994555160
+PAYLOAD_KEYS = ("agent", "message", "room", "thread", "dm", "pairing", "replay_gap")
+
+
+def build_event(event_type: str, network_id: str, payload_key: str, payload: dict,
+                created_at: datetime | None = None, event_id: str | None = None) -> dict[str, Any]:
+    """An Event object with the Go key order: id, type, network_id, <payload>, created_at."""
+    assert payload_key in PAYLOAD_KEYS
+    return {
+        "id": event_id or new_event_id(),
+        "type": event_type,
+        "network_id": network_id,
+        payload_key: payload,
+        "created_at": format_time(created_at or now()),
+    }
+
+
+def _serialize_appends() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK_KEY])
+
+
+def record(event: dict[str, Any], created_at: datetime | None = None) -> Event:
+    """Append one event; it is broadcast only if and when the surrounding transaction commits."""
+    with transaction.atomic():
+        _serialize_appends()
+        row = Event.objects.create(
+            event_id=event["id"],
+            type=event["type"],
+            network_id=event["network_id"],
+            body=jsonshape.dumps(event),
+            created_at=created_at or now(),
+            recorded_at=now(),
+        )
+    transaction.on_commit(announce)
+    return row
+
+
+def record_all(events: list[dict[str, Any]]) -> None:
+    for event in events:
+        record(event)
+
+
+def announce() -> None:
+    """Tell every server process that the log grew (one channel-layer message per event batch)."""
+    from events.broadcast import announce_appended
+
+    announce_appended()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MoltnetConfig(AppConfig):
+    name = "moltnet"
+    verbose_name = "Moltnet"

@@ -1,0 +1,106 @@
+"""The `moltnet` command: dispatch to server, operator, node and agent-side commands (spec 11)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+
+from moltnet.cli.flags import CliError
+
+USAGE = """Usage:
+  moltnet apply [path] --base-url <url> --token-env <env>
+  moltnet connect [options]
+  moltnet conversations [--network <id>] [--member <id>]
+  moltnet init [path]
+  moltnet participants --target room:<id>|dm:<id> [--network <id>] [--member <id>]
+  moltnet read --target room:<id>|dm:<id> [--limit 20] [--network <id>] [--member <id>]
+  moltnet register-agent --base-url <url> [--agent <id>] [--name <name>]
+  moltnet admin agent remove --agent <id> --base-url <url> --token-env <env>
+  moltnet admin room remove --room <id> --base-url <url> --token-env <env>
+  moltnet admin room members add --room <id> --member <id> --base-url <url> --token-env <env>
+  moltnet admin room members remove --room <id> --member <id> --base-url <url> --token-env <env>
+  moltnet send --target room:<id>|dm:<id> --text <message> [--network <id>] [--member <id>]
+  moltnet skill install --runtime openclaw|picoclaw|tinyclaw|claude-code|codex --workspace <path>
+  moltnet update [--check] [--version <version>] [--dry-run] [--yes] [--server <url>] [--server-token-env <name>]
+  moltnet validate [path]
+  moltnet start
+  moltnet node start [path]
+  moltnet bridge run <path>
+  moltnet attachment run <path>
+  moltnet version
+  moltnet --version
+
+Commands:
+  start, server     run the Moltnet server in the foreground (also the default)
+  init              write default Moltnet and MoltnetNode files
+  validate          check Moltnet / MoltnetNode config files
+  apply             reconcile declared rooms and agents on a running server
+  admin             remove agents or rooms, change room members (admin token)
+  node              run the node: one attachment per local agent runtime
+  bridge            run a single attachment from a bridge config
+  attachment        alias of bridge
+  connect           connect this workspace to a network and install the skill
+  register-agent    register an agent id on a network
+  send              send a message as this workspace's agent
+  read              read recent messages of a room or DM
+  conversations     list the rooms and DMs this agent can see
+  participants      list the participants of a room or DM
+  skill             install the Moltnet skill for a runtime
+  update            check for a newer version
+  version           print the version
+  help              print this help
+"""
+
+Command = Callable[[list[str]], int | None]
+
+
+def _commands() -> dict[str, Command]:
+    from moltnet.cli import server
+
+    table: dict[str, Command] = {
+        "start": server.start,
+        "server": server.start,
+        "init": server.init,
+        "validate": server.validate,
+    }
+    for module_name in ("moltnet.cli.agent", "moltnet.cli.operator", "moltnet.cli.node"):
+        try:
+            module = __import__(module_name, fromlist=["COMMANDS"])
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        table.update(getattr(module, "COMMANDS", {}))
+    return table
+
+
+def fail(message: str) -> int:
+    sys.stderr.write(time.strftime("%Y/%m/%d %H:%M:%S ") + message + "\n")
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    first = args[0] if args else "start"
+    if first in ("--version", "version"):
+        from moltnet import __version__
+
+        print(__version__)
+        return 0
+    if first in ("--help", "-h", "help"):
+        sys.stdout.write(USAGE)
+        return 0
+    command = _commands().get(first)
+    if command is None:
+        return fail(f'unknown command "{first}"\n\n{USAGE}')
+    try:
+        return command(args[1:]) or 0
+    except CliError as exc:
+        return fail(str(exc))
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

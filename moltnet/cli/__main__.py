@@ -1,0 +1,3 @@
+from moltnet.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,149 @@
+"""Server-side commands: start, init, validate (spec 11 §8.1–8.3, spec 04)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+from moltnet.cli.flags import CliError
+from moltnet.config import (
+    CONFIG_CANDIDATES,
+    DEFAULT_NODE_FILE,
+    DEFAULT_SERVER_FILE,
+    NODE_CONFIG_CANDIDATES,
+    ConfigError,
+    find_config_file,
+    load_file,
+    load_server_config,
+)
+
+log = logging.getLogger("moltnet.server")
+
+
+def parse_listen_addr(addr: str) -> tuple[str, int]:
+    host, _, port = addr.rpartition(":")
+    host = host.strip("[]") or "0.0.0.0"
+    try:
+        return host, int(port)
+    except ValueError:
+        raise CliError(f'invalid listen address "{addr}"') from None
+
+
+def start(args: list[str]) -> int:
+    """Load config, prepare storage, migrate, reconcile declared state and serve until SIGINT/SIGTERM."""
+    try:
+        cfg = load_server_config()
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+    host, port = parse_listen_addr(cfg.listen_addr)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "moltnet.settings")
+    import django
+
+    django.setup()
+    from moltnet.startup import prepare_server
+
+    try:
+        prepare_server(cfg)
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+    from daphne.endpoints import build_endpoint_description_strings
+    from daphne.server import Server
+
+    from moltnet.asgi import application
+
+    log.info("Moltnet %s (%s) listening on %s, storage %s", cfg.network_name, cfg.network_id, cfg.listen_addr,
+             cfg.storage_kind)
+    Server(
+        application=application,
+        endpoints=build_endpoint_description_strings(host=host, port=port),
+        http_timeout=None,
+        websocket_handshake_timeout=10,
+        application_close_timeout=5,
+        server_name="moltnet",
+    ).run()
+    return 0
+
+
+def init(args: list[str]) -> int:
+    if len(args) > 1:
+        raise CliError("invalid argument")
+    directory = Path(os.path.normpath(args[0] if args else "."))
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise CliError(f'create init directory "{directory}": {exc.strerror}') from None
+    if str(directory) != ".":
+        try:
+            os.chmod(directory, 0o700)
+        except OSError as exc:
+            raise CliError(f'secure init directory "{directory}": {exc.strerror}') from None
+    files = ((directory / "Moltnet", DEFAULT_SERVER_FILE), (directory / "MoltnetNode", DEFAULT_NODE_FILE))
+    created = []
+    for path, body in files:
+        label = os.path.normpath(path)
+        if path.exists():
+            print(f"exists {label}")
+            continue
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(body)
+        except OSError as exc:
+            raise CliError(f'write "{label}": {exc.strerror}') from None
+        created.append(label)
+    print(f"initialized {directory}")
+    if not created:
+        print("no files created")
+    for label in created:
+        print(f"created {label}")
+    return 0
+
+
+def _load_node(path: Path) -> None:
+    try:
+        from node.config import load_node_file
+    except ModuleNotFoundError:
+        raise ConfigError("MoltnetNode validation is not available") from None
+    load_node_file(path)
+
+
+def validate(args: list[str]) -> int:
+    if len(args) > 1:
+        raise CliError("invalid argument")
+    target = Path(args[0] if args else ".")
+    try:
+        is_dir = target.is_dir()
+        target.stat()
+    except OSError as exc:
+        raise CliError(f'inspect "{target}": {exc.strerror}') from None
+    try:
+        if is_dir:
+            server = find_config_file(target, CONFIG_CANDIDATES)
+            node = find_config_file(target, NODE_CONFIG_CANDIDATES)
+            if server is None and node is None:
+                raise CliError("no Moltnet or MoltnetNode config found")
+            if server is not None:
+                load_file(server)
+                print(f"validated {server}")
+            if node is not None:
+                _load_node(node)
+                print(f"validated {node}")
+            return 0
+        try:
+            load_file(target)
+        except ConfigError as server_error:
+            try:
+                _load_node(target)
+            except ConfigError as node_error:
+                raise CliError(f'validate "{target}": as Moltnet config: {server_error}\n'
+                               f"as MoltnetNode config: {node_error}") from None
+        print(f"validated {target}")
+        return 0
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+
+
+if __name__ == "__main__":
+    sys.exit(start(sys.argv[1:]))

@@ -1,0 +1,191 @@
+"""Identifier grammar, FQIDs, generated ids and timestamps (spec 01 §3)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+EVENT_TYPE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+@/-]{0,127}")
+ID_TOO_LONG = "id must be 128 characters or fewer"
+ID_MISMATCH = "id must match [A-Za-z0-9][A-Za-z0-9._:-]{0,127}"
+
+# Go's strings.TrimSpace trims Unicode whitespace; Python's str.strip() matches it closely.
+
+
+def trim(value: str | None) -> str:
+    return (value or "").strip()
+
+
+def id_error(value: str) -> str | None:
+    """Return the spec's error text for an invalid ID, or None when valid."""
+    if len(value.encode()) > 128:
+        return ID_TOO_LONG
+    if not ID_PATTERN.fullmatch(value):
+        return ID_MISMATCH
+    return None
+
+
+def is_valid_id(value: str) -> bool:
+    return id_error(value) is None
+
+
+@dataclass(frozen=True)
+class MemberRef:
+    network: str
+    agent: str
+
+
+def parse_scoped(value: str) -> MemberRef | None:
+    if value.startswith("molt://") or ":" not in value:
+        return None
+    network, agent = value.split(":", 1)
+    if not network.strip() or not agent.strip():
+        return None
+    return MemberRef(network.strip(), agent.strip())
+
+
+def parse_agent_fqid(value: str) -> MemberRef | None:
+    if not value.startswith("molt://"):
+        return None
+    rest = value[len("molt://") :]
+    if "/agents/" not in rest:
+        return None
+    network, agent = rest.split("/agents/", 1)
+    if not network.strip() or not agent.strip():
+        return None
+    return MemberRef(network.strip(), agent.strip())
+
+
+def member_id_error(value: str | None) -> str | None:
+    """ValidateMemberID of spec 01 §3.2; returns the error text or None."""
+    value = trim(value)
+    if not value:
+        return "is required"
+    ref = parse_scoped(value) or parse_agent_fqid(value)
+    if ref is not None:
+        if err := id_error(ref.network):
+            return f"network id {err}"
+        if err := id_error(ref.agent):
+            return f"agent id {err}"
+        return None
+    return id_error(value)
+
+
+def member_identity(value: str, local_network: str) -> MemberRef:
+    value = trim(value)
+    ref = parse_agent_fqid(value) or parse_scoped(value)
+    return ref or MemberRef(local_network, value)
+
+
+def actor_matches(network: str, actor_id: str, candidate: str) -> bool:
+    candidate, actor_id, network = trim(candidate), trim(actor_id), trim(network)
+    return candidate in (actor_id, f"{network}:{actor_id}", f"molt://{network}/agents/{actor_id}")
+
+
+def remote_participant_id(actor_network: str, actor_id: str, local_network: str) -> str:
+    if actor_network and actor_network != local_network:
+        return f"{actor_network}:{actor_id}"
+    return actor_id
+
+
+def room_fqid(network: str, room_id: str) -> str:
+    return f"molt://{network}/rooms/{room_id}"
+
+
+def thread_fqid(network: str, thread_id: str) -> str:
+    return f"molt://{network}/threads/{thread_id}"
+
+
+def dm_fqid(network: str, dm_id: str) -> str:
+    return f"molt://{network}/dms/{dm_id}"
+
+
+def agent_fqid(network: str, agent_id: str) -> str:
+    return f"molt://{network}/agents/{agent_id}"
+
+
+def artifact_fqid(network: str, artifact_id: str) -> str:
+    return f"molt://{network}/artifacts/{artifact_id}"
+
+
+def uuid_text(raw: bytes) -> str:
+    """Render 16 bytes as an RFC 4122 version-4 UUID string."""
+    b = bytearray(raw[:16])
+    b[6] = (b[6] & 0x0F) | 0x40
+    b[8] = (b[8] & 0x3F) | 0x80
+    return str(uuid.UUID(bytes=bytes(b)))
+
+
+def random_uuid() -> str:
+    return uuid_text(os.urandom(16))
+
+
+def new_message_id() -> str:
+    return "msg_" + random_uuid()
+
+
+def new_event_id() -> str:
+    return "evt_" + random_uuid()
+
+
+def message_event_id(message_id: str) -> str:
+    return "evt_" + uuid_text(hashlib.sha256(trim(message_id).encode()).digest())
+
+
+def replay_gap_event_id(cursor: str) -> str:
+    return "evt_gap_" + hashlib.sha256(cursor.encode()).hexdigest()
+
+
+def new_actor_uid() -> str:
+    return "actor_" + random_uuid()
+
+
+def new_request_id() -> str:
+    return "req_" + os.urandom(8).hex()
+
+
+def new_agent_token() -> str:
+    return "magt_v1_" + base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
+
+
+def sha256_hex(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def default_token_id(value: str) -> str:
+    return "tok_" + sha256_hex(trim(value))[:16]
+
+
+ZERO_TIME = "0001-01-01T00:00:00Z"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def format_time(value: datetime | None) -> str:
+    """RFC 3339 UTC with 'Z' and fractional seconds only as needed."""
+    if value is None:
+        return ZERO_TIME
+    value = value.astimezone(UTC)
+    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    if value.microsecond:
+        text += ("." + f"{value.microsecond:06d}").rstrip("0")
+    return text + "Z"
+
+
+def parse_time(text: str) -> datetime:
+    text = text.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    # Python accepts at most 6 fractional digits; Go may send nanoseconds.
+    m = re.match(r"^(.*T\d\d:\d\d:\d\d)\.(\d+)(.*)$", text)
+    if m:
+        text = f"{m.group(1)}.{m.group(2)[:6].ljust(6, '0')}{m.group(3)}"
+    return datetime.fromisoformat(text).astimezone(UTC)

@@ -1,0 +1,62 @@
+"""Request ids, the error envelope for every failure, access logs and HTTP metrics."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+
+from moltnet import jsonshape, metrics
+from moltnet.errors import ApiError, error_envelope
+from moltnet.ids import new_request_id
+
+log = logging.getLogger("moltnet.http")
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def json_error(status: int, message: str, request_id: str, headers: dict[str, str] | None = None) -> HttpResponse:
+    body = jsonshape.dumps(error_envelope(status, message, request_id)) + "\n"
+    response = HttpResponse(body, status=status, content_type="application/json")
+    for key, value in (headers or {}).items():
+        response[key] = value
+    return response
+
+
+class ApiMiddleware:
+    """Outermost project middleware: every response gets X-Request-Id; errors get the envelope."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        incoming = (request.headers.get("X-Request-Id") or "").strip()
+        request.request_id = incoming if REQUEST_ID.fullmatch(incoming) else new_request_id()
+        request.route_label = request.path
+        response = self.get_response(request)
+        response["X-Request-Id"] = request.request_id
+        if not getattr(response, "streaming", False):
+            self._finish(request, response, started)
+        return response
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse:
+        rid = getattr(request, "request_id", "")
+        if isinstance(exc, ApiError):
+            return json_error(exc.status, exc.message, rid, exc.headers)
+        if isinstance(exc, RequestDataTooBig):
+            return json_error(400, "http: request body too large", rid)
+        log.exception("unhandled error on %s %s (request %s)", request.method, request.path, rid)
+        return json_error(500, "", rid)
+
+    @staticmethod
+    def _finish(request: HttpRequest, response: HttpResponse, started: float) -> None:
+        elapsed = time.perf_counter() - started
+        method = "GET" if request.method == "HEAD" else request.method
+        metrics.observe_request(method, request.route_label, response.status_code, elapsed)
+        # Path only: query strings may carry access tokens and are never logged.
+        log.info("%s %s %s %d %.1fms %s", request.method, request.path, request.route_label,
+                 response.status_code, elapsed * 1000, request.request_id)

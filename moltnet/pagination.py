@@ -1,0 +1,107 @@
+"""Cursor pagination (spec 02 §1.6): page parameters, history pages and collection pages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.db.models import Q, QuerySet
+
+from moltnet.errors import unprocessable
+from moltnet.ids import id_error
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 500
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int = DEFAULT_LIMIT
+    before: str = ""
+    after: str = ""
+
+
+def parse_page_params(query: dict[str, str] | Any) -> PageParams:
+    """Parse and format-check `limit`, `before`, `after`; 422 on malformed cursors."""
+    raw = (query.get("limit") or "").strip()
+    limit = DEFAULT_LIMIT
+    if re.fullmatch(r"[+-]?[0-9]+", raw):
+        limit = int(raw)
+        if limit <= 0:
+            limit = DEFAULT_LIMIT
+        limit = min(limit, MAX_LIMIT)
+    before = (query.get("before") or "").strip()
+    after = (query.get("after") or "").strip()
+    if before and after:
+        raise unprocessable("before and after cannot both be set")
+    for name, value in (("before", before), ("after", after)):
+        if value and (err := id_error(value)):
+            raise unprocessable(f"{name} {err}")
+    return PageParams(limit, before, after)
+
+
+def page_info(has_more: bool, next_before: str = "", next_after: str = "") -> dict[str, Any]:
+    info: dict[str, Any] = {"has_more": has_more}
+    if next_before:
+        info["next_before"] = next_before
+    if next_after:
+        info["next_after"] = next_after
+    return info
+
+
+def history_page(queryset: QuerySet, params: PageParams, cursor_position: Callable[[str], Any]) -> tuple[list, dict]:
+    """Oldest→newest page over `(created_at, id)`.
+
+    `cursor_position(id)` returns the cursor item's created_at, or None when it does not exist.
+    """
+    qs = queryset
+    if params.before or params.after:
+        cursor = params.before or params.after
+        position = cursor_position(cursor)
+        if position is None:
+            raise unprocessable(f'invalid cursor "{cursor}"')
+        if params.before:
+            qs = qs.filter(Q(created_at__lt=position) | Q(created_at=position, id__lt=cursor))
+        else:
+            qs = qs.filter(Q(created_at__gt=position) | Q(created_at=position, id__gt=cursor))
+    if params.after:
+        rows = list(qs.order_by("created_at", "id")[: params.limit + 1])
+        has_more = len(rows) > params.limit
+        rows = rows[: params.limit]
+        return rows, page_info(has_more, next_after=rows[-1].id if has_more and rows else "")
+    rows = list(qs.order_by("-created_at", "-id")[: params.limit + 1])
+    has_more = len(rows) > params.limit
+    rows = list(reversed(rows[: params.limit]))
+    return rows, page_info(has_more, next_before=rows[0].id if has_more and rows else "")
+
+
+def collection_page[T](items: Sequence[T], params: PageParams, key: Callable[[T], str]) -> tuple[list[T], dict]:
+    """Id-ordered window over already-sorted, caller-visible items."""
+    ids = [key(item) for item in items]
+    start, end = 0, len(items)
+    if params.after or params.before:
+        cursor = params.after or params.before
+        if cursor not in ids:
+            raise unprocessable(f'invalid cursor "{cursor}"')
+        index = ids.index(cursor)
+        if params.after:
+            start = index + 1
+        else:
+            end = index
+    window_start, window_end = start, end
+    if end - start > params.limit:
+        if params.before:
+            window_start = end - params.limit
+        else:
+            window_end = start + params.limit
+    page = list(items[window_start:window_end])
+    before_exists = window_start > 0
+    after_exists = window_end < len(items)
+    return page, page_info(
+        before_exists or after_exists,
+        next_before=ids[window_start] if before_exists and page else "",
+        next_after=ids[window_end - 1] if after_exists and page else "",
+    )

@@ -1,0 +1,89 @@
+"""Server start-up: storage preparation, the single-writer lock, migrations and declared state (spec 04 §6)."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import sqlite3
+from pathlib import Path
+
+from moltnet.config import ConfigError, ServerConfig
+from moltnet.ids import default_token_id, trim
+
+log = logging.getLogger("moltnet.startup")
+_held: list = []  # keeps lock files and the in-memory database alive for the process lifetime
+
+
+def acquire_sqlite_lock(cfg: ServerConfig) -> None:
+    """Refuse a second server process on the same SQLite file."""
+    if cfg.storage_kind != "sqlite":
+        return
+    lock_path = Path(cfg.sqlite_path + ".lock")
+    handle = open(lock_path, "a+")  # noqa: SIM115 - held open for the process lifetime
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise ConfigError(
+            f'SQLite database "{cfg.sqlite_path}" is already in use by another Moltnet server '
+            "(use storage.kind: postgres to run several server processes)"
+        ) from None
+    _held.append(handle)
+
+
+def keep_memory_database(cfg: ServerConfig) -> None:
+    """An in-memory SQLite database lives only while a connection is open: hold one."""
+    if cfg.storage_kind == "memory":
+        from moltnet.storage import MEMORY_DB_NAME
+
+        _held.append(sqlite3.connect(MEMORY_DB_NAME, uri=True, check_same_thread=False))
+
+
+def declared_bindings(cfg: ServerConfig) -> list[tuple[str, str]]:
+    """(agent id, credential key) for every token `agents` entry, in config order."""
+    owners: dict[str, str] = {}
+    for token in cfg.tokens:
+        token_id = trim(token.id) or default_token_id(token.value)
+        for agent in token.agents:
+            agent = trim(agent)
+            if not agent:
+                continue
+            if agent in owners and owners[agent] != token_id:
+                raise ConfigError(f'agent "{agent}" is declared by multiple auth tokens')
+            owners[agent] = token_id
+    return [(agent, f"token:{token_id}") for agent, token_id in owners.items()]
+
+
+def apply_declared_state(cfg: ServerConfig) -> None:
+    """Reconcile token bindings and declared rooms exactly like POST /v1/apply."""
+    from agents.services import reconcile_binding
+    from moltnet.errors import ApiError
+    from moltnet.ids import member_id_error
+    from rooms.schemas import CreateRoomRequest
+    from rooms.services import do_reconcile_room
+
+    for index, (agent, key) in enumerate(declared_bindings(cfg)):
+        if err := member_id_error(agent):
+            raise ConfigError(f"agents[{index}].id {err}")
+        reconcile_binding(agent, key, cfg.network_id)
+    for index, room in enumerate(cfg.rooms):
+        request = CreateRoomRequest(id=room.id, name=room.name, members=room.members, visibility=room.visibility,
+                                    write_policy=room.write_policy)
+        try:
+            do_reconcile_room(request, cfg.network_id)
+        except ApiError as exc:
+            prefix = "" if exc.status == 404 else f"rooms[{index}]: "
+            raise ConfigError(f"{prefix}{exc.message}") from None
+
+
+def prepare_server(cfg: ServerConfig, *, verbosity: int = 0) -> None:
+    """Everything between loading config and listening; raises ConfigError with one clear message."""
+    from django.core.management import call_command
+
+    from moltnet.storage import prepare_sqlite_directory
+
+    prepare_sqlite_directory(cfg)
+    acquire_sqlite_lock(cfg)
+    keep_memory_database(cfg)
+    call_command("migrate", interactive=False, verbosity=verbosity)
+    apply_declared_state(cfg)

@@ -1,0 +1,64 @@
+"""Request bodies of the conversation API (spec 01 §4.16), decoded with Go's rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from moltnet.decoding import GoModel
+
+
+class ActorIn(GoModel):
+    type: str = ""
+    id: str = ""
+    name: str = ""
+    network_id: str = ""
+    fqid: str = ""
+
+
+class TargetIn(GoModel):
+    kind: str = ""
+    room_id: str = ""
+    thread_id: str = ""
+    parent_message_id: str = ""
+    dm_id: str = ""
+    participant_ids: list[str] = Field(default_factory=list)
+
+
+class PartIn(GoModel):
+    kind: str = ""
+    text: str = ""
+    media_type: str = ""
+    url: str = ""
+    filename: str = ""
+    data: dict[str, Any] | None = None
+
+
+class OriginIn(GoModel):
+    network_id: str = ""
+    message_id: str = ""
+
+
+class SendMessageRequest(GoModel):
+    id: str = ""
+    origin: OriginIn = Field(default_factory=OriginIn)
+    target: TargetIn = Field(default_factory=TargetIn)
+    from_: ActorIn = Field(default_factory=ActorIn, alias="from")
+    parts: list[PartIn] = Field(default_factory=list)
+    mentions: list[str] = Field(default_factory=list)
+
+    model_config = {**GoModel.model_config, "populate_by_name": True}
+
+
+class CreateRoomRequest(GoModel):
+    id: str = ""
+    name: str = ""
+    members: list[str] = Field(default_factory=list)
+    visibility: str = ""
+    write_policy: str = ""
+
+
+class UpdateRoomMembersRequest(GoModel):
+    add: list[str] = Field(default_factory=list)
+    remove: list[str] = Field(default_factory=list)

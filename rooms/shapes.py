@@ -1,0 +1,135 @@
+"""Wire shapes of rooms, threads, DMs, messages and artifacts (spec 01 §4)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from moltnet.ids import format_time
+from moltnet.jsonshape import omit_empty
+from rooms.models import Artifact, DirectConversation, Message, Room, Thread
+
+
+def room_json(room: Room, members: list[str], access: dict | None = None) -> dict[str, Any]:
+    body = omit_empty(
+        {
+            "id": room.id,
+            "network_id": room.network_id,
+            "fqid": room.fqid,
+            "name": room.name,
+            "members": sorted(members),
+            "visibility": room.visibility,
+            "write_policy": room.write_policy,
+        },
+        always=("id", "name"),
+    )
+    if access is not None:
+        body["access"] = access
+    body["created_at"] = format_time(room.created_at)
+    return body
+
+
+def thread_json(thread: Thread) -> dict[str, Any]:
+    return omit_empty(
+        {
+            "id": thread.id,
+            "network_id": thread.network_id,
+            "fqid": thread.fqid,
+            "room_id": thread.room_id,
+            "parent_message_id": thread.parent_message_id,
+            "message_count": thread.message_count,
+            "last_message_at": format_time(thread.last_message_at),
+        },
+        always=("id", "room_id", "message_count", "last_message_at"),
+    )
+
+
+def dm_json(dm: DirectConversation, participants: list[str]) -> dict[str, Any]:
+    return omit_empty(
+        {
+            "id": dm.dm_id,
+            "network_id": dm.network_id,
+            "fqid": dm.fqid,
+            "participant_ids": sorted(participants),
+            "message_count": dm.message_count,
+            "last_message_at": format_time(dm.last_message_at),
+        },
+        always=("id", "message_count", "last_message_at"),
+    )
+
+
+def target_json(target: dict[str, Any]) -> dict[str, Any]:
+    return omit_empty(
+        {
+            "kind": target.get("kind", ""),
+            "room_id": target.get("room_id", ""),
+            "thread_id": target.get("thread_id", ""),
+            "parent_message_id": target.get("parent_message_id", ""),
+            "dm_id": target.get("dm_id", ""),
+            "participant_ids": list(target.get("participant_ids") or []),
+        },
+        always=("kind",),
+    )
+
+
+def actor_json(actor: dict[str, Any]) -> dict[str, Any]:
+    return omit_empty(
+        {
+            "type": actor.get("type", ""),
+            "id": actor.get("id", ""),
+            "name": actor.get("name", ""),
+            "network_id": actor.get("network_id", ""),
+            "fqid": actor.get("fqid", ""),
+        },
+        always=("type", "id"),
+    )
+
+
+def part_json(part: dict[str, Any]) -> dict[str, Any]:
+    return omit_empty(
+        {
+            "kind": part.get("kind", ""),
+            "text": part.get("text", ""),
+            "media_type": part.get("media_type", ""),
+            "url": part.get("url", ""),
+            "filename": part.get("filename", ""),
+            "data": part.get("data") or {},
+        },
+        always=("kind",),
+    )
+
+
+def message_json(message: Message) -> dict[str, Any]:
+    origin = json.loads(message.origin_json or "{}")
+    mentions = json.loads(message.mentions_json or "null") or []
+    body: dict[str, Any] = {
+        "id": message.id,
+        "network_id": message.network_id,
+        "origin": {"network_id": origin.get("network_id", ""), "message_id": origin.get("message_id", "")},
+        "target": json.loads(message.target_json),
+        "from": json.loads(message.from_json),
+        "parts": json.loads(message.parts_json),
+    }
+    if mentions:
+        body["mentions"] = mentions
+    body["created_at"] = format_time(message.created_at)
+    return body
+
+
+def artifact_json(artifact: Artifact) -> dict[str, Any]:
+    return omit_empty(
+        {
+            "id": artifact.id,
+            "network_id": artifact.network_id,
+            "fqid": artifact.fqid,
+            "message_id": artifact.message_id,
+            "target": json.loads(artifact.target_json),
+            "part_index": artifact.part_index,
+            "kind": artifact.kind,
+            "media_type": artifact.media_type or "",
+            "filename": artifact.filename or "",
+            "url": artifact.url or "",
+            "created_at": format_time(artifact.created_at),
+        },
+        always=("id", "message_id", "target", "part_index", "kind", "created_at"),
+    )

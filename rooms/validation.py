@@ -1,0 +1,154 @@
+"""Validation of send and room requests with the spec's exact error texts (spec 01 §8)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from moltnet.errors import unprocessable
+from moltnet.ids import id_error, member_id_error, parse_agent_fqid, parse_scoped, trim
+from rooms.schemas import CreateRoomRequest, PartIn, SendMessageRequest, TargetIn
+
+PART_KINDS = ("text", "url", "data", "file", "image", "audio")
+MAX_IDS = 256
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+def url_error(raw: str) -> str | None:
+    """Mirror Go's url.Parse failures closely enough for the spec's rules 5–7."""
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in raw):
+        return "net/url: invalid control character in URL"
+    if re.search(r"%(?![0-9A-Fa-f]{2})", raw):
+        bad = re.search(r"%.{0,2}", raw[raw.index("%"):]).group(0)
+        return f'invalid URL escape "{bad}"'
+    match = _SCHEME.match(raw)
+    if not match:
+        head = raw.split("/", 1)[0]
+        if ":" in head:
+            return "first path segment in URL cannot contain colon"
+        return None
+    try:
+        parts = urlsplit(raw)
+        if parts.netloc.startswith("[") and "]" not in parts.netloc:
+            return "missing ']' in host"
+        parts.port  # noqa: B018 - raises on an invalid port
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def check_part(index: int, part: PartIn) -> None:
+    kind = trim(part.kind)
+    if kind not in PART_KINDS:
+        raise unprocessable(f'parts[{index}]: unsupported part kind "{kind}"')
+    url = trim(part.url)
+    if not url:
+        return
+    if err := url_error(url):
+        raise unprocessable(f"parts[{index}]: url is invalid: {err}")
+    match = _SCHEME.match(url)
+    scheme = match.group(1).lower() if match else ""
+    if scheme not in ("http", "https", "molt"):
+        raise unprocessable(f'parts[{index}]: url scheme "{scheme}" is unsupported')
+    if scheme in ("http", "https") and not urlsplit(url).hostname:
+        raise unprocessable(f"parts[{index}]: url host is required")
+
+
+def dedupe(values: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for value in values:
+        value = trim(value)
+        if value and value not in seen:
+            seen[value] = None
+    return list(seen)
+
+
+def target_error(target: TargetIn) -> str | None:
+    kind = trim(target.kind)
+    room_id, thread_id = trim(target.room_id), trim(target.thread_id)
+    if kind == "room":
+        if not room_id:
+            return "target.room_id is required for room messages"
+        if err := id_error(room_id):
+            return f"target.room_id room id {err}"
+        return None
+    if kind == "thread":
+        if not thread_id:
+            return "target.thread_id is required for thread messages"
+        if not room_id:
+            return "target.room_id is required for thread messages"
+        if err := id_error(room_id):
+            return f"target.room_id room id {err}"
+        if err := id_error(thread_id):
+            return f"target.thread_id {err}"
+        parent = trim(target.parent_message_id)
+        if parent and (err := id_error(parent)):
+            return f"target.parent_message_id {err}"
+        return None
+    if kind == "dm":
+        dm_id = trim(target.dm_id)
+        participants = dedupe(target.participant_ids)
+        if not dm_id:
+            return "target.dm_id is required for direct messages"
+        if len(participants) < 2:
+            return "target.participant_ids must declare at least two direct-message participants"
+        if err := id_error(dm_id):
+            return f"target.dm_id {err}"
+        if len(participants) > MAX_IDS:
+            return "target.participant_ids must contain 256 IDs or fewer"
+        for index, participant in enumerate(participants):
+            if err := member_id_error(participant):
+                return f"target.participant_ids[{index}] {err}"
+        return None
+    return f'unsupported target kind "{kind}"'
+
+
+def check_send(req: SendMessageRequest) -> None:
+    """Rules 1–9 of spec 01 §8.1; first failure wins."""
+    actor_id = trim(req.from_.id)
+    if not actor_id:
+        raise unprocessable("from.id is required")
+    if err := member_id_error(actor_id):
+        raise unprocessable(f"from.id {err}")
+    if not req.parts:
+        raise unprocessable("parts must not be empty")
+    for index, part in enumerate(req.parts):
+        check_part(index, part)
+    message_id = trim(req.id)
+    if message_id and (err := id_error(message_id)):
+        raise unprocessable(err)
+    if err := target_error(req.target):
+        raise unprocessable(err)
+
+
+def is_qualified(member: str) -> bool:
+    member = trim(member)
+    return parse_scoped(member) is not None or parse_agent_fqid(member) is not None
+
+
+def check_member_list(name: str, members: list[str]) -> list[str]:
+    unique = dedupe(members)
+    if len(unique) > MAX_IDS:
+        raise unprocessable(f"{name} must contain 256 IDs or fewer")
+    for index, member in enumerate(unique):
+        if err := member_id_error(member):
+            raise unprocessable(f"{name}[{index}] {err}")
+    return unique
+
+
+def room_request_error(req: CreateRoomRequest) -> str | None:
+    """Spec 01 §8.2 without the 409 (existence is the store's concern)."""
+    room_id = trim(req.id)
+    if not room_id:
+        return "room id is required"
+    if err := id_error(room_id):
+        return f"room id {err}"
+    try:
+        check_member_list("members", req.members)
+    except Exception as exc:  # ApiError from check_member_list
+        return getattr(exc, "message", str(exc))
+    if req.visibility not in ("", "private", "public"):
+        return f'unsupported room visibility "{req.visibility}"'
+    if req.write_policy not in ("", "members", "registered_agents", "operators"):
+        return f'unsupported room write_policy "{req.write_policy}"'
+    return None
