@@ -91,7 +91,9 @@ def django_pattern(pattern: str) -> str:
 
 
 def urlpatterns() -> list[URLPattern]:
-    return [path(django_pattern(p), _dispatcher(p)) for p in ROUTES]
+    # Literal segments win over parameters (POST /v1/agents/register is not GET /v1/agents/{agentID}).
+    ordered = sorted(ROUTES, key=lambda p: p.count("{"))
+    return [path(django_pattern(p), _dispatcher(p)) for p in ordered]
 
 
 def policy_table() -> list[tuple[str, str, str]]:
