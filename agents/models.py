@@ -25,3 +25,52 @@ class AgentRegistration(models.Model):
 
     def __str__(self) -> str:
         return self.agent_id
+
+
+class CredentialEvent(models.Model):
+    """Audit trail of credential changes and failed-authentication bursts (an extension).
+
+    Never holds a secret: no token value, no token digest, no agent-token key. `credential`
+    names only the kind of credential (`token:<configured id>`, `agent-token`, `anonymous`).
+    """
+
+    REGISTERED = "agent.registered"
+    ADOPTED = "agent.adopted"
+    REBOUND = "agent.rebound"
+    TOKEN_ROTATED = "agent.token_rotated"
+    REMOVED = "agent.removed"
+    AUTH_FAILURES = "auth.failures"
+    KINDS = (REGISTERED, ADOPTED, REBOUND, TOKEN_ROTATED, REMOVED, AUTH_FAILURES)
+
+    id = models.BigAutoField(primary_key=True)
+    kind = models.CharField(max_length=32, choices=[(k, k) for k in KINDS])
+    agent_id = models.CharField(max_length=300, blank=True, default="")
+    credential = models.CharField(max_length=160, blank=True, default="")
+    remote_addr = models.CharField(max_length=64, blank=True, default="")
+    detail = models.TextField(blank=True, default="")
+    created_at = SortableDateTimeField()
+
+    class Meta:
+        db_table = "credential_events"
+        ordering = ["-id"]
+        verbose_name = "credential event"
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.agent_id}".strip()
+
+
+class RateLimitBucket(models.Model):
+    """One fixed one-minute window of counted requests for a (kind, client address).
+
+    Kept in the database so every server process sharing the store shares the limit.
+    """
+
+    kind = models.CharField(max_length=32)
+    remote_addr = models.CharField(max_length=64)
+    window_start = models.BigIntegerField()  # unix seconds, a multiple of the window length
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "rate_limit_buckets"
+        constraints = [models.UniqueConstraint(fields=["kind", "remote_addr", "window_start"],
+                                               name="rate_limit_bucket_unique")]

@@ -3,10 +3,24 @@ where a request's credential is turned into a Caller or refused."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from agents.auth import AuthPolicy, Caller, Claims, read_credential, resolve_claims
 from moltnet.errors import ApiError
+
+log = logging.getLogger("moltnet.auth")
+# 401s caused by a presented-but-bad credential (not by a missing one): audited in bursts.
+BAD_CREDENTIAL = ("invalid token", "invalid authorization header", "authorization token is required")
+
+
+def _note_failure(remote_addr: str, reason: str) -> None:
+    from agents.audit import note_auth_failure
+
+    try:
+        note_auth_failure(remote_addr, reason)
+    except Exception:  # auditing must never turn a 401 into a 500
+        log.warning("could not record an authentication failure", exc_info=True)
 
 
 @dataclass(frozen=True)
@@ -41,7 +55,12 @@ class AuthClass:
 
     def authenticate(self, policy: AuthPolicy, creds: RequestCredentials) -> Caller:
         handler = getattr(self, f"_{self.kind.lower()}")
-        return handler(policy, creds)
+        try:
+            return handler(policy, creds)
+        except ApiError as exc:
+            if exc.status == 401 and exc.message in BAD_CREDENTIAL:
+                _note_failure(creds.remote_addr, exc.message)
+            raise
 
     # --- helpers -----------------------------------------------------------------------
     def _required(self, policy: AuthPolicy, creds: RequestCredentials, scopes: tuple[str, ...],

@@ -1,4 +1,4 @@
-"""Agent registration and ownership (spec 03 §6, 01 §9), roster summaries and removal."""
+"""Agent registration and ownership (spec 03 §6, 01 §9), declared bindings, removal and token rotation."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
+from agents import audit
 from agents.auth import ANONYMOUS_KEY, Caller, agent_token_key
-from agents.models import AgentRegistration
-from moltnet.errors import ApiError
+from agents.models import AgentRegistration, CredentialEvent
+from events import log
+from moltnet.errors import ApiError, not_found
 from moltnet.ids import agent_fqid, format_time, member_id_error, new_actor_uid, new_agent_token, now, trim
 from moltnet.jsonshape import omit_empty
 
@@ -98,9 +100,13 @@ def do_register(caller: Caller, requested_agent_id: str, name: str, network_id: 
                     actor_uri=agent_fqid(network_id, agent_id), display_name=display or None,
                     credential_key=key, created_at=stamp, updated_at=stamp,
                 )
+                audit.record_for(CredentialEvent.REGISTERED, caller, agent_id,
+                                 "agent token issued" if minted else "")
                 return Registered(reg, minted, created=True)
             if existing.credential_key != key:
                 if caller.has_any("admin"):
+                    audit.record_for(CredentialEvent.ADOPTED, caller, agent_id,
+                                     f"owner kept: {audit.key_label(existing.credential_key)}")
                     return Registered(_touch(existing, display))
                 if key == ANONYMOUS_KEY or minted:
                     raise ApiError(409, f'agent "{agent_id}" is already registered')
@@ -128,14 +134,73 @@ def reconcile_binding(agent_id: str, credential_key: str, network_id: str, name:
         reg = AgentRegistration.objects.select_for_update().filter(agent_id=agent_id).first()
         stamp = now()
         if reg is None:
+            audit.record(CredentialEvent.REGISTERED, agent_id=agent_id, credential=audit.key_label(credential_key),
+                         detail="declared binding")
             return AgentRegistration.objects.create(
                 agent_id=agent_id, network_id=network_id, actor_uid=new_actor_uid(),
                 actor_uri=agent_fqid(network_id, agent_id), display_name=trim(name) or None,
                 credential_key=credential_key, created_at=stamp, updated_at=stamp,
             )
+        if reg.credential_key != credential_key:
+            # Rebinding revokes any agent token issued for this id (spec 03 §6).
+            audit.record(CredentialEvent.REBOUND, agent_id=agent_id, credential=audit.key_label(credential_key),
+                         detail=f"previous owner: {audit.key_label(reg.credential_key)}")
         reg.credential_key = credential_key
         if trim(name):
             reg.display_name = trim(name)
         reg.updated_at = stamp
         reg.save()
         return reg
+
+
+def find_agent(agent_id: str) -> tuple[AgentRegistration | None, list[str]]:
+    """Full-visibility lookup: the registration and the live rooms listing this exact member string."""
+    from rooms.models import RoomMember
+
+    reg = AgentRegistration.objects.filter(agent_id=agent_id).first()
+    rooms = sorted(RoomMember.objects.filter(member_id=agent_id, room__deleted_at__isnull=True)
+                   .values_list("room_id", flat=True))
+    return reg, rooms
+
+
+def do_remove_agent(caller: Caller, agent_id: str, network_id: str) -> str:
+    """Soft removal (spec 02 §4.11): drop memberships and the registration, publish `agent.removed`."""
+    from rooms.models import RoomMember
+
+    agent_id = trim(agent_id)
+    if member_id_error(agent_id):
+        raise not_found(f'unknown agent "{agent_id}"')
+    with transaction.atomic():
+        reg, rooms = find_agent(agent_id)
+        if reg is None and not rooms:
+            raise not_found(f'unknown agent "{agent_id}"')
+        # Exact member string only, and no room.members.updated events (as in Go).
+        RoomMember.objects.filter(member_id=agent_id, room_id__in=rooms).delete()
+        payload = {"agent_id": agent_id, "network_id": reg.network_id if reg else network_id,
+                   "fqid": reg.actor_uri if reg else agent_fqid(network_id, agent_id),
+                   "name": (reg.display_name or "") if reg else "", "reason": "removed"}
+        if reg is not None:
+            reg.delete()  # its agent token stops resolving at once
+        log.record(log.build_event("agent.removed", network_id, "agent", omit_empty(payload, always=("agent_id",))))
+        audit.record_for(CredentialEvent.REMOVED, caller, agent_id,
+                         f"rooms left: {', '.join(rooms)}" if rooms else "")
+    return agent_id
+
+
+def do_rotate_token(caller: Caller, agent_id: str) -> Registered:
+    """Operator recovery: mint a new agent token for a registered agent, revoking its old credential."""
+    agent_id = trim(agent_id)
+    if caller.privileged_none:
+        raise ApiError(409, "agent tokens are not used when auth mode is none")
+    token = new_agent_token()
+    with transaction.atomic():
+        reg = AgentRegistration.objects.select_for_update().filter(agent_id=agent_id).first()
+        if reg is None:
+            raise not_found(f'unknown agent "{agent_id}"')
+        previous = reg.credential_key
+        reg.credential_key = agent_token_key(token)
+        reg.updated_at = now()
+        reg.save(update_fields=["credential_key", "updated_at"])
+        audit.record_for(CredentialEvent.TOKEN_ROTATED, caller, agent_id,
+                         f"previous owner: {audit.key_label(previous)}")
+    return Registered(reg, token)

@@ -1,16 +1,20 @@
-"""HTTP views for the agent roster and registration (spec 02 §4.6–4.7)."""
+"""HTTP views for the agent roster, registration, removal and apply (spec 02 §4.6, 4.7, 4.11, 4.12),
+plus the extensions: admin token rotation and the credential audit trail."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 
-from agents import roster
+from agents import audit, roster
+from agents.apply import do_apply
 from agents.auth import Caller
-from agents.policy import PUB, REG
-from agents.schemas import RegisterAgentRequest
-from agents.services import do_register
+from agents.policy import PUB, REG, REQ
+from agents.ratelimit import check_rate_limit
+from agents.schemas import ApplyConfigRequest, RegisterAgentRequest
+from agents.services import do_register, do_remove_agent, do_rotate_token
 from attach.presence import connected_agent_ids
 from moltnet import state
+from moltnet.errors import unprocessable
 from moltnet.pagination import collection_page, parse_page_params
 from moltnet.responses import json_response, read_body
 from moltnet.routing import api
@@ -41,6 +45,42 @@ def get_agent(request: HttpRequest, caller: Caller, agentID: str) -> HttpRespons
 
 @api("POST", "/v1/agents/register", auth=REG)
 def register_agent(request: HttpRequest, caller: Caller) -> HttpResponse:
+    if caller.claims is None:
+        check_rate_limit("register", caller.remote_addr)
     body = read_body(request, RegisterAgentRequest)
     registered = do_register(caller, body.requested_agent_id, body.name, state.network_id())
     return json_response(registered.as_json(), status=registered.status)
+
+
+@api("DELETE", "/v1/agents/{agentID}", auth=REQ("admin"))
+def remove_agent(request: HttpRequest, caller: Caller, agentID: str) -> HttpResponse:  # noqa: N803
+    agent_id = do_remove_agent(caller, agentID, state.network_id())
+    return json_response({"removed": True, "kind": "agent", "id": agent_id, "mode": "soft"})
+
+
+@api("POST", "/v1/apply", auth=REQ("admin"))
+def apply_config(request: HttpRequest, caller: Caller) -> HttpResponse:
+    applied = do_apply(read_body(request, ApplyConfigRequest), state.network_id())
+    return json_response(applied.as_json())
+
+
+@api("POST", "/v1/agents/{agentID}/token", auth=REQ("admin"))
+def rotate_token(request: HttpRequest, caller: Caller, agentID: str) -> HttpResponse:  # noqa: N803
+    """Extension: revoke an agent's credential and show a new agent token once."""
+    return json_response(do_rotate_token(caller, agentID).as_json())
+
+
+@api("GET", "/v1/audit/credentials", auth=REQ("admin"))
+def credential_events(request: HttpRequest, caller: Caller) -> HttpResponse:
+    """Extension: the credential audit trail, newest first; `before` is the last id seen."""
+    params = parse_page_params({"limit": request.GET.get("limit", "")})
+    raw_before = request.GET.get("before", "").strip()
+    if raw_before and not raw_before.isdigit():
+        raise unprocessable("before must be an audit event id")
+    rows, has_more = audit.list_events(limit=params.limit, before=int(raw_before) if raw_before else None,
+                                       agent_id=request.GET.get("agent_id", "").strip(),
+                                       kind=request.GET.get("kind", "").strip())
+    info: dict = {"has_more": has_more}
+    if has_more and rows:
+        info["next_before"] = str(rows[-1].id)
+    return json_response({"events": [audit.event_json(e) for e in rows], "page": info})
