@@ -8,7 +8,6 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 
@@ -377,14 +376,15 @@ def validate_pairing(index: int, pairing: PairingConfig) -> None:
     url = pairing.remote_base_url.strip()
     if not url:
         raise ConfigError(f"pairings[{index}].remote_base_url is required")
+    from moltnet import gourl
+
     try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises on an invalid port
-    except ValueError as exc:
+        parsed = gourl.parse(url)
+    except gourl.UrlError as exc:
         raise ConfigError(f"pairings[{index}].remote_base_url is invalid: {exc}") from exc
-    if parts.scheme not in ("http", "https"):
-        raise ConfigError(f'pairings[{index}].remote_base_url scheme "{parts.scheme}" is unsupported')
-    if not parts.hostname:
+    if parsed.scheme not in ("http", "https"):
+        raise ConfigError(f'pairings[{index}].remote_base_url scheme "{parsed.scheme}" is unsupported')
+    if not parsed.host.strip():
         raise ConfigError(f"pairings[{index}].remote_base_url host is required")
 
 

@@ -1,20 +1,29 @@
-"""Prometheus metrics with the spec's names, labels and order (spec 08 §6)."""
+"""Prometheus metrics with the spec's names, labels, order and number formatting (spec 08 §6).
+
+The metric objects are prometheus-client's; `render()` writes the text format itself because
+the spec pins details prometheus-client formats differently: `_sum` before `_count`, series
+sorted by label values, and numbers in Go's shortest form (`1`, not `1.0`; `1e+06`).
+"""
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
+
 import prometheus_client
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 prometheus_client.disable_created_metrics()
 
 REGISTRY = CollectorRegistry(auto_describe=True)
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 http_requests = Counter(
     "moltnet_http_requests", "Count of handled HTTP requests.", ["method", "route", "status"], registry=REGISTRY
 )
 http_duration = Histogram(
     "moltnet_http_request_duration_seconds", "Latency of handled HTTP requests.", ["method", "route"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10), registry=REGISTRY,
+    buckets=BUCKETS, registry=REGISTRY,
 )
 active_attachments = Gauge("moltnet_active_attachments", "Open attachment sockets.", registry=REGISTRY)
 active_sse = Gauge("moltnet_active_sse_subscribers", "Open SSE streams.", registry=REGISTRY)
@@ -32,5 +41,69 @@ def observe_request(method: str, route: str, status: int, seconds: float) -> Non
     http_duration.labels(method, route).observe(seconds)
 
 
+def go_float(value: float) -> str:
+    """Go's strconv.FormatFloat(v, 'g', -1, 64), as the Go Prometheus client prints numbers."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    if value == 0:
+        return "0"
+    sign, digits, exponent = Decimal(repr(float(value))).normalize().as_tuple()
+    text = "".join(map(str, digits))
+    point = len(digits) + exponent  # position of the decimal point in `text`
+    prefix = "-" if sign else ""
+    exp = point - 1
+    if exp < -4 or exp >= 6:  # shortest 'g' switches to exponent form at 1e+06
+        mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
+        return f"{prefix}{mantissa}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+    if point <= 0:
+        return f"{prefix}0.{'0' * -point}{text}"
+    if point >= len(text):
+        return prefix + text + "0" * (point - len(text))
+    return f"{prefix}{text[:point]}.{text[point:]}"
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _labels(pairs: list[tuple[str, str]]) -> str:
+    if not pairs:
+        return ""
+    return "{" + ",".join(f'{k}="{_escape(v)}"' for k, v in pairs) + "}"
+
+
+def _family_lines(family) -> list[str]:
+    name = family.name + ("_total" if family.type == "counter" else "")
+    lines = [f"# HELP {name} {family.documentation}", f"# TYPE {name} {family.type}"]
+    samples = [s for s in family.samples if not s.name.endswith("_created")]
+    if family.type != "histogram":
+        for sample in sorted(samples, key=lambda s: tuple(s.labels.values())):
+            lines.append(f"{sample.name}{_labels(list(sample.labels.items()))} {go_float(sample.value)}")
+        return lines
+    series: dict[tuple, dict] = {}
+    for sample in samples:
+        base = tuple((k, v) for k, v in sample.labels.items() if k != "le")
+        entry = series.setdefault(base, {"buckets": [], "sum": 0.0, "count": 0.0})
+        if sample.name.endswith("_bucket"):
+            entry["buckets"].append((float(sample.labels["le"]), sample.value))
+        elif sample.name.endswith("_sum"):
+            entry["sum"] = sample.value
+        elif sample.name.endswith("_count"):
+            entry["count"] = sample.value
+    for base in sorted(series, key=lambda pairs: tuple(v for _, v in pairs)):
+        entry = series[base]
+        for bound, count in sorted(entry["buckets"]):
+            lines.append(f"{family.name}_bucket{_labels([*base, ('le', go_float(bound))])} {go_float(count)}")
+        lines.append(f"{family.name}_sum{_labels(list(base))} {go_float(entry['sum'])}")
+        lines.append(f"{family.name}_count{_labels(list(base))} {go_float(entry['count'])}")
+    return lines
+
+
 def render() -> bytes:
-    return generate_latest(REGISTRY)
+    """The exposition text: families in registration order (the spec's order), HELP/TYPE always."""
+    lines: list[str] = []
+    for family in REGISTRY.collect():
+        lines.extend(_family_lines(family))
+    return ("\n".join(lines) + "\n").encode()

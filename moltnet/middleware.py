@@ -55,8 +55,8 @@ class ApiMiddleware:
     @staticmethod
     def _finish(request: HttpRequest, response: HttpResponse, started: float) -> None:
         elapsed = time.perf_counter() - started
-        method = "GET" if request.method == "HEAD" else request.method
-        metrics.observe_request(method, request.route_label, response.status_code, elapsed)
+        # A HEAD served by a GET route keeps method="HEAD" with the GET route label (spec 08 §6.3).
+        metrics.observe_request(request.method, request.route_label, response.status_code, elapsed)
         # Path only: query strings may carry access tokens and are never logged.
         log.info("%s %s %s %d %.1fms %s", request.method, request.path, request.route_label,
                  response.status_code, elapsed * 1000, request.request_id)

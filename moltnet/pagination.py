@@ -28,7 +28,8 @@ def parse_page_params(query: dict[str, str] | Any) -> PageParams:
     """Parse and format-check `limit`, `before`, `after`; 422 on malformed cursors."""
     raw = (query.get("limit") or "").strip()
     limit = DEFAULT_LIMIT
-    if re.fullmatch(r"[+-]?[0-9]+", raw):
+    # Go's strconv.Atoi: base 10, optional sign, no underscores; out of int64 range is a parse error.
+    if re.fullmatch(r"[+-]?[0-9]+", raw) and -(1 << 63) <= int(raw) < (1 << 63):
         limit = int(raw)
         if limit <= 0:
             limit = DEFAULT_LIMIT

@@ -57,6 +57,7 @@ def catch_all(request: HttpRequest, *args, **kwargs) -> HttpResponse:
     """Unmatched paths: JSON 404 under /v1/ (an improvement on Go's redirect), else the console."""
     if request.method not in ("GET", "HEAD"):
         raise ApiError(405, "method not allowed", {"Allow": "GET, HEAD"})
+    request.route_label = "GET /"  # Go's catch-all pattern, also for HEAD
     if request.path.startswith("/v1/") or request.path == "/v1":
         raise ApiError(404, f"no route for {request.path}")
     from moltnet.console_bootstrap import bootstrap_redirect
@@ -70,6 +71,7 @@ def console_placeholder(request: HttpRequest) -> HttpResponse:
     from moltnet.console_bootstrap import bootstrap_redirect
     from moltnet.routing import credentials_of
 
+    request.route_label = "GET /console" if request.path == "/console" else "GET /console/"
     if (redirect := bootstrap_redirect(request)) is not None:
         return redirect
     if request.path == "/console":

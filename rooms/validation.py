@@ -2,56 +2,35 @@
 
 from __future__ import annotations
 
-import re
-from urllib.parse import urlsplit
-
+from moltnet import gourl
 from moltnet.errors import unprocessable
 from moltnet.ids import id_error, member_id_error, parse_agent_fqid, parse_scoped, trim
 from rooms.schemas import CreateRoomRequest, PartIn, SendMessageRequest, TargetIn
 
 PART_KINDS = ("text", "url", "data", "file", "image", "audio")
 MAX_IDS = 256
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 
 
 def url_error(raw: str) -> str | None:
-    """Mirror Go's url.Parse failures closely enough for the spec's rules 5–7."""
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in raw):
-        return "net/url: invalid control character in URL"
-    if re.search(r"%(?![0-9A-Fa-f]{2})", raw):
-        bad = re.search(r"%.{0,2}", raw[raw.index("%"):]).group(0)
-        return f'invalid URL escape "{bad}"'
-    match = _SCHEME.match(raw)
-    if not match:
-        head = raw.split("/", 1)[0]
-        if ":" in head:
-            return "first path segment in URL cannot contain colon"
-        return None
+    """Spec 01 §8.1 rules 5–7 for one trimmed, non-blank URL, with Go's exact texts."""
     try:
-        parts = urlsplit(raw)
-        if parts.netloc.startswith("[") and "]" not in parts.netloc:
-            return "missing ']' in host"
-        parts.port  # noqa: B018 - raises on an invalid port
-    except ValueError as exc:
-        return str(exc)
+        parsed = gourl.parse(raw)
+    except gourl.UrlError as exc:
+        return f"url is invalid: {exc}"
+    if parsed.scheme not in ("http", "https", "molt"):
+        return f"url scheme {gourl.go_quote(parsed.scheme)} is unsupported"
+    if parsed.scheme != "molt" and not parsed.host.strip():
+        return "url host is required"
     return None
 
 
 def check_part(index: int, part: PartIn) -> None:
-    kind = trim(part.kind)
-    if kind not in PART_KINDS:
-        raise unprocessable(f'parts[{index}]: unsupported part kind "{kind}"')
+    if trim(part.kind) not in PART_KINDS:
+        # Go quotes the kind as sent (untrimmed) in this message.
+        raise unprocessable(f"parts[{index}]: unsupported part kind {gourl.go_quote(part.kind)}")
     url = trim(part.url)
-    if not url:
-        return
-    if err := url_error(url):
-        raise unprocessable(f"parts[{index}]: url is invalid: {err}")
-    match = _SCHEME.match(url)
-    scheme = match.group(1).lower() if match else ""
-    if scheme not in ("http", "https", "molt"):
-        raise unprocessable(f'parts[{index}]: url scheme "{scheme}" is unsupported')
-    if scheme in ("http", "https") and not urlsplit(url).hostname:
-        raise unprocessable(f"parts[{index}]: url host is required")
+    if url and (err := url_error(url)):
+        raise unprocessable(f"parts[{index}]: {err}")
 
 
 def dedupe(values: list[str]) -> list[str]:

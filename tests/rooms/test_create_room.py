@@ -1,0 +1,101 @@
+"""POST /v1/rooms (spec 02 §4.2, 01 §5, 01 §8.2)."""
+
+import json
+
+import pytest
+
+from rooms.models import Room
+from tests.rooms.conftest import event_types
+
+MISMATCH = "id must match [A-Za-z0-9][A-Za-z0-9._:-]{0,127}"
+
+
+def test_create_returns_201_with_the_normalized_room(api):
+    response = api.post("/v1/rooms", {"id": " lab ", "name": " Lab ", "members": [" grace", "ada", "grace", ""],
+                                      "visibility": "public", "write_policy": "registered_agents"})
+    assert response.status_code == 201
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    created_at = body.pop("created_at")
+    assert body == {"id": "lab", "network_id": "local", "fqid": "molt://local/rooms/lab", "name": "Lab",
+                    "members": ["ada", "grace"], "visibility": "public", "write_policy": "registered_agents"}
+    assert created_at.endswith("Z")
+    assert "access" not in body
+    assert event_types() == ["room.created"]
+
+
+def test_defaults_name_to_id_and_policies_to_private_members(api):
+    body = api.post("/v1/rooms", {"id": "lab"}).json()
+    assert body["name"] == "lab"
+    assert body["visibility"] == "private"
+    assert body["write_policy"] == "members"
+    assert "members" not in body  # omitted when empty
+
+
+def test_members_are_sorted_in_byte_order(api):
+    body = api.post("/v1/rooms", {"id": "lab", "members": ["b", "B", "a", "net:z", "molt://n/agents/q"]}).json()
+    assert body["members"] == ["B", "a", "b", "molt://n/agents/q", "net:z"]
+
+
+@pytest.mark.parametrize(("body", "error"), [
+    ({}, "room id is required"),
+    ({"id": "   "}, "room id is required"),
+    ({"id": "-lab"}, f"room id {MISMATCH}"),
+    ({"id": "x" * 129}, "room id id must be 128 characters or fewer"),
+    ({"id": "lab", "members": [f"m{i}" for i in range(257)]}, "members must contain 256 IDs or fewer"),
+    ({"id": "lab", "members": ["ok", "bad/id"]}, f"members[1] {MISMATCH}"),
+    ({"id": "lab", "members": ["ok", "ok", ":alpha"]}, f"members[1] {MISMATCH}"),
+    ({"id": "lab", "members": ["a::b"]}, f"members[0] agent id {MISMATCH}"),
+    ({"id": "lab", "members": ["-n:alpha"]}, f"members[0] network id {MISMATCH}"),
+    ({"id": "lab", "members": ["molt://net/agents/a/b"]}, f"members[0] agent id {MISMATCH}"),
+    ({"id": "lab", "visibility": "Public"}, 'unsupported room visibility "Public"'),
+    ({"id": "lab", "write_policy": "everyone"}, 'unsupported room write_policy "everyone"'),
+])
+def test_invalid_requests_are_422_and_create_nothing(api, body, error):
+    response = api.post("/v1/rooms", body)
+    assert response.status_code == 422
+    assert response.json()["error"] == error
+    assert response.json()["code"] == "unprocessable_entity"
+    assert not Room.objects.exists()
+    assert event_types() == []
+
+
+def test_256_members_are_allowed(api):
+    assert api.post("/v1/rooms", {"id": "lab", "members": [f"m{i}" for i in range(256)]}).status_code == 201
+
+
+def test_quirky_member_forms_are_accepted(api):
+    body = api.post("/v1/rooms", {"id": "lab", "members": ["net_a:", "net_b:alpha:x"]}).json()
+    assert body["members"] == ["net_a:", "net_b:alpha:x"]
+
+
+def test_existing_or_removed_id_is_409(api):
+    assert api.post("/v1/rooms", {"id": "lab"}).status_code == 201
+    again = api.post("/v1/rooms", {"id": "lab"})
+    assert again.status_code == 409
+    assert again.json()["error"] == 'room "lab" already exists'
+    assert again.json()["code"] == "conflict"
+    assert api.delete("/v1/rooms/lab").status_code == 200
+    after_removal = api.post("/v1/rooms", {"id": "lab"})
+    assert after_removal.status_code == 409
+    assert after_removal.json()["error"] == 'room "lab" already exists'
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "[]", '"lab"', '{"id": 7}', '{"members": "ada"}', '{"id":"a"} {}',
+                                 '{"id":"a"} x', '{"id":'])
+def test_undecodable_bodies_are_400(api, raw):
+    response = api.request("POST", "/v1/rooms", raw=raw)
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_request"
+    assert not Room.objects.exists()
+
+
+def test_null_body_is_an_empty_request(api):
+    response = api.request("POST", "/v1/rooms", raw="null")
+    assert response.status_code == 422
+    assert response.json()["error"] == "room id is required"
+
+
+def test_field_names_match_case_insensitively_and_unknown_fields_are_ignored(api):
+    body = api.request("POST", "/v1/rooms", raw=json.dumps({"ID": "lab", "Name": "L", "extra": 1})).json()
+    assert (body["id"], body["name"]) == ("lab", "L")
