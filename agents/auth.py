@@ -102,7 +102,8 @@ class AuthPolicy:
                 allowlist=frozenset(trim(a) for a in t.agents if trim(a)),
             )
             for t in cfg.tokens
-            if trim(t.value)
+            # Tokens are ignored entirely in mode none (spec 03 §1).
+            if trim(t.value) and cfg.auth_mode != "none"
         ]
         return cls(cfg.auth_mode, cfg.public_read, cfg.agent_registration, tokens)
 
