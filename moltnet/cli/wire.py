@@ -1,0 +1,117 @@
+"""JSON printed by the agent-side commands (spec 11 §9): re-encoded from the typed response, so
+unknown fields are dropped and keys follow the spec's order."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+ZERO_TIME = "0001-01-01T00:00:00Z"
+
+
+def _pick(data: Any, fields: list[tuple[str, bool]]) -> dict:
+    """fields: (name, always). Optional fields are omitted when empty/false/zero."""
+    data = data if isinstance(data, dict) else {}
+    out = {}
+    for name, always in fields:
+        value = data.get(name)
+        if always or value not in (None, "", False, 0, [], {}):
+            out[name] = value
+    return out
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def accepted(data: Any) -> dict:
+    data = data if isinstance(data, dict) else {}
+    return {"message_id": _str(data.get("message_id")), "event_id": _str(data.get("event_id")),
+            "accepted": bool(data.get("accepted")), "thread_created": bool(data.get("thread_created")),
+            "dm_created": bool(data.get("dm_created"))}
+
+
+def target(data: Any) -> dict:
+    out = _pick(data, [("kind", True), ("room_id", False), ("thread_id", False), ("parent_message_id", False),
+                       ("dm_id", False), ("participant_ids", False)])
+    out["kind"] = _str(out["kind"])
+    return out
+
+
+def actor(data: Any) -> dict:
+    out = _pick(data, [("type", True), ("id", True), ("name", False), ("network_id", False), ("fqid", False)])
+    out["type"], out["id"] = _str(out["type"]), _str(out["id"])
+    return out
+
+
+def part(data: Any) -> dict:
+    out = _pick(data, [("kind", True), ("text", False), ("media_type", False), ("url", False),
+                       ("filename", False), ("data", False)])
+    out["kind"] = _str(out["kind"])
+    return out
+
+
+def message(data: Any) -> dict:
+    data = data if isinstance(data, dict) else {}
+    origin = data.get("origin") if isinstance(data.get("origin"), dict) else {}
+    out = {
+        "id": _str(data.get("id")),
+        "network_id": _str(data.get("network_id")),
+        "origin": {"network_id": _str(origin.get("network_id")), "message_id": _str(origin.get("message_id"))},
+        "target": target(data.get("target")),
+        "from": actor(data.get("from")),
+        "parts": [part(p) for p in data.get("parts") or []] if data.get("parts") is not None else None,
+    }
+    if data.get("mentions"):
+        out["mentions"] = data["mentions"]
+    out["created_at"] = _str(data.get("created_at")) or ZERO_TIME
+    return out
+
+
+def message_page(data: Any) -> dict:
+    data = data if isinstance(data, dict) else {}
+    messages = data.get("messages")
+    page = _pick(data.get("page"), [("has_more", True), ("next_before", False), ("next_after", False)])
+    page["has_more"] = bool(page["has_more"])
+    return {"messages": [message(m) for m in messages] if messages else None, "page": page}
+
+
+def room(data: Any) -> dict:
+    out = _pick(data, [("id", True), ("network_id", False), ("fqid", False), ("name", True), ("members", False),
+                       ("visibility", False), ("write_policy", False)])
+    out["id"], out["name"] = _str(out["id"]), _str(out["name"])
+    access = (data or {}).get("access")
+    if isinstance(access, dict):
+        out["access"] = _pick(access, [("can_read", True), ("can_write", True), ("reason", False)])
+        out["access"]["can_read"] = bool(out["access"]["can_read"])
+        out["access"]["can_write"] = bool(out["access"]["can_write"])
+    out["created_at"] = _str((data or {}).get("created_at")) or ZERO_TIME
+    return out
+
+
+def direct(data: Any) -> dict:
+    out = _pick(data, [("id", True), ("network_id", False), ("fqid", False), ("participant_ids", False),
+                       ("message_count", True), ("last_message_at", True)])
+    out["id"] = _str(out["id"])
+    out["message_count"] = out["message_count"] if isinstance(out["message_count"], int) else 0
+    out["last_message_at"] = _str(out["last_message_at"]) or ZERO_TIME
+    return out
+
+
+def registration(data: Any) -> dict:
+    data = data if isinstance(data, dict) else {}
+    out = {key: _str(data.get(key)) for key in ("network_id", "agent_id", "actor_uid", "actor_uri")}
+    if data.get("display_name"):
+        out["display_name"] = data["display_name"]
+    if data.get("agent_token"):
+        out["agent_token"] = data["agent_token"]
+    out["created_at"] = _str(data.get("created_at")) or ZERO_TIME
+    out["updated_at"] = _str(data.get("updated_at")) or ZERO_TIME
+    return out
+
+
+def emit(value: Any) -> None:
+    """Two-space indented JSON plus one newline on stdout."""
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
