@@ -3,6 +3,7 @@
 from django.urls import re_path
 
 import agents.views  # noqa: F401 - registers routes
+import moltnet.discovery.views  # noqa: F401
 import moltnet.views  # noqa: F401
 import rooms.views  # noqa: F401
 from moltnet import routing
