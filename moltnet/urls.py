@@ -5,6 +5,7 @@ from django.urls import re_path
 import agents.views  # noqa: F401 - registers routes
 import moltnet.discovery.views  # noqa: F401
 import moltnet.views  # noqa: F401
+import pairings.views  # noqa: F401
 import rooms.views  # noqa: F401
 from moltnet import routing
 from moltnet.views import catch_all, console_placeholder

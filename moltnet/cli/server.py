@@ -48,6 +48,9 @@ def start(args: list[str]) -> int:
         prepare_server(cfg)
     except ConfigError as exc:
         raise CliError(str(exc)) from None
+    from pairings.relay import start_background
+
+    start_background(cfg)  # pairing relay workers; stopped at exit
     from daphne.endpoints import build_endpoint_description_strings
     from daphne.server import Server
 

@@ -1,0 +1,87 @@
+"""Two real, paired Moltnet servers (alpha ⇄ beta) in bearer mode with pair-scoped tokens both ways."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+
+from tests.support.live import REPO, LiveServer
+from tests.support.pgcluster import free_port
+
+# Short relay timings for tests (documented in the README "Pair two networks" section).
+FAST_RELAY = {"MOLTNET_RELAY_BACKOFF_MIN": "0.2", "MOLTNET_RELAY_BACKOFF_MAX": "1",
+              "MOLTNET_RELAY_POLL_INTERVAL": "0.2",
+              # The editable install lists packages explicitly; new apps must resolve from the checkout too.
+              "PYTHONPATH": str(REPO)}
+
+
+def network_config(network: str, remote: str, remote_port: int, *, inbound_token: str, outbound_token: str,
+                   members: list[str], extra_pairings: str = "") -> str:
+    """A `Moltnet` file: operator token, a pair token for the partner, room `atrium`, one pairing."""
+    member_list = ", ".join(f'"{m}"' for m in members)
+    return f"""version: moltnet.v1
+network:
+  id: {network}
+  name: {network.title()} Net
+auth:
+  mode: bearer
+  tokens:
+    - id: {network}-operator
+      value: {network}-operator-secret
+      scopes: [observe, write, admin]
+    - id: from-{remote}
+      value: {inbound_token}
+      scopes: [pair]
+storage:
+  kind: sqlite
+  sqlite:
+    path: .moltnet/moltnet.db
+rooms:
+  - id: atrium
+    members: [{member_list}]
+pairings:
+  - id: {remote}
+    remote_network_id: {remote}
+    remote_network_name: {remote.title()} Net
+    remote_base_url: http://127.0.0.1:{remote_port}
+    token: {outbound_token}
+{extra_pairings}"""
+
+
+@dataclass
+class Pair:
+    alpha: LiveServer
+    beta: LiveServer
+
+    def ops(self, network: str):
+        """An operator (observe+write+admin) HTTP client for `alpha` or `beta`."""
+        return getattr(self, network).client(f"{network}-operator-secret")
+
+
+def wait_for(check: Callable[[], object], timeout: float = 20, interval: float = 0.1):
+    """Poll until `check()` returns something truthy; fail with the last value otherwise."""
+    deadline = time.time() + timeout
+    value = None
+    while time.time() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s (last value: {value!r})")
+
+
+@pytest.fixture
+def paired(live_server_factory) -> Pair:
+    alpha_port, beta_port = free_port(), free_port()
+    beta = live_server_factory(
+        network_config("beta", "alpha", alpha_port, inbound_token="alpha-to-beta-secret",
+                       outbound_token="beta-to-alpha-secret", members=["gamma", "alpha:luna"]),
+        name="beta", port=beta_port, env=FAST_RELAY)
+    alpha = live_server_factory(
+        network_config("alpha", "beta", beta_port, inbound_token="beta-to-alpha-secret",
+                       outbound_token="alpha-to-beta-secret", members=["luna", "beta:gamma"]),
+        name="alpha", port=alpha_port, env=FAST_RELAY)
+    return Pair(alpha, beta)

@@ -1,0 +1,116 @@
+"""Relay between two real server processes: rooms, threads and DMs cross both ways, once, with origin."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.pairings.conftest import Pair, wait_for
+
+pytestmark = pytest.mark.live
+
+
+def send(client, body: dict) -> dict:
+    response = client.post("/v1/messages", json=body)
+    assert response.status_code == 202, response.text
+    return response.json()
+
+
+def room_messages(client, room: str = "atrium") -> list[dict]:
+    response = client.get(f"/v1/rooms/{room}/messages", params={"limit": 500})
+    assert response.status_code == 200, response.text
+    return response.json()["messages"]
+
+
+def find(messages: list[dict], message_id: str) -> dict | None:
+    return next((m for m in messages if m["id"] == message_id), None)
+
+
+def pairing(client, pairing_id: str) -> dict:
+    items = client.get("/v1/pairings").json()["pairings"]
+    return next(p for p in items if p["id"] == pairing_id)
+
+
+def exchange(pair: Pair, sender: str, receiver: str, agent: str, remote_agent: str) -> list[str]:
+    """Send a room message, a thread reply and a scoped DM from `sender`; return their ids."""
+    ops = pair.ops(sender)
+    author = {"type": "agent", "id": agent, "name": agent.title()}
+    room = send(ops, {"id": f"m_{sender}_room", "target": {"kind": "room", "room_id": "atrium"}, "from": author,
+                      "parts": [{"kind": "text", "text": f"hello from {sender} @{receiver}:{remote_agent}"}]})
+    reply = send(ops, {"id": f"m_{sender}_reply", "from": author, "parts": [{"kind": "text", "text": "a reply"}],
+                       "target": {"kind": "thread", "room_id": "atrium", "thread_id": f"t_{sender}",
+                                  "parent_message_id": room["message_id"]}})
+    dm = send(ops, {"id": f"m_{sender}_dm", "from": author, "parts": [{"kind": "text", "text": "psst"}],
+                    "target": {"kind": "dm", "dm_id": f"dm_{sender}",
+                               "participant_ids": [agent, f"{receiver}:{remote_agent}"]}})
+    return [room["message_id"], reply["message_id"], dm["message_id"]]
+
+
+def assert_arrived(pair: Pair, sender: str, receiver: str, agent: str, remote_agent: str) -> None:
+    ops = pair.ops(receiver)
+    room = wait_for(lambda: find(room_messages(ops), f"m_{sender}_room"))
+    assert room["network_id"] == receiver
+    assert room["origin"] == {"network_id": sender, "message_id": f"m_{sender}_room"}
+    assert room["from"]["network_id"] == sender
+    assert room["from"]["fqid"] == f"molt://{sender}/agents/{agent}"
+    assert room["mentions"] == [f"molt://{receiver}/agents/{remote_agent}"]
+
+    def reply():
+        response = ops.get(f"/v1/threads/t_{sender}/messages")
+        return response.status_code == 200 and find(response.json()["messages"], f"m_{sender}_reply")
+
+    threaded = wait_for(reply)
+    assert threaded["target"] == {"kind": "thread", "room_id": "atrium", "thread_id": f"t_{sender}",
+                                  "parent_message_id": f"m_{sender}_room"}
+    assert threaded["origin"]["network_id"] == sender
+
+    def dm():
+        response = ops.get(f"/v1/dms/dm_{sender}/messages")
+        return response.status_code == 200 and find(response.json()["messages"], f"m_{sender}_dm")
+
+    direct = wait_for(dm)
+    assert direct["origin"] == {"network_id": sender, "message_id": f"m_{sender}_dm"}
+    assert direct["target"]["participant_ids"] == [f"{sender}:{agent}", f"{receiver}:{remote_agent}"]
+
+
+def test_room_thread_and_dm_cross_both_ways_with_origin_and_are_not_relayed_back(paired: Pair) -> None:
+    exchange(paired, "alpha", "beta", "luna", "gamma")
+    exchange(paired, "beta", "alpha", "gamma", "luna")
+
+    assert_arrived(paired, "alpha", "beta", "luna", "gamma")
+    assert_arrived(paired, "beta", "alpha", "gamma", "luna")
+
+    # Each side relayed exactly its own three messages; the three it received stay home.
+    for network, remote in (("alpha", "beta"), ("beta", "alpha")):
+        ops = paired.ops(network)
+        state = wait_for(lambda ops=ops, remote=remote: (p := pairing(ops, remote))["relay"]["queued"] == 0 and p)
+        assert state["status"] == "connected"
+        assert state["relay"]["relayed"] == 3
+        assert state["relay"]["dropped"] == 0
+        ids = [m["id"] for m in room_messages(ops)]
+        assert sorted(ids) == ["m_alpha_room", "m_beta_room"]
+        assert "token" not in state
+
+
+def test_partner_down_while_100_messages_are_sent_gets_all_once_in_order(paired: Pair) -> None:
+    alpha = paired.ops("alpha")
+    paired.beta.stop()
+    sent = [send(alpha, {"target": {"kind": "room", "room_id": "atrium"}, "from": {"type": "agent", "id": "luna"},
+                         "parts": [{"kind": "text", "text": f"message {i}"}]})["message_id"] for i in range(100)]
+
+    down = wait_for(lambda: (p := pairing(alpha, "beta"))["status"] == "error" and p)
+    assert down["diagnostics"]["reason"] == "remote_request_failed"
+    assert down["relay"]["queued"] == 100
+    assert down["relay"]["last_error"]
+
+    paired.beta.start()
+    beta = paired.ops("beta")
+    arrived = wait_for(lambda: len(msgs := room_messages(beta)) >= 100 and msgs, timeout=60)
+    assert [m["id"] for m in arrived] == sent
+    assert all(m["origin"]["network_id"] == "alpha" for m in arrived)
+
+    settled = wait_for(lambda: (p := pairing(alpha, "beta"))["relay"]["queued"] == 0 and p)
+    assert settled["status"] == "connected"
+    assert settled["relay"]["relayed"] == 100
+    metrics = alpha.get("/metrics").text
+    assert 'moltnet_relay_queued_messages{pairing="beta"} 0' in metrics
+    assert 'moltnet_relay_total{result="success"} 100' in metrics
