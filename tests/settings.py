@@ -4,9 +4,13 @@
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 os.environ["MOLTNET_CONFIG"] = str(Path(__file__).parent / "data" / "Moltnet.test")
+# A file (not shared-cache memory) so concurrent-writer tests see real SQLite locking: WAL + busy
+# timeout + IMMEDIATE transactions. One file per test process; Django deletes it at the end.
+os.environ.setdefault("MOLTNET_TEST_SQLITE_NAME", str(Path(tempfile.gettempdir()) / f"moltnet-test-{os.getpid()}.db"))
 if os.environ.get("MOLTNET_TEST_DB") == "postgres":
     from tests.support.pgcluster import cluster
 
