@@ -1,0 +1,475 @@
+"""`MoltnetNode` (YAML/JSON) and bridge (JSON) config: discovery, decoding, defaults, validation (spec 09 §3–§6)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote_plus, urlsplit
+
+import yaml
+
+from moltnet.config import NODE_CONFIG_CANDIDATES, ConfigError
+from node.tokens import effective_mode, go_cause, resolve_token
+
+NODE_VERSION = "moltnet.node.v1"
+BRIDGE_VERSION = "moltnet.bridge.v1"
+KINDS = ("openclaw", "picoclaw", "tinyclaw", "pi", "codex", "claude-code")
+WAKES = ("", "all", "mentions", "thread_only", "never")
+DEFAULT_OPENCLAW_GATEWAY = "ws://127.0.0.1:18789"
+DEFAULT_PICOCLAW_EVENTS = "ws://127.0.0.1:18990/pico/ws"
+DEFAULT_TINYCLAW_BASE = "http://127.0.0.1:3777"
+
+_MOLTNET = {"base_url": str, "network_id": str, "auth_mode": str, "registration": str, "static_token": bool,
+            "token": str, "token_env": str, "token_path": str}
+_RUNTIME = {k: str for k in ("kind", "token", "gateway_url", "events_url", "control_url", "inbound_url",
+                             "outbound_url", "ack_url", "channel", "command", "config_path", "home_path",
+                             "workspace_path", "session_store_path", "session_prefix", "driver")}
+_ROOM = {"id": str, "wake": str, "visibility": str, "write_policy": str, "can_write": bool,
+         "access": {"can_read": bool, "can_write": bool, "reason": str}}
+_DMS = {"enabled": bool, "wake": str}
+_ATTACHMENT = {"agent": {"id": str, "name": str}, "moltnet": {"token": str, "token_env": str, "token_path": str},
+               "runtime": _RUNTIME, "rooms": [_ROOM], "dms": _DMS}
+NODE_SCHEMA = {"version": str, "moltnet": _MOLTNET, "attachments": [_ATTACHMENT]}
+BRIDGE_SCHEMA = {"version": str, "agent": {"id": str, "name": str}, "moltnet": _MOLTNET, "runtime": _RUNTIME,
+                 "rooms": [_ROOM], "dms": _DMS}
+
+
+@dataclass
+class MoltnetBlock:
+    base_url: str = ""
+    network_id: str = ""
+    auth_mode: str = ""
+    registration: str = ""
+    static_token: bool = False
+    token: str = ""
+    token_env: str = ""
+    token_path: str = ""
+
+    @property
+    def mode(self) -> str:
+        return effective_mode(self.auth_mode, self.token, self.token_env, self.token_path)
+
+    def has_token_source(self) -> bool:
+        return bool(self.token.strip() or self.token_env.strip() or self.token_path.strip())
+
+    def resolve_token(self, environ: Mapping[str, str] | None = None) -> str | None:
+        return resolve_token(self.mode, self.token, self.token_env, self.token_path, environ)
+
+
+@dataclass
+class RuntimeBlock:
+    kind: str = ""
+    token: str = ""
+    gateway_url: str = ""
+    events_url: str = ""
+    control_url: str = ""
+    inbound_url: str = ""
+    outbound_url: str = ""
+    ack_url: str = ""
+    channel: str = ""
+    command: str = ""
+    config_path: str = ""
+    home_path: str = ""
+    workspace_path: str = ""
+    session_store_path: str = ""
+    session_prefix: str = ""
+    driver: str = ""
+
+
+@dataclass
+class RoomBinding:
+    id: str = ""
+    wake: str = ""
+    raw: dict = field(default_factory=dict)  # copied verbatim into workspace client configs
+
+
+@dataclass
+class DMBinding:
+    enabled: bool = False
+    wake: str = ""
+    raw: dict = field(default_factory=dict)
+
+
+@dataclass
+class BridgeConfig:
+    """One attachment: an agent identity wired to one runtime seam."""
+
+    version: str = ""
+    agent_id: str = ""
+    agent_name: str = ""
+    moltnet: MoltnetBlock = field(default_factory=MoltnetBlock)
+    runtime: RuntimeBlock = field(default_factory=RuntimeBlock)
+    rooms: list[RoomBinding] = field(default_factory=list)
+    dms: DMBinding | None = None
+    path: str = ""  # the file it came from (state files live beside it)
+
+    @property
+    def display_name(self) -> str:
+        return self.agent_name.strip() or self.agent_id
+
+    def room(self, room_id: str) -> RoomBinding | None:
+        """The first binding for a room id (later duplicates are ignored)."""
+        return next((r for r in self.rooms if r.id == room_id), None)
+
+
+@dataclass
+class NodeConfig:
+    version: str = ""
+    moltnet: MoltnetBlock = field(default_factory=MoltnetBlock)
+    attachments: list[BridgeConfig] = field(default_factory=list)
+    raw_attachments: list[dict] = field(default_factory=list)
+    path: str = ""
+
+
+# ---- decoding -------------------------------------------------------------------------------------------------
+
+def _kind_name(kind: Any) -> str:
+    return {str: "string", bool: "bool"}.get(kind, "object" if isinstance(kind, dict) else "array")
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {str: "string", list: "array", dict: "object"}.get(type(value), "value")
+
+
+def _decode(value: Any, schema: Any, where: str, strict: bool) -> Any:
+    """Check types (and unknown keys when strict); lenient mode folds key case and drops unknown keys."""
+    if value is None:
+        return None
+    if isinstance(schema, dict):
+        if not isinstance(value, dict):
+            raise ConfigError(f"cannot unmarshal {_json_type(value)} into {where or 'document'} of type object")
+        out: dict = {}
+        for key, item in value.items():
+            name = key if key in schema or strict else next((k for k in schema if k.lower() == str(key).lower()), key)
+            if name not in schema:
+                if strict:
+                    raise ConfigError(f"unknown field \"{where + '.' if where else ''}{key}\"")
+                continue
+            out[name] = _decode(item, schema[name], f"{where}.{name}" if where else name, strict)
+        return out
+    if isinstance(schema, list):
+        if not isinstance(value, list):
+            raise ConfigError(f"cannot unmarshal {_json_type(value)} into {where} of type array")
+        return [_decode(item, schema[0], f"{where}[{i}]", strict) for i, item in enumerate(value)]
+    if schema is bool and not isinstance(value, bool):
+        raise ConfigError(f"cannot unmarshal {_json_type(value)} into {where} of type bool")
+    if schema is str and not isinstance(value, str):
+        if strict and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)  # YAML scalars such as `id: 42` decode into Go strings
+        raise ConfigError(f"cannot unmarshal {_json_type(value)} into {where} of type string")
+    return value
+
+
+def _block(cls: type, data: dict | None) -> Any:
+    data = data or {}
+    return cls(**{k: (v if v is not None else cls.__dataclass_fields__[k].default) for k, v in data.items()
+                  if k in cls.__dataclass_fields__})
+
+
+def _rooms(items: list | None) -> list[RoomBinding]:
+    return [RoomBinding(id=r.get("id") or "", wake=r.get("wake") or "", raw=dict(r)) for r in (items or []) if r]
+
+
+def _dms(data: dict | None) -> DMBinding | None:
+    if data is None:
+        return None
+    return DMBinding(enabled=bool(data.get("enabled")), wake=data.get("wake") or "", raw=dict(data))
+
+
+def _resolve_relative(token_path: str, config_path: Path) -> str:
+    if not token_path.strip() or os.path.isabs(token_path):
+        return token_path
+    return os.path.normpath(os.path.join(config_path.parent, token_path))
+
+
+# ---- defaults and validation (spec 09 §4.3, §5; spec 10 §1) -----------------------------------------------------
+
+def apply_runtime_defaults(rt: RuntimeBlock) -> None:
+    if rt.kind == "openclaw":
+        if not any((rt.gateway_url, rt.control_url, rt.events_url, rt.command, rt.inbound_url, rt.outbound_url,
+                    rt.ack_url)):
+            rt.gateway_url = DEFAULT_OPENCLAW_GATEWAY
+    elif rt.kind == "picoclaw":
+        if not rt.command and rt.config_path:
+            rt.command = "picoclaw"
+        elif not any((rt.command, rt.config_path, rt.control_url, rt.events_url)):
+            rt.events_url = DEFAULT_PICOCLAW_EVENTS
+    elif rt.kind == "tinyclaw" and not rt.control_url:
+        rt.channel = rt.channel or "moltnet"
+        base = DEFAULT_TINYCLAW_BASE
+        for candidate in (rt.inbound_url, rt.outbound_url, rt.ack_url):
+            try:
+                parts = urlsplit(candidate)
+            except ValueError:
+                continue
+            if parts.scheme and parts.netloc:
+                base = f"{parts.scheme}://{parts.netloc}"
+                break
+        rt.inbound_url = rt.inbound_url or f"{base}/api/message"
+        rt.outbound_url = rt.outbound_url or f"{base}/api/responses/pending?channel={quote_plus(rt.channel)}"
+        rt.ack_url = rt.ack_url or f"{base}/api/responses"
+    elif rt.kind == "claude-code":
+        rt.command = rt.command or "claude"
+    elif rt.kind == "codex":
+        rt.command = rt.command or "codex"
+
+
+def _check_url(label: str, value: str, schemes: tuple[str, ...]) -> None:
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises on a bad port like Go's parser
+    except ValueError as exc:
+        raise ConfigError(f"bridge config {label} is invalid: {exc}") from None
+    if parts.scheme not in schemes:
+        raise ConfigError(f'bridge config {label} scheme "{parts.scheme}" is unsupported')
+    if not parts.hostname:
+        raise ConfigError(f"bridge config {label} host is required")
+
+
+def _validate_runtime(rt: RuntimeBlock) -> None:
+    kind = rt.kind
+    if rt.gateway_url:
+        if kind != "openclaw":
+            raise ConfigError("bridge config runtime.gateway_url is only supported for openclaw")
+        _check_url("runtime.gateway_url", rt.gateway_url, ("ws", "wss"))
+    if rt.control_url:
+        if kind == "openclaw":
+            raise ConfigError("bridge config runtime.control_url is unsupported for openclaw; use runtime.gateway_url")
+        if kind not in ("picoclaw", "tinyclaw", "pi"):
+            raise ConfigError("bridge config runtime.control_url is only supported for picoclaw, tinyclaw, or pi")
+        _check_url("runtime.control_url", rt.control_url, ("http", "https"))
+    if rt.events_url:
+        if kind != "picoclaw":
+            raise ConfigError("bridge config runtime.events_url is only supported for picoclaw")
+        _check_url("runtime.events_url", rt.events_url, ("ws", "wss"))
+    if rt.command:
+        if kind not in ("picoclaw", "claude-code", "codex"):
+            raise ConfigError("bridge config runtime.command is only supported for picoclaw, claude-code, or codex")
+        if kind == "picoclaw" and not rt.config_path:
+            raise ConfigError("bridge config runtime.config_path is required when runtime.command is set")
+    for name in ("inbound_url", "outbound_url", "ack_url"):
+        if getattr(rt, name) and kind != "tinyclaw":
+            raise ConfigError(f"bridge config runtime.{name} is only supported for tinyclaw")
+    for name in ("inbound_url", "outbound_url", "ack_url"):
+        if getattr(rt, name):
+            _check_url(f"runtime.{name}", getattr(rt, name), ("http", "https"))
+    if rt.config_path and kind != "picoclaw":
+        raise ConfigError("bridge config runtime.config_path is only supported for picoclaw")
+    # Seam presence (spec 10 §1.3).
+    if kind in ("codex", "claude-code") and not rt.workspace_path.strip():
+        raise ConfigError(f"bridge config runtime.workspace_path is required for {kind}")
+    if kind == "tinyclaw" and not rt.control_url:
+        for name in ("inbound_url", "outbound_url", "ack_url"):
+            if not getattr(rt, name):
+                raise ConfigError(f"bridge config runtime.{name} is required for tinyclaw")
+    if kind == "openclaw" and not rt.gateway_url:
+        raise ConfigError("bridge config runtime.gateway_url is required for openclaw")
+    if kind == "picoclaw" and not (rt.control_url or rt.events_url or rt.command):
+        raise ConfigError("bridge config runtime.control_url, runtime.events_url, or runtime.command is required "
+                          "for picoclaw")
+    if kind == "pi" and not rt.control_url:
+        raise ConfigError("bridge config runtime.control_url is required for pi")
+
+
+def validate_bridge(cfg: BridgeConfig) -> None:
+    """Spec 09 §4.3 in order; the first failure is raised with the exact message."""
+    m = cfg.moltnet
+    if not cfg.version.strip():
+        raise ConfigError("bridge config version is required")
+    if not cfg.agent_id.strip():
+        raise ConfigError("bridge config agent.id is required")
+    if not m.base_url.strip():
+        raise ConfigError("bridge config moltnet.base_url is required")
+    if not m.network_id.strip():
+        raise ConfigError("bridge config moltnet.network_id is required")
+    if m.registration not in ("", "disabled", "token", "open"):
+        raise ConfigError(f'bridge config moltnet.registration "{m.registration}" is unsupported')
+    mode = m.mode
+    if mode == "none":
+        if m.static_token:
+            raise ConfigError("bridge config moltnet.static_token requires auth_mode open")
+    elif mode in ("bearer", "open"):
+        if not m.has_token_source():
+            raise ConfigError(f"bridge config moltnet.token, token_env, or token_path is required for {mode} auth")
+    else:
+        raise ConfigError(f'bridge config moltnet.auth_mode "{mode}" is unsupported')
+    if cfg.runtime.kind not in KINDS:
+        raise ConfigError(f'bridge config runtime.kind "{cfg.runtime.kind}" is unsupported')
+    _check_url("moltnet.base_url", m.base_url, ("http", "https"))
+    for index, room in enumerate(cfg.rooms):
+        if room.wake not in WAKES:
+            raise ConfigError(f'bridge config rooms[{index}].wake "{room.wake}" is unsupported')
+    if cfg.dms is not None and cfg.dms.wake not in WAKES:
+        raise ConfigError(f'bridge config dms.wake "{cfg.dms.wake}" is unsupported')
+    _validate_runtime(cfg.runtime)
+
+
+def check_private(path: Path, label: str) -> None:
+    """Files holding plaintext tokens must be regular private files (spec 09 §3.10, §4.2)."""
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode):
+        raise ConfigError(f'{label} "{path}" must not be a symlink when tokens are present')
+    if info.st_mode & 0o077:
+        raise ConfigError(f'{label} "{path}" must not be group/world readable when tokens are present')
+
+
+# ---- bridge files ---------------------------------------------------------------------------------------------
+
+def bridge_from_document(data: dict, path: Path) -> BridgeConfig:
+    agent = data.get("agent") or {}
+    cfg = BridgeConfig(version=data.get("version") or "", agent_id=agent.get("id") or "",
+                       agent_name=agent.get("name") or "", moltnet=_block(MoltnetBlock, data.get("moltnet")),
+                       runtime=_block(RuntimeBlock, data.get("runtime")), rooms=_rooms(data.get("rooms")),
+                       dms=_dms(data.get("dms")), path=str(path))
+    cfg.moltnet.token_path = _resolve_relative(cfg.moltnet.token_path, path)
+    apply_runtime_defaults(cfg.runtime)
+    return cfg
+
+
+def load_bridge_file(path: str | Path) -> BridgeConfig:
+    """Load → resolve token path → defaults → validate → private-file rule (spec 09 §4.2)."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(f"read bridge config: open {path}: {go_cause(exc)}") from None
+    try:
+        data = _decode(json.loads(text), BRIDGE_SCHEMA, "", strict=False)
+    except (json.JSONDecodeError, ConfigError) as exc:
+        raise ConfigError(f"decode bridge config: {exc}") from None
+    if data is None:
+        data = {}
+    cfg = bridge_from_document(data, path)
+    validate_bridge(cfg)
+    if cfg.moltnet.token.strip() or cfg.runtime.token.strip():
+        check_private(path, "bridge config")
+    return cfg
+
+
+# ---- MoltnetNode files ----------------------------------------------------------------------------------------
+
+def discover_node_config(arg: str | None = None, environ: Mapping[str, str] | None = None,
+                         cwd: Path | None = None) -> Path:
+    """Spec 09 §3.1: explicit path, then MOLTNET_NODE_CONFIG, then well-known names in the working directory."""
+    environ = os.environ if environ is None else environ
+    explicit = arg if arg else (environ.get("MOLTNET_NODE_CONFIG") or "")
+    if explicit:
+        try:
+            info = os.stat(explicit)
+        except OSError as exc:
+            raise ConfigError(f"stat {explicit}: {go_cause(exc)}") from None
+        if stat.S_ISDIR(info.st_mode):
+            raise ConfigError(f'MoltnetNode config "{explicit}" is a directory')
+        return Path(explicit)
+    cwd = cwd or Path.cwd()
+    for name in NODE_CONFIG_CANDIDATES:
+        candidate = cwd / name
+        try:
+            info = os.stat(candidate)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise ConfigError(f"stat {candidate}: {go_cause(exc)}") from None
+        if stat.S_ISDIR(info.st_mode):
+            raise ConfigError(f'MoltnetNode config "{candidate}" is a directory')
+        return candidate
+    raise ConfigError("MoltnetNode config not found")
+
+
+def _read_node_document(path: Path) -> dict:
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(f"read MoltnetNode config: open {path}: {go_cause(exc)}") from None
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            data = next(yaml.safe_load_all(text), None)
+            if data is None:
+                raise ConfigError("EOF")
+        if not isinstance(data, dict):
+            raise ConfigError(f"cannot unmarshal {_json_type(data)} into document of type object")
+        return _decode(data, NODE_SCHEMA, "", strict=True)
+    except (json.JSONDecodeError, yaml.YAMLError, ConfigError) as exc:
+        raise ConfigError(f"decode MoltnetNode config: {' '.join(str(exc).split())}") from None
+
+
+def attachment_bridge(shared: MoltnetBlock, entry: dict, path: Path) -> BridgeConfig:
+    """Spec 09 §3.9: an attachment entry becomes a bridge config (token sources replaced as a group)."""
+    moltnet = MoltnetBlock(**vars(shared))
+    override = entry.get("moltnet") or {}
+    if any((override.get(k) or "").strip() for k in ("token", "token_env", "token_path")):
+        moltnet.token = override.get("token") or ""
+        moltnet.token_env = override.get("token_env") or ""
+        moltnet.token_path = _resolve_relative(override.get("token_path") or "", path)
+    agent = entry.get("agent") or {}
+    cfg = BridgeConfig(version=BRIDGE_VERSION, agent_id=agent.get("id") or "", agent_name=agent.get("name") or "",
+                       moltnet=moltnet, runtime=_block(RuntimeBlock, entry.get("runtime")),
+                       rooms=_rooms(entry.get("rooms")), dms=_dms(entry.get("dms")), path=str(path))
+    apply_runtime_defaults(cfg.runtime)
+    return cfg
+
+
+def _check_shared_open(m: MoltnetBlock, environ: Mapping[str, str]) -> None:
+    """Spec 09 §6.6: a shared open-mode token must be an operator-issued static token."""
+    if m.mode != "open" or not m.has_token_source():
+        return
+    if not m.static_token:
+        raise ConfigError("moltnet.static_token must be true when a shared open-mode token source is configured")
+    if m.token == "" and m.token_env.strip() and not (environ.get(m.token_env.strip()) or "").strip():
+        raise ConfigError(f'environment variable "{m.token_env.strip()}" is required for shared open auth')
+    token = resolve_token("open", m.token, m.token_env, m.token_path, environ, missing_file_ok=False)
+    if token and token.startswith("magt_v1_"):
+        raise ConfigError("shared open-mode token source must not contain a generated agent token")
+
+
+def validate_node(cfg: NodeConfig, environ: Mapping[str, str] | None = None) -> None:
+    """Spec 09 §3.9 validation order."""
+    environ = os.environ if environ is None else environ
+    if cfg.version.strip() and cfg.version.strip() != NODE_VERSION:
+        raise ConfigError(f'unsupported MoltnetNode version "{cfg.version}"')
+    if not cfg.moltnet.base_url.strip():
+        raise ConfigError("moltnet.base_url is required")
+    if not cfg.moltnet.network_id.strip():
+        raise ConfigError("moltnet.network_id is required")
+    _check_shared_open(cfg.moltnet, environ)
+    seen: set[str] = set()
+    for index, bridge in enumerate(cfg.attachments):
+        agent_id = bridge.agent_id.strip()
+        if not agent_id:
+            raise ConfigError(f"attachments[{index}].agent.id is required")
+        if agent_id in seen:
+            raise ConfigError(f'duplicate attachment agent.id "{agent_id}"')
+        seen.add(agent_id)
+        try:
+            validate_bridge(bridge)
+        except ConfigError as exc:
+            raise ConfigError(f"attachments[{index}]: {exc}") from None
+
+
+def load_node_file(path: str | Path, environ: Mapping[str, str] | None = None) -> NodeConfig:
+    """Read, decode strictly, convert, validate and apply the private-file rule (spec 09 §3)."""
+    path = Path(path)
+    data = _read_node_document(path)
+    shared = _block(MoltnetBlock, data.get("moltnet"))
+    shared.token_path = _resolve_relative(shared.token_path, path)
+    entries = [e or {} for e in data.get("attachments") or []]
+    cfg = NodeConfig(version=data.get("version") or "", moltnet=shared, raw_attachments=entries, path=str(path),
+                     attachments=[attachment_bridge(shared, e, path) for e in entries])
+    validate_node(cfg, environ)
+    has_plain_token = shared.token.strip() or any(
+        ((e.get("moltnet") or {}).get("token") or "").strip() or ((e.get("runtime") or {}).get("token") or "").strip()
+        for e in entries)
+    if has_plain_token:
+        check_private(path, "MoltnetNode config")
+    return cfg

@@ -1,0 +1,110 @@
+"""The adapter loop shared by every runtime: bootstrap, stream, deliver, back off, reconnect (spec 10 §2.2, §7.1)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+
+from node import logs
+from node.client import AttachError, AttachmentClient, backoff
+from node.config import BridgeConfig
+from node.wake import should_wake
+
+
+def bootstrap_rooms(cfg: BridgeConfig) -> list[str]:
+    """Rooms bound with `wake: all` (or empty), in binding order (spec 09 §11)."""
+    return [r.id for r in cfg.rooms if r.id.strip() and r.wake in ("", "all")]
+
+
+class Adapter:
+    """One runtime seam. Subclasses implement `deliver` (and `bootstrap_room` when they bootstrap)."""
+
+    kind = ""
+    stream_warning = ""  # WARN message for stream errors; "" = silent (control URL loop)
+    bootstrap_warning = ""
+    bootstrap = "none"  # "before" the first attach, "after_ready" in the background, or "none"
+    reset_on_bootstrap = False  # control-loop and CLI runtimes reset the back-off counter after bootstrapping
+
+    def __init__(self, cfg: BridgeConfig, client: AttachmentClient, environ: Mapping[str, str] | None = None) -> None:
+        self.cfg = cfg
+        self.client = client
+        self.environ = environ
+        self.rt = cfg.runtime
+        self.net = cfg.moltnet.network_id
+        self.bootstrapped = False
+        self.attempt = 0
+
+    @property
+    def component(self) -> str:
+        return f"bridge.{self.kind}"
+
+    def check_seam(self) -> None:
+        """Raise the spec's run-time seam error (spec 10 §1.3) before anything starts."""
+
+    def wants(self, event: dict) -> bool:
+        return should_wake(self.cfg, event)
+
+    async def deliver(self, message: dict) -> None:
+        raise NotImplementedError
+
+    async def bootstrap_room(self, room_id: str) -> None:
+        raise NotImplementedError
+
+    async def handle(self, event: dict) -> None:
+        if self.wants(event):
+            await self.deliver(event["message"])
+
+    async def bootstrap_all(self) -> None:
+        for room_id in bootstrap_rooms(self.cfg):
+            await self.bootstrap_room(room_id)
+
+    async def on_clean_end(self) -> None:
+        """Called once the attachment stream ended cleanly (CLI runtimes drain their queues)."""
+
+    def warn(self, msg: str, error: object) -> None:
+        if msg:
+            logs.warn(msg, component=self.component, agent_id=self.cfg.agent_id, error=error)
+
+    async def run(self) -> None:
+        self.check_seam()
+        while True:
+            if self.bootstrap == "before" and not self.bootstrapped:
+                try:
+                    await self.bootstrap_all()
+                except Exception as exc:  # noqa: BLE001 - retried with back-off
+                    self.attempt += 1
+                    self.warn(self.bootstrap_warning, exc)
+                    await asyncio.sleep(backoff(self.attempt))
+                    continue
+                self.bootstrapped = True
+            background: list[asyncio.Task] = []
+
+            def on_ready(background: list[asyncio.Task] = background) -> asyncio.Task | None:
+                if self.bootstrap == "after_ready" and not self.bootstrapped and not background:
+                    background.append(asyncio.create_task(self.bootstrap_all()))
+                    return background[0]
+                return None
+
+            error: Exception | None = None
+            try:
+                await self.client.stream(self.handle, on_ready)
+            except AttachError as exc:
+                error = exc
+            if background:
+                task = background[0]
+                if error is None and not task.done():
+                    await asyncio.wait({task})
+                if not task.done():
+                    task.cancel()
+                elif not task.cancelled() and task.exception() is None:
+                    self.bootstrapped = True
+                    if self.reset_on_bootstrap:
+                        self.attempt = 0
+                elif error is None:
+                    error = AttachError(str(task.exception()))
+            if error is None:
+                await self.on_clean_end()
+                return
+            self.attempt += 1
+            self.warn(self.stream_warning, error)
+            await asyncio.sleep(backoff(self.attempt))

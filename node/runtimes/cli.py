@@ -1,0 +1,179 @@
+"""CLI-backed runtimes (codex, claude-code): per-conversation queues, batches, session store, runs (spec 10 §7)."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from node import logs
+from node.render import cli_session_key, compact_bootstrap, context_id, queued_batch
+from node.runtimes.base import Adapter
+from node.sessions import SessionStore, new_session_id
+from node.workspace import client_config_path, ensure_client_config
+
+QUEUE_LIMIT = 256
+RUN_TIMEOUT = 300.0
+BUSY_DELAYS = (0.01, 0.02, 0.03, 0.04, 0.05)
+
+
+class CommandError(RuntimeError):
+    """A failed runtime command; the text includes the child's stderr (used for session-in-use rotation)."""
+
+
+@dataclass
+class Command:
+    argv: list[str]
+    stdin: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def resolve_executable(command: str) -> str:
+    """Relative paths with a separator are made absolute against the node's working directory."""
+    if os.sep in command and not os.path.isabs(command):
+        return os.path.abspath(command)
+    return command
+
+
+async def run_command(cmd: Command, cwd: str, base_env: dict[str, str], timeout: float = RUN_TIMEOUT) -> str:
+    """Run one command; killed on timeout or cancellation. Returns stdout; raises CommandError."""
+    if not cmd.argv or not cmd.argv[0]:
+        raise CommandError("runtime command is required")
+    env = {**base_env, **cmd.env}
+    argv = [resolve_executable(cmd.argv[0]), *cmd.argv[1:]]
+    for attempt in range(len(BUSY_DELAYS) + 1):
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *argv, cwd=cwd, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                stdin=asyncio.subprocess.PIPE if cmd.stdin is not None else asyncio.subprocess.DEVNULL)
+            break
+        except OSError as exc:
+            if exc.errno == errno.ETXTBSY and attempt < len(BUSY_DELAYS):
+                await asyncio.sleep(BUSY_DELAYS[attempt])
+                continue
+            raise CommandError(f"run runtime command: {exc.strerror or exc}") from None
+    try:
+        stdout, stderr = await asyncio.wait_for(
+            process.communicate(cmd.stdin.encode() if cmd.stdin is not None else None), timeout)
+    except (TimeoutError, asyncio.CancelledError) as exc:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        if isinstance(exc, asyncio.CancelledError):
+            raise
+        raise CommandError("run runtime command: signal: killed") from None
+    out, err = stdout.decode(errors="replace"), stderr.decode(errors="replace")
+    if process.returncode != 0:
+        cause = (f"exit status {process.returncode}" if process.returncode > 0
+                 else f"signal: {-process.returncode}")
+        detail = err.strip() or out.strip()
+        raise CommandError(f"run runtime command: {cause}" + (f": {detail}" if detail else ""))
+    return out
+
+
+class CliAdapter(Adapter):
+    """Queues wakes per conversation: one command at a time, later wakes folded into one ordered batch."""
+
+    stream_warning = "CLI bridge inbound stream error"
+    bootstrap = "after_ready"
+    reset_on_bootstrap = True
+    wants_first_session_id = False  # claude-code passes a fresh id on the first run
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.workspace = os.path.abspath(self.rt.workspace_path) if self.rt.workspace_path.strip() else ""
+        store = self.rt.session_store_path or os.path.join(self.workspace, ".moltnet", "sessions.json")
+        self.store = SessionStore(Path(store))
+        self.queues: dict[str, list[dict]] = {}
+        self.drainers: dict[str, asyncio.Task] = {}
+        self.key_locks: dict[str, asyncio.Lock] = {}
+
+    def check_seam(self) -> None:
+        if not self.workspace:
+            raise RuntimeError(f"{self.kind} adapter requires runtime.workspace_path")
+
+    # -- what subclasses provide --------------------------------------------------------------------------------
+    def build(self, session: str | None, existing: bool, prompt: str) -> Command:
+        raise NotImplementedError
+
+    def extract_session(self, stdout: str) -> str:
+        return ""
+
+    # -- queueing (spec 10 §7.4) --------------------------------------------------------------------------------
+    def key_for(self, target: dict) -> str:
+        return cli_session_key(self.rt.session_prefix, self.cfg.agent_id, context_id(self.net, target))
+
+    async def deliver(self, message: dict) -> None:
+        key = self.key_for(message.get("target") or {})
+        pending = self.queues.setdefault(key, [])
+        if len(pending) >= QUEUE_LIMIT:
+            raise RuntimeError(f'CLI runtime wake queue "{key}" is full')
+        pending.append(dict(message))
+        if key not in self.drainers:
+            self.drainers[key] = asyncio.create_task(self._drain(key))
+
+    async def _drain(self, key: str) -> None:
+        try:
+            while self.queues.get(key):
+                batch, self.queues[key] = self.queues[key], []
+                try:
+                    await self.dispatch(key, queued_batch(self.net, batch))
+                except Exception as exc:  # noqa: BLE001 - logged and dropped (no retry), as in Go
+                    logs.warn("CLI runtime queued delivery failed", component=self.component,
+                              agent_id=self.cfg.agent_id, error=exc, context_key=key)
+        finally:
+            self.queues.pop(key, None)
+            self.drainers.pop(key, None)
+
+    async def on_clean_end(self) -> None:
+        while self.drainers:
+            await asyncio.wait(set(self.drainers.values()))
+
+    async def run(self) -> None:
+        try:
+            await super().run()
+        finally:
+            for task in list(self.drainers.values()):
+                task.cancel()
+
+    async def bootstrap_room(self, room_id: str) -> None:
+        target = {"kind": "room", "room_id": room_id}
+        await self.dispatch(self.key_for(target), compact_bootstrap(self.net, room_id))
+
+    # -- one command run (spec 10 §7.5) -------------------------------------------------------------------------
+    async def dispatch(self, key: str, prompt: str) -> None:
+        token = self.client.token if self.client.token_error is None else None
+        if self.client.token_error is not None:
+            raise self.client.token_error
+        await ensure_client_config(self.cfg, self.workspace, token)
+        key = key or "main"
+        async with self.key_locks.setdefault(key, asyncio.Lock()):
+            session = self.store.get(key)
+            existing = session is not None
+            if not existing and self.wants_first_session_id:
+                session = new_session_id()
+            os.makedirs(os.path.join(self.workspace, ".moltnet"), mode=0o700, exist_ok=True)
+            env = dict(os.environ if self.environ is None else self.environ)
+            env["MOLTNET_CLIENT_CONFIG"] = str(client_config_path(self.workspace))
+            if self.rt.home_path:
+                env["HOME"] = self.rt.home_path
+            try:
+                stdout = await run_command(self.build(session, existing, prompt), self.workspace, env)
+            except CommandError as exc:
+                text = str(exc).lower()
+                if not (existing and "session id" in text and "in use" in text):
+                    raise
+                self.store.delete(key)
+                session, existing = new_session_id(), False
+                stdout = await run_command(self.build(session, existing, prompt), self.workspace, env)
+            extracted = self.extract_session(stdout)
+            if extracted:
+                session = extracted
+            if not session:
+                session = new_session_id()
+            if not existing or extracted:
+                self.store.put(key, session)
+            logs.debug("CLI runtime command completed", component=self.component, agent_id=self.cfg.agent_id,
+                       output=stdout.strip())

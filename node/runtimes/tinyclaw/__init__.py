@@ -1,0 +1,104 @@
+"""TinyClaw native mode: inbound POSTs plus a drain-and-ACK loop over pending responses (spec 10 §4)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+
+import httpx
+
+from node import logs
+from node.render import body, compact_message, sender_name, tinyclaw_sender_id
+from node.runtimes.base import Adapter
+from node.wake import tinyclaw_should_wake
+
+POLL_INTERVAL = 1.0
+ACKS_PER_POLL = 20
+RESPONSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+
+
+def pending_ids(document: object) -> list[str]:
+    """Ids of pending responses (JSON strings or integers); any bad id fails the whole poll."""
+    if document is None:
+        return []
+    if not isinstance(document, list):
+        raise RuntimeError("decode tinyclaw pending responses: expected an array")
+    ids = []
+    for item in document:
+        raw = item.get("id") if isinstance(item, dict) else None
+        if isinstance(raw, bool) or not isinstance(raw, (str, int)):
+            raise RuntimeError(f"unsupported pending response id {json.dumps(raw)}")
+        ident = str(raw).strip()
+        if not RESPONSE_ID.match(ident):
+            raise RuntimeError(f"decode tinyclaw pending responses: invalid pending response id: {ident!r}")
+        ids.append(ident)
+    return ids
+
+
+class TinyClawAdapter(Adapter):
+    kind = "tinyclaw"
+    stream_warning = "tinyclaw bridge inbound stream error"
+
+    def check_seam(self) -> None:
+        for name in ("inbound_url", "outbound_url", "ack_url"):
+            if not getattr(self.rt, name):
+                raise RuntimeError(f"tinyclaw bridge requires runtime.{name}")
+
+    def wants(self, event: dict) -> bool:
+        return tinyclaw_should_wake(self.cfg, event)
+
+    def headers(self) -> dict:
+        headers = {"Content-Type": "application/json"}
+        if self.rt.token.strip():
+            headers["Authorization"] = f"Bearer {self.rt.token.strip()}"
+        return headers
+
+    async def deliver(self, message: dict) -> None:
+        if not body(message):
+            logs.warn("tinyclaw message has no supported text content", component=self.component,
+                      agent_id=self.cfg.agent_id, message_id=message.get("id") or "")
+            raise RuntimeError("message has no supported text content")
+        payload = {"message": compact_message(self.net, message), "agent": self.cfg.agent_id,
+                   "sender": sender_name(message), "senderId": tinyclaw_sender_id(message.get("target") or {}),
+                   "channel": self.rt.channel, "messageId": message.get("id") or ""}
+        payload = {k: v for k, v in payload.items() if v}
+        try:
+            async with httpx.AsyncClient(timeout=15) as http:
+                response = await http.post(self.rt.inbound_url, content=json.dumps(payload), headers=self.headers())
+        except httpx.HTTPError as exc:
+            raise RuntimeError(f"request tinyclaw {self.rt.inbound_url}: {exc}") from None
+        if not 200 <= response.status_code < 300:
+            raise RuntimeError(f"tinyclaw request returned {response.status_code} {response.reason_phrase}")
+
+    async def poll_once(self, http: httpx.AsyncClient) -> None:
+        """Drain up to 20 pending native responses by ACKing them; they are never published."""
+        response = await http.get(self.rt.outbound_url, headers=self.headers())
+        if not 200 <= response.status_code < 300:
+            raise RuntimeError(f"tinyclaw pending responses returned {response.status_code} {response.reason_phrase}")
+        try:
+            document = json.loads(response.content or b"null")
+        except ValueError as exc:
+            raise RuntimeError(f"decode tinyclaw pending responses: {exc}") from None
+        for ident in pending_ids(document)[:ACKS_PER_POLL]:
+            ack = await http.post(f"{self.rt.ack_url.rstrip('/')}/{ident}/ack", content=b"{}", headers=self.headers())
+            if not 200 <= ack.status_code < 300:
+                raise RuntimeError(f"tinyclaw ack returned {ack.status_code} {ack.reason_phrase}")
+
+    async def outbound(self) -> None:
+        async with httpx.AsyncClient(timeout=15) as http:
+            while True:
+                await asyncio.sleep(POLL_INTERVAL)
+                try:
+                    await self.poll_once(http)
+                except (httpx.HTTPError, RuntimeError) as exc:
+                    self.warn("tinyclaw bridge outbound poll error", exc)
+
+    async def run(self) -> None:
+        self.check_seam()
+        poller = asyncio.create_task(self.outbound())
+        try:
+            await super().run()  # a clean end stops the inbound loop only; the drain keeps going
+            await poller
+        finally:
+            poller.cancel()
