@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "attach",
     "pairings",
     "node",
+    "console",
 ]
 
 MIDDLEWARE = [
@@ -81,7 +82,7 @@ TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en-us"
 USE_I18N = False
 
-STATIC_URL = "/static/"
+STATIC_URL = "/console/static/"  # served by the console app (no separate static server)
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
 LOGIN_URL = "/console/login/"
 

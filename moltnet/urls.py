@@ -1,17 +1,20 @@
 """URLconf: every API route comes from the route table; unmatched paths go to the catch-all."""
 
-from django.urls import re_path
+from django.urls import path, re_path
 
 import agents.views  # noqa: F401 - registers routes
 import moltnet.discovery.views  # noqa: F401
 import moltnet.views  # noqa: F401
 import pairings.views  # noqa: F401
 import rooms.views  # noqa: F401
+from console.site import console_site
+from console.views import console_root
 from moltnet import routing
-from moltnet.views import catch_all, console_placeholder
+from moltnet.views import catch_all
 
 urlpatterns = [
     *routing.urlpatterns(),
-    re_path(r"^console(?:/.*)?$", console_placeholder),
+    path("console", console_root),
+    path("console/", console_site.urls),
     re_path(r"^.*$", catch_all),
 ]
