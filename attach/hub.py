@@ -1,0 +1,210 @@
+"""The per-process event hub: one reader of the durable log, fanning out to local subscribers.
+
+Wake-ups come from in-process appends (events.broadcast local listeners), from other processes
+through ONE channel-layer group subscription per process, and from a poll as a safety net; each
+wake reads the new rows once (seq > last) and offers them to every subscriber's bounded queue.
+A full queue drops the event for that subscriber only (moltnet_events_dropped_total), so a slow
+consumer costs bounded memory and never delays the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+
+from channels.layers import get_channel_layer
+
+from attach import db, presence, replay
+from attach.replay import LogEvent
+from events import broadcast, retention
+from moltnet import metrics
+
+log = logging.getLogger("moltnet.hub")
+POLL_SECONDS = 1.0
+QUEUE_CAPACITY = 1024
+ROOM_CACHE_SECONDS = 1.0
+RETENTION_EVERY_SECONDS = 60.0
+
+
+class Subscriber:
+    """A bounded live queue; receives only events with seq > `after`."""
+
+    def __init__(self, hub: Hub, after: int, capacity: int = QUEUE_CAPACITY) -> None:
+        self.hub = hub
+        self.after = after
+        self.capacity = capacity
+        self.queue: deque[LogEvent] = deque()
+        self.ready = asyncio.Event()
+        self.closed = False
+
+    def offer(self, event: LogEvent) -> None:
+        if event.seq <= self.after or self.closed:
+            return
+        if len(self.queue) >= self.capacity:
+            metrics.events_dropped.inc()
+            return
+        self.queue.append(event)
+        self.ready.set()
+
+    async def next_batch(self) -> list[LogEvent]:
+        while not self.queue:
+            if self.closed:
+                return []
+            self.ready.clear()
+            await self.ready.wait()
+        batch = list(self.queue)
+        self.queue.clear()
+        return batch
+
+    def close(self) -> None:
+        self.closed = True
+        self.hub.subscribers.discard(self)
+        self.ready.set()
+
+
+class Hub:
+    def __init__(self) -> None:
+        self.subscribers: set[Subscriber] = set()
+        self.last_seq = 0
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.wake: asyncio.Event | None = None
+        self.tasks: list[asyncio.Task] = []
+        self._starting: asyncio.Future | None = None
+        self._rooms: dict[str, tuple[float, bool, bool]] = {}
+
+    # --- lifecycle --------------------------------------------------------------------
+    async def ensure_started(self) -> None:
+        if self._starting is None:
+            self._starting = asyncio.ensure_future(self._start())
+        await asyncio.shield(self._starting)
+
+    async def _start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.wake = asyncio.Event()
+        self.last_seq = await db.run(replay.newest_seq)
+        broadcast.add_local_listener(self._on_local_append)
+        self.tasks = [asyncio.ensure_future(self._reader()), asyncio.ensure_future(self._listen()),
+                      asyncio.ensure_future(self._maintenance())]
+
+    def _on_local_append(self) -> None:
+        # Called from the sending thread after commit.
+        if self.loop is not None and self.wake is not None:
+            self.loop.call_soon_threadsafe(self.wake.set)
+
+    # --- subscriptions ----------------------------------------------------------------
+    def subscribe(self, after: int, capacity: int = QUEUE_CAPACITY) -> Subscriber:
+        """Register for live events with seq > after. Synchronous: nothing is dispatched meanwhile."""
+        sub = Subscriber(self, after, capacity)
+        self.subscribers.add(sub)
+        return sub
+
+    async def replay_then_subscribe(self, after: int, deliver, capacity: int = QUEUE_CAPACITY) -> Subscriber:
+        """Replay rows with seq > after from the log, then go live with no gap and no duplicate.
+
+        Loops until the replay has caught up with what the hub dispatched; the final check and
+        the registration happen without an await in between, so they are atomic on the loop.
+        """
+        position = after
+        while True:
+            rows = await db.run(replay.read_after, position, replay.PAGE)
+            for row in rows:
+                await deliver(row)
+            if rows:
+                position = rows[-1].seq
+            if len(rows) < replay.PAGE and position >= self.last_seq:
+                return self.subscribe(position, capacity)
+
+    # --- reading the log --------------------------------------------------------------
+    async def _reader(self) -> None:
+        assert self.wake is not None
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), POLL_SECONDS)
+            self.wake.clear()
+            try:
+                await self._drain()
+            except Exception:
+                log.exception("reading the event log failed; retrying")
+                await asyncio.sleep(POLL_SECONDS)
+
+    async def _drain(self) -> None:
+        while True:
+            if not self.subscribers:
+                newest = await db.run(replay.newest_seq)
+                self.last_seq = max(self.last_seq, newest)
+                return
+            rows = await db.run(replay.read_after, self.last_seq, replay.PAGE)
+            for row in rows:
+                if row.seq <= self.last_seq:
+                    continue
+                for sub in list(self.subscribers):
+                    sub.offer(row)
+                self.last_seq = row.seq
+            if len(rows) < replay.PAGE:
+                return
+
+    async def _listen(self) -> None:
+        """One channel-layer group subscription per process: other processes' appends wake us."""
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        while True:
+            try:
+                channel = await layer.new_channel()
+                await layer.group_add(broadcast.GROUP, channel)
+                while True:
+                    await layer.receive(channel)
+                    if self.wake is not None:
+                        self.wake.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("channel layer receive failed; relying on polling until it recovers", exc_info=True)
+                await asyncio.sleep(POLL_SECONDS)
+
+    async def _maintenance(self) -> None:
+        last_prune = 0.0
+        while True:
+            await asyncio.sleep(presence.HEARTBEAT_SECONDS)
+            try:
+                await db.run(presence.heartbeat)
+                if time.monotonic() - last_prune >= RETENTION_EVERY_SECONDS:
+                    last_prune = time.monotonic()
+                    await db.run(retention.prune)
+            except Exception:
+                log.exception("presence heartbeat / retention failed")
+
+    # --- room readability (shared short cache) -----------------------------------------
+    async def room_state(self, room_id: str) -> tuple[bool, bool]:
+        """(exists and not removed, visibility public), cached for ROOM_CACHE_SECONDS."""
+        cached = self._rooms.get(room_id)
+        stamp = time.monotonic()
+        if cached is not None and stamp - cached[0] < ROOM_CACHE_SECONDS:
+            return cached[1], cached[2]
+        live, public = await db.run(_room_state, room_id)
+        if len(self._rooms) > 10000:
+            self._rooms.clear()
+        self._rooms[room_id] = (stamp, live, public)
+        return live, public
+
+
+def _room_state(room_id: str) -> tuple[bool, bool]:
+    from rooms.models import Room
+
+    room = Room.objects.filter(id=room_id).values_list("deleted_at", "visibility").first()
+    if room is None or room[0] is not None:
+        return False, False
+    return True, room[1] == "public"
+
+
+_hub: Hub | None = None
+
+
+def get_hub() -> Hub:
+    global _hub
+    if _hub is None:
+        _hub = Hub()
+    return _hub

@@ -1,0 +1,74 @@
+"""Reading the durable log: pages after a seq, and where a cursor resumes (spec 06 §5.2, adapted).
+
+The Go server replays from a 256-event memory ring. Here the ring is the log itself: a known
+cursor resumes right after its row however old it is (while retained); an unknown or pruned
+cursor yields `stream.replay_gap` followed by the newest REPLAY_WINDOW events, which is what
+Go's "whole buffer" means; an `evt_gap_…` cursor replays that window again without a gap event.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from events.log import build_event
+from events.models import Event
+from moltnet import jsonshape
+from moltnet.ids import replay_gap_event_id
+
+REPLAY_WINDOW = 256
+PAGE = 500
+
+
+@dataclass
+class LogEvent:
+    """One event as read from the log; `data` is parsed once and shared by all subscribers."""
+
+    seq: int
+    id: str
+    type: str
+    body: str
+
+    @cached_property
+    def data(self) -> dict[str, Any]:
+        return json.loads(self.body)
+
+
+@dataclass
+class Plan:
+    """Where delivery starts: replay rows with seq > after (None = live only), after an optional gap."""
+
+    after: int | None
+    gap: LogEvent | None = None
+
+
+def read_after(after: int, limit: int = PAGE) -> list[LogEvent]:
+    rows = Event.objects.filter(seq__gt=after).order_by("seq").values_list("seq", "event_id", "type", "body")[:limit]
+    return [LogEvent(*row) for row in rows]
+
+
+def newest_seq() -> int:
+    row = Event.objects.order_by("-seq").values_list("seq", flat=True).first()
+    return row or 0
+
+
+def plan(cursor: str) -> Plan:
+    cursor = (cursor or "").strip()
+    if not cursor:
+        return Plan(None)
+    window = list(Event.objects.order_by("-seq").values_list("seq", "event_id", "network_id")[:REPLAY_WINDOW])
+    if not window:
+        return Plan(None)  # empty log: no replay and no gap, as with Go's empty buffer
+    window_after = window[-1][0] - 1
+    if cursor.startswith("evt_gap_"):
+        return Plan(window_after)
+    found = Event.objects.filter(event_id=cursor).values_list("seq", flat=True).first()
+    if found is not None:
+        return Plan(found)
+    gap = build_event("stream.replay_gap", window[0][2], "replay_gap",
+                      jsonshape.omit_empty({"requested_event_id": cursor, "oldest_event_id": window[-1][1],
+                                            "newest_event_id": window[0][1]}),
+                      event_id=replay_gap_event_id(cursor))
+    return Plan(window_after, LogEvent(0, gap["id"], gap["type"], jsonshape.dumps(gap)))

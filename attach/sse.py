@@ -1,0 +1,177 @@
+"""The /v1/events/stream SSE observer stream (spec 06 §6): framing, keep-alive, replay, filtering, caps."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from channels.exceptions import StopConsumer
+from channels.generic.http import AsyncHttpConsumer
+
+from attach import db, replay, transport
+from attach.handshake import authenticate_stream, header_map, json_denial, send_denial
+from attach.hub import get_hub
+from attach.replay import LogEvent
+from attach.visibility import Audience
+from moltnet import metrics, state
+from moltnet.errors import ApiError
+from moltnet.ids import EVENT_TYPE_PATTERN, ID_PATTERN
+
+log = logging.getLogger("moltnet.sse")
+KEEPALIVE_SECONDS = 15.0
+MAX_TOTAL = 128
+MAX_PER_IDENTITY = 16
+ROUTE = "GET /v1/events/stream"
+
+
+class Limiter:
+    """Concurrent-stream caps: 128 per process, 16 per identity (06 §6.2)."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.by_identity: dict[str, int] = {}
+
+    def acquire(self, identity: str) -> bool:
+        if self.total >= MAX_TOTAL or self.by_identity.get(identity, 0) >= MAX_PER_IDENTITY:
+            return False
+        self.total += 1
+        self.by_identity[identity] = self.by_identity.get(identity, 0) + 1
+        return True
+
+    def release(self, identity: str) -> None:
+        self.total -= 1
+        left = self.by_identity.get(identity, 1) - 1
+        if left:
+            self.by_identity[identity] = left
+        else:
+            self.by_identity.pop(identity, None)
+
+
+limiter = Limiter()
+
+
+def valid_cursor(value: str | None) -> str:
+    value = (value or "").strip()
+    return value if value and ID_PATTERN.fullmatch(value) else ""
+
+
+def sse_frame(event: LogEvent) -> bytes | None:
+    """`id:`/`event:`/`data:` lines, or None for an event the safety filter skips."""
+    event_id, event_type = event.id.strip(), event.type.strip()
+    if not ID_PATTERN.fullmatch(event_id) or not EVENT_TYPE_PATTERN.fullmatch(event_type):
+        return None
+    return f"id: {event_id}\nevent: {event_type}\ndata: {event.body}\n\n".encode()
+
+
+class EventStreamConsumer(AsyncHttpConsumer):
+    """Streams in a background task so the consumer still sees `http.disconnect`."""
+
+    channel_layer_alias = "moltnet.no-per-connection-channel"
+
+    async def http_request(self, message: dict) -> None:
+        if message.get("more_body"):
+            return
+        self.started = time.perf_counter()
+        self.identity = ""
+        self.task: asyncio.Task | None = None
+        self.status = 200
+        self.protocol = transport.daphne_protocol(self.base_send)
+        if self.scope.get("method") not in ("GET", "HEAD"):
+            rid = header_map(self.scope).get("x-request-id", "")
+            await self._refuse(json_denial(ApiError(405, "method not allowed", {"Allow": "GET, HEAD"}), rid))
+            return
+        caller, denial, rid, creds = await db.run(authenticate_stream, self.scope)
+        if denial is not None:
+            await self._refuse(denial)
+            return
+        claims = caller.claims
+        if claims is not None and claims.is_static:
+            identity = f"token:{claims.token_id}"
+        else:
+            identity = f"addr:{creds.remote_addr}" if creds.remote_addr else "anonymous"
+        if not limiter.acquire(identity):
+            await self._refuse(json_denial(ApiError(503, "too many event streams"), rid))
+            return
+        self.identity = identity
+        cursor = valid_cursor(header_map(self.scope).get("last-event-id"))
+        if not cursor:
+            from urllib.parse import parse_qsl
+
+            query = dict(parse_qsl(self.scope.get("query_string", b"").decode("latin1")))
+            cursor = valid_cursor(query.get("last_event_id"))
+        await self.send_headers(status=200, headers=[
+            (b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache"),
+            (b"connection", b"keep-alive"), (b"x-request-id", rid.encode()), (b"x-accel-buffering", b"no")])
+        await self.send_body(b": stream-open\n\n", more_body=True)
+        metrics.active_sse.inc()
+        audience = Audience.for_caller(state.config(), caller)
+        self.task = asyncio.ensure_future(self._stream(audience, cursor))
+
+    async def _refuse(self, denial) -> None:
+        self.status = denial.status
+        await send_denial(self.send, denial)
+        metrics.observe_request("GET", ROUTE, denial.status, time.perf_counter() - self.started)
+        raise StopConsumer()
+
+    async def _write(self, payload: bytes) -> None:
+        await self.send_body(payload, more_body=True)
+
+    async def _deliver(self, event: LogEvent, audience: Audience) -> None:
+        if not await audience.allows(event.data, get_hub()):
+            return
+        frame = sse_frame(event)
+        if frame is None:
+            return
+        if transport.backlog(self.protocol) > transport.MAX_BACKLOG:
+            metrics.events_dropped.inc()  # a stalled reader loses live events, not server memory
+            return
+        await self._write(frame)
+
+    async def _stream(self, audience: Audience, cursor: str) -> None:
+        hub = get_hub()
+        sub = None
+        keepalive = asyncio.ensure_future(self._keepalive())
+        try:
+            await hub.ensure_started()
+            plan = await db.run(replay.plan, cursor)
+            if plan.gap is not None:
+                await self._deliver(plan.gap, audience)
+
+            async def deliver(event: LogEvent) -> None:
+                await self._deliver(event, audience)
+
+            if plan.after is None:
+                sub = hub.subscribe(hub.last_seq)
+            else:
+                sub = await hub.replay_then_subscribe(plan.after, deliver)
+            while True:
+                for event in await sub.next_batch():
+                    await self._deliver(event, audience)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("event stream failed")
+        finally:
+            keepalive.cancel()
+            if sub is not None:
+                sub.close()
+
+    async def _keepalive(self) -> None:
+        while True:
+            await asyncio.sleep(KEEPALIVE_SECONDS)
+            await self._write(b": keep-alive\n\n")
+
+    async def http_disconnect(self, message: dict) -> None:
+        task = getattr(self, "task", None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+            metrics.active_sse.dec()
+            metrics.observe_request("GET", ROUTE, 200, time.perf_counter() - self.started)
+        if getattr(self, "identity", ""):
+            limiter.release(self.identity)
+            self.identity = ""
+        raise StopConsumer()

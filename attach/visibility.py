@@ -1,0 +1,72 @@
+"""Which events a subscriber receives (spec 06 §5.4, §7; spec 05 §11.2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agents.auth import Caller
+from moltnet.config import ServerConfig
+
+
+def lists_agent(values: list | None, network_id: str, agent_id: str) -> bool:
+    """A participant/mention string naming this agent: plain id, `<net>:<id>` or its FQID."""
+    forms = {agent_id, f"{network_id}:{agent_id}", f"molt://{network_id}/agents/{agent_id}"}
+    return any(isinstance(v, str) and v.strip() in forms for v in values or ())
+
+
+def carries_dm(data: dict) -> bool:
+    if "dm" in data:
+        return True
+    message = data.get("message")
+    return isinstance(message, dict) and (message.get("target") or {}).get("kind") == "dm"
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Decided once per subscription from the server policy and the caller's claims."""
+
+    full: bool
+    dms_enabled: bool
+    network_id: str
+    agent_id: str = ""  # attachments: their own DMs pass the public filter
+    all_rooms_readable: bool = False  # auth.mode none + public_read: every live room counts
+
+    @classmethod
+    def for_caller(cls, cfg: ServerConfig, caller: Caller, agent_id: str = "") -> Audience:
+        if cfg.auth_mode == "none":
+            full = not cfg.public_read
+        else:
+            full = not cfg.public_read or caller.has_any("observe", "admin")
+        return cls(full, cfg.direct_messages, cfg.network_id, agent_id,
+                   all_rooms_readable=cfg.auth_mode == "none" and cfg.public_read)
+
+    async def allows(self, data: dict, hub) -> bool:
+        if not self.dms_enabled and carries_dm(data):
+            return False
+        if self.full:
+            return True
+        kind = data.get("type")
+        if kind == "stream.replay_gap":
+            return True
+        if kind == "message.created":
+            target = (data.get("message") or {}).get("target") or {}
+            if target.get("kind") == "dm":
+                return bool(self.agent_id) and lists_agent(target.get("participant_ids"), self.network_id,
+                                                           self.agent_id)
+            return await self._readable(target.get("room_id") or "", hub)
+        if kind == "dm.created":
+            participants = (data.get("dm") or {}).get("participant_ids")
+            return bool(self.agent_id) and lists_agent(participants, self.network_id, self.agent_id)
+        if kind == "room.created":
+            return await self._readable((data.get("room") or {}).get("id") or "", hub)
+        if kind == "thread.created":
+            return await self._readable((data.get("thread") or {}).get("room_id") or "", hub)
+        if kind == "room.removed":
+            return (data.get("room") or {}).get("visibility") == "public"
+        return False
+
+    async def _readable(self, room_id: str, hub) -> bool:
+        if not room_id:
+            return False
+        live, public = await hub.room_state(room_id)
+        return live and (public or self.all_rooms_readable)
