@@ -51,6 +51,12 @@ class ConfigError(Exception):
     """A config problem; the message is shown to the operator as-is."""
 
 
+def os_error(op: str, path: object, exc: OSError) -> str:
+    """Go's *PathError text, e.g. `stat Moltnet: no such file or directory`."""
+    reason = exc.strerror or str(exc)
+    return f"{op} {path}: {reason[:1].lower()}{reason[1:]}"
+
+
 # Known keys per nesting level; decoding is strict (unknown keys rejected) as in Go.
 _SCHEMA: dict[str, Any] = {
     "version": str,
@@ -212,7 +218,7 @@ def read_document(path: Path, label: str = "Moltnet config") -> dict:
     try:
         text = path.read_text()
     except OSError as exc:
-        raise ConfigError(f'read {label} "{path}": {exc.strerror or exc}') from exc
+        raise ConfigError(f'read {label} "{path}": {os_error("open", path, exc)}') from exc
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else next(yaml.safe_load_all(text), None)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
@@ -488,7 +494,7 @@ def locate_config(environ: dict | None = None, cwd: Path | None = None) -> Path 
         try:
             info = path.stat()
         except OSError as exc:
-            raise ConfigError(f'stat Moltnet config "{explicit}": {exc.strerror or exc}') from exc
+            raise ConfigError(f'stat Moltnet config "{explicit}": {os_error("stat", explicit, exc)}') from exc
         if stat.S_ISDIR(info.st_mode):
             raise ConfigError(f'moltnet config "{explicit}" is a directory')
         return path

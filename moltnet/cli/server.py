@@ -17,6 +17,7 @@ from moltnet.config import (
     find_config_file,
     load_file,
     load_server_config,
+    os_error,
 )
 
 log = logging.getLogger("moltnet.server")
@@ -76,12 +77,12 @@ def init(args: list[str]) -> int:
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
-        raise CliError(f'create init directory "{directory}": {exc.strerror}') from None
+        raise CliError(f'create init directory "{directory}": {os_error("mkdir", directory, exc)}') from None
     if str(directory) != ".":
         try:
             os.chmod(directory, 0o700)
         except OSError as exc:
-            raise CliError(f'secure init directory "{directory}": {exc.strerror}') from None
+            raise CliError(f'secure init directory "{directory}": {os_error("chmod", directory, exc)}') from None
     files = ((directory / "Moltnet", DEFAULT_SERVER_FILE), (directory / "MoltnetNode", DEFAULT_NODE_FILE))
     created = []
     for path, body in files:
@@ -94,7 +95,7 @@ def init(args: list[str]) -> int:
             with os.fdopen(fd, "w") as handle:
                 handle.write(body)
         except OSError as exc:
-            raise CliError(f'write "{label}": {exc.strerror}') from None
+            raise CliError(f'write "{label}": {os_error("open", label, exc)}') from None
         created.append(label)
     print(f"initialized {directory}")
     if not created:
@@ -120,7 +121,7 @@ def validate(args: list[str]) -> int:
         is_dir = target.is_dir()
         target.stat()
     except OSError as exc:
-        raise CliError(f'inspect "{target}": {exc.strerror}') from None
+        raise CliError(f'inspect "{target}": {os_error("stat", target, exc)}') from None
     try:
         if is_dir:
             server = find_config_file(target, CONFIG_CANDIDATES)

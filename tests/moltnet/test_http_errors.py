@@ -1,0 +1,76 @@
+"""Common HTTP behaviour: request ids, the error envelope, 404/405, HEAD, the catch-all, 500s
+(spec 02 §1)."""
+
+import pytest
+from django.db import connection
+
+
+def test_request_id_is_generated(api):
+    response = api.get("/healthz")
+    assert response["X-Request-Id"].startswith("req_") and len(response["X-Request-Id"]) == 20
+
+
+@pytest.mark.parametrize(("given", "kept"), [(" abc.DEF:1-2_3 ", "abc.DEF:1-2_3"), ("x" * 128, "x" * 128)])
+def test_a_valid_incoming_request_id_is_kept(api, given, kept):
+    assert api.get("/healthz", **{"X-Request-Id": given})["X-Request-Id"] == kept
+
+
+@pytest.mark.parametrize("given", ["x" * 129, "bad id", "semi;colon", ""])
+def test_an_invalid_incoming_request_id_is_replaced(api, given):
+    assert api.get("/healthz", **{"X-Request-Id": given})["X-Request-Id"].startswith("req_")
+
+
+def test_error_bodies_carry_the_request_id(api):
+    response = api.get("/v1/rooms/nope", **{"X-Request-Id": "trace-1"})
+    assert response.json() == {"error": 'unknown room "nope"', "code": "not_found", "request_id": "trace-1"}
+
+
+@pytest.mark.parametrize("path", ["/v1/nope", "/v1", "/v1/rooms/", "/v1/rooms/a/b"])
+def test_unknown_api_path_is_a_json_404(api, path):
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("path", ["/", "/anything/else", "/favicon.ico"])
+def test_other_unknown_get_paths_redirect_to_the_console(api, path):
+    response = api.get(path)
+    assert (response.status_code, response["Location"]) == (307, "/console/")
+
+
+def test_wrong_method_is_405_with_allow(api):
+    response = api.request("PUT", "/v1/rooms")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD, POST"
+    assert response.json()["error"] == "method not allowed"
+    assert response["X-Request-Id"]
+    assert api.request("OPTIONS", "/v1/rooms/lab")["Allow"] == "DELETE, GET, HEAD"
+    assert api.request("POST", "/v1/messages/x")["Allow"] == "GET, HEAD"
+
+
+def test_no_cors_headers(api):
+    response = api.request("OPTIONS", "/v1/network", Origin="http://evil.example")
+    assert response.status_code == 405
+    assert not [h for h in response.headers if h.lower().startswith("access-control")]
+
+
+def test_head_on_every_get_route_has_no_body(api):
+    api.post("/v1/rooms", {"id": "lab"})
+    for path in ("/healthz", "/v1/network", "/v1/rooms", "/v1/rooms/lab/messages", "/metrics"):
+        response = api.request("HEAD", path)
+        assert (response.status_code, response.content) == (200, b""), path
+
+
+def test_authentication_runs_before_the_body_is_read(api, configure):
+    configure({"auth": {"mode": "bearer", "tokens": [{"value": "t", "scopes": ["admin"]}]}})
+    response = api.request("POST", "/v1/rooms", raw="{not json")
+    assert response.status_code == 401
+
+
+def test_server_errors_never_leak_details(api, db):
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE room_members")  # rolled back with the test transaction
+    response = api.post("/v1/rooms", {"id": "lab", "members": ["ada"]})
+    assert response.status_code == 500
+    assert response.json() == {"error": "internal server error", "code": "internal_error",
+                               "request_id": response["X-Request-Id"]}
