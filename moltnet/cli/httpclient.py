@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -12,6 +13,8 @@ import httpx
 from moltnet.cli.flags import CliError
 
 MAX_BODY = 1 << 20
+# httpx logs every request at INFO; CLI output must stay what the spec prints.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 HINTS = {
     401: "the token is missing, expired or invalid; run `moltnet connect` again or ask the operator for a token",
 }

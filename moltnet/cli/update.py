@@ -21,6 +21,7 @@ SOURCE_REASON = ("self-update is not available for source or development builds;
                  "update the checkout (git pull) and reinstall its requirements")
 PACKAGE_REASON = ("self-update is not available for Python package installs; "
                   "upgrade the package with pip install --upgrade moltnet")
+DOCKERENV = Path("/.dockerenv")
 NO_RELEASE_HOSTS = ("the latest Moltnet release cannot be checked: the Python distribution does not contact "
                     "release hosts; pass --version <version> to compare against a specific release")
 
@@ -28,7 +29,7 @@ NO_RELEASE_HOSTS = ("the latest Moltnet release cannot be checked: the Python di
 def install_method() -> str:
     # `container` is lower-case as systemd-nspawn and podman set it.
     in_container = os.environ.get("MOLTNET_CONTAINER") or os.environ.get("container")  # noqa: SIM112
-    if in_container or Path("/.dockerenv").exists():
+    if in_container or DOCKERENV.exists():
         return "container"
     checkout = Path(__file__).resolve().parents[2]
     if (checkout / ".git").exists() or (checkout / "pyproject.toml").exists() or __version__.endswith("-dev"):
@@ -64,7 +65,8 @@ def update(args: list[str]) -> int:
     target = values["version"].strip()
     title = "Moltnet update check" if values["check"] else "Moltnet update dry run" if values["dry-run"] \
         else "Moltnet update"
-    fields = [("installed binary", shutil.which("moltnet") or sys.argv[0]),
+    script = Path(sys.executable).parent / "moltnet"
+    fields = [("installed binary", str(script) if script.exists() else shutil.which("moltnet") or sys.argv[0]),
               ("installed version", __version__)]
     warnings = []
     if not target:

@@ -1,0 +1,72 @@
+"""Go `flag` semantics as the agent commands see them (spec 11 §1.2)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.cli.conftest import write_config
+
+
+@pytest.fixture
+def workspace(tmp_path, bearer_server):
+    write_config(tmp_path, [{"auth": {"token": "scout-secret"}, "base_url": bearer_server.base_url,
+                             "member_id": "scout", "network_id": "works", "rooms": [{"id": "lobby"}]}])
+    return tmp_path
+
+
+@pytest.mark.parametrize("args", [
+    ["-target", "room:lobby", "-limit", "1"],
+    ["--target", "room:lobby", "--limit", "1"],
+    ["--target=room:lobby", "-limit=1"],
+    ["-target=room:nowhere", "--target", "room:lobby", "--limit=1"],  # the last value wins
+])
+def test_one_or_two_dashes_and_equals_values(cli, workspace, args):
+    result = cli(workspace, "read", *args)
+    assert result.code == 0, result.err
+    assert len(json.loads(result.out)["messages"] or []) <= 1
+
+
+def test_unknown_flag_prints_usage_on_stdout_and_fails(cli, workspace):
+    result = cli(workspace, "read", "--target", "room:lobby", "--room", "lobby")
+    assert result.code == 1
+    assert result.error == "flag provided but not defined: -room"
+    assert result.out.startswith("flag provided but not defined: -room\nUsage of moltnet read:\n")
+    assert "  -limit int\n" in result.out and "(default 20)" in result.out
+    assert "  -target string\n" in result.out
+
+
+def test_help_inside_a_command_prints_usage_and_fails(cli, workspace):
+    result = cli(workspace, "send", "-h")
+    assert result.code == 1 and result.error == "flag: help requested"
+    assert "Usage of moltnet send:" in result.out and "  -text string" in result.out
+
+
+def test_value_errors(cli, workspace):
+    assert cli(workspace, "read", "--target").error == "flag needs an argument: -target"
+    assert cli(workspace, "read", "--target", "room:lobby", "--limit", "ten").error == \
+        'invalid value "ten" for flag -limit: parse error'
+    assert cli(workspace, "skill", "install", "--workspace").error == "flag needs an argument: -workspace"
+
+
+def test_positional_arguments_stop_parsing(cli, workspace):
+    assert cli(workspace, "read", "room:lobby").error == "read does not accept positional arguments"
+    assert cli(workspace, "conversations", "--", "--network", "works").error == \
+        "conversations does not accept positional arguments"
+    assert cli(workspace, "participants", "--target", "room:lobby", "x").error == \
+        "participants does not accept positional arguments"
+
+
+def test_boolean_flags_take_no_separate_value(cli, tmp_path):
+    base = ["connect", "--base-url", "http://127.0.0.1:9", "--network-id", "n", "--member-id", "m"]
+    assert cli(tmp_path, *base, "--install-skill", "false").error == "connect does not accept positional arguments"
+    assert cli(tmp_path, *base, "--install-skill=maybe").error == \
+        'invalid boolean value "maybe" for -install-skill: parse error'
+    result = cli(tmp_path, *base, "-install-skill=F", "--enable-dms")
+    assert result.code == 0, result.err
+    assert result.out == "wrote Moltnet client config .moltnet/config.json\n"  # no skill installed
+    config = json.loads((tmp_path / ".moltnet/config.json").read_text())
+    assert config["attachments"][0]["dms"] == {"enabled": True}
+    cli(tmp_path, *base, "--enable-dms=0", "--install-skill=FALSE")
+    assert "dms" not in json.loads((tmp_path / ".moltnet/config.json").read_text())["attachments"][0]
