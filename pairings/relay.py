@@ -214,6 +214,7 @@ class PairingRelay:
             try:
                 remote = client.fetch_network(self.pairing)
             except client.RemoteError as exc:
+                log.warning("pairing %s: network check before relay failed: %s", self.pairing.id, exc)
                 status.record_failure(self.pairing, status.MSG_METADATA)
                 metrics.relay_total.labels("error").inc()
                 return Outcome.RETRY, f"network check failed: {exc}"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pairings.conftest import Pair, wait_for
+from tests.pairings.conftest import FAST_RELAY, Pair, network_config, wait_for
+from tests.support.pgcluster import free_port
 
 pytestmark = pytest.mark.live
 
@@ -93,7 +94,7 @@ def test_room_thread_and_dm_cross_both_ways_with_origin_and_are_not_relayed_back
 
 def test_partner_down_while_100_messages_are_sent_gets_all_once_in_order(paired: Pair) -> None:
     alpha = paired.ops("alpha")
-    paired.beta.stop()
+    assert paired.beta.stop() == 0  # SIGTERM stops the server and its relay workers cleanly
     sent = [send(alpha, {"target": {"kind": "room", "room_id": "atrium"}, "from": {"type": "agent", "id": "luna"},
                          "parts": [{"kind": "text", "text": f"message {i}"}]})["message_id"] for i in range(100)]
 
@@ -114,3 +115,41 @@ def test_partner_down_while_100_messages_are_sent_gets_all_once_in_order(paired:
     metrics = alpha.get("/metrics").text
     assert 'moltnet_relay_queued_messages{pairing="beta"} 0' in metrics
     assert 'moltnet_relay_total{result="success"} 100' in metrics
+
+
+def test_wrong_token_shows_error_with_a_redacted_diagnostic(live_server_factory) -> None:
+    wrong = "wrong-secret-3c9e1d"
+    alpha_port, beta_port = free_port(), free_port()
+    live_server_factory(network_config("beta", "alpha", alpha_port, inbound_token="alpha-to-beta-secret",
+                                       outbound_token="beta-to-alpha-secret", members=["gamma", "alpha:luna"]),
+                        name="beta", port=beta_port, env=FAST_RELAY)
+    alpha = live_server_factory(network_config("alpha", "beta", beta_port, inbound_token="beta-to-alpha-secret",
+                                               outbound_token=wrong, members=["luna", "beta:gamma"]),
+                                name="alpha", port=alpha_port, env=FAST_RELAY)
+    ops = alpha.client("alpha-operator-secret")
+    send(ops, {"target": {"kind": "room", "room_id": "atrium"}, "from": {"id": "luna"},
+               "parts": [{"kind": "text", "text": "are you there?"}]})
+    failed = wait_for(lambda: (p := pairing(ops, "beta"))["status"] == "error" and p["relay"]["last_error"] and p)
+    assert failed["diagnostics"]["reason"] == "remote_request_failed"
+    assert failed["diagnostics"]["message"] == "Remote network metadata could not be fetched."
+    assert "401" in failed["relay"]["last_error"]
+    assert failed["relay"]["queued"] == 1
+    assert ops.get("/v1/pairings/beta/network").json() == {
+        "error": "bad gateway", "code": "bad_gateway", "request_id": ANY_REQUEST_ID}
+    assert wrong not in ops.get("/v1/pairings").text
+    assert wrong not in ops.get("/metrics").text
+    assert 'moltnet_relay_consecutive_failures{pairing="beta"}' in ops.get("/metrics").text
+    warnings = ops.get("/v1/network").json()["warnings"]
+    assert [w["code"] for w in warnings] == ["pairings.error"]
+    alpha.stop()
+    assert wrong not in alpha.log()
+
+
+class _AnyRequestId(str):
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and bool(other)
+
+    __hash__ = str.__hash__
+
+
+ANY_REQUEST_ID = _AnyRequestId()

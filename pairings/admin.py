@@ -1,0 +1,53 @@
+"""Pairings in the console: runtime status and relay progress per configured pairing (read-only).
+
+Pairings themselves come from config; the token is not stored in the database and never shown.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from console.site import ConsoleModelAdmin, console_site
+from moltnet import state
+from pairings import services, status
+from pairings.models import PairingState
+
+
+@admin.register(PairingState, site=console_site)
+class PairingStateAdmin(ConsoleModelAdmin):
+    read_only = True
+    list_display = ["pairing_id", "remote", "status", "reason", "queued", "lag_seconds", "relayed_count",
+                    "dropped_count", "last_error", "last_success_at"]
+    fields = ["pairing_id", "remote", "status", "reason", "queued", "lag_seconds", "cursor_seq", "relayed_count",
+              "dropped_count", "failure_count", "last_error", "last_error_at", "last_success_at", "lease_owner",
+              "lease_until"]
+    readonly_fields = fields
+    ordering = ["pairing_id"]
+
+    def get_queryset(self, request):
+        pairings = state.config().pairings
+        for pairing in pairings:
+            status.state_row(pairing)
+        return super().get_queryset(request).filter(pairing_id__in=[p.id for p in pairings])
+
+    def _pairing(self, obj: PairingState):
+        return next((p for p in state.config().pairings if p.id == obj.pairing_id), None)
+
+    @admin.display(description="remote")
+    def remote(self, obj: PairingState) -> str:
+        pairing = self._pairing(obj)
+        if pairing is None:
+            return ""
+        return f"{pairing.remote_network_name or pairing.remote_network_id} ({pairing.remote_base_url})"
+
+    @admin.display(description="reason")
+    def reason(self, obj: PairingState) -> str:
+        return status.runtime_of(obj).reason
+
+    @admin.display(description="queued")
+    def queued(self, obj: PairingState) -> int:
+        return services.relay_progress(obj)["queued"]
+
+    @admin.display(description="lag (s)")
+    def lag_seconds(self, obj: PairingState) -> float:
+        return services.relay_progress(obj)["lag_seconds"]

@@ -1,0 +1,79 @@
+"""A small real HTTP server playing a partner network with scripted answers (for protocol cases
+two Moltnet servers cannot produce, e.g. an old pairing protocol). It records every request."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+ACCEPTED = {"message_id": "x", "event_id": "evt_x", "accepted": True, "thread_created": False, "dm_created": False}
+NETWORK = {
+    "id": "beta", "name": "Beta Net", "version": "0.3.1",
+    "protocols": {"http": ["moltnet.http.v1"], "attach": ["moltnet.attach.v1"], "pair": ["moltnet.pair.v1"]},
+    "capabilities": {"event_stream": "sse", "attachment_protocol": "websocket", "public_read": False,
+                     "agent_registration": "disabled", "human_ingress": True, "direct_messages": True,
+                     "message_pagination": "cursor", "pairings": True, "future_flag": "ignored"},
+    "console": {"can_send_human": False},
+    "extra_top_level": {"dropped": True},
+}
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: dict | None
+
+
+@dataclass
+class ScriptedRemote:
+    """`answers[path] = (status, json-able body or raw bytes)`; unknown paths answer 404."""
+
+    answers: dict[str, tuple[int, object]] = field(default_factory=dict)
+    seen: list[Seen] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.answers.setdefault("/v1/network", (200, NETWORK))
+        self.answers.setdefault("/v1/messages", (202, ACCEPTED))
+        remote = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                remote.seen.append(Seen(self.command, self.path, dict(self.headers),
+                                        json.loads(raw) if raw else None))
+                status, body = remote.answers.get(self.path.split("?")[0], (404, {"error": "not found"}))
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _answer  # noqa: N815
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def network(self, **changes) -> None:
+        """Answer /v1/network with NETWORK updated by `changes` (nested dicts replace wholesale)."""
+        self.answers["/v1/network"] = (200, {**NETWORK, **changes})
+
+    def posts(self) -> list[Seen]:
+        return [s for s in self.seen if s.method == "POST"]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

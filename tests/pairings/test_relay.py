@@ -1,0 +1,160 @@
+"""The relay worker's decisions and request bodies, stepped synchronously against scripted partners."""
+
+from __future__ import annotations
+
+import pytest
+
+from moltnet import state
+from pairings.relay import PairingRelay, RelaySettings
+from tests.pairings.remote import ACCEPTED, NETWORK, ScriptedRemote
+
+FAST = RelaySettings(backoff_min=0.01, backoff_max=0.05, poll_interval=0.01, freshness=300, reject_attempts=2)
+
+
+@pytest.fixture
+def beta():
+    server = ScriptedRemote()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def other():
+    server = ScriptedRemote()
+    server.network(id="delta")
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def alpha(api, configure, beta, other):
+    """Network alpha (auth none) paired with beta and delta; room atrium has local and remote members."""
+    configure({"network": {"id": "alpha", "name": "Alpha Net"},
+               "rooms": [{"id": "atrium", "members": ["luna", "beta:gamma"]}],
+               "pairings": [{"id": "beta", "remote_network_id": "beta", "remote_base_url": beta.url, "token": "t-b"},
+                            {"id": "delta", "remote_network_id": "delta", "remote_base_url": other.url}]},
+              declared=True)
+    relays = [PairingRelay(p, FAST) for p in state.config().pairings]
+    for relay in relays:
+        relay.step()  # creates the pairing state with the cursor at the end of the log
+    return relays
+
+
+def send(api, body: dict) -> None:
+    response = api.post("/v1/messages", body)
+    assert response.status_code == 202, response.content
+
+
+def drain(relay: PairingRelay, steps: int = 10) -> None:
+    for _ in range(steps):
+        relay.step()
+
+
+def progress(api, pairing_id: str) -> dict:
+    return next(p for p in api.get("/v1/pairings").json()["pairings"] if p["id"] == pairing_id)
+
+
+def test_room_message_is_relayed_to_every_pairing_with_the_spec_body(api, alpha, beta, other) -> None:
+    send(api, {"id": "msg_1", "target": {"kind": "room", "room_id": "atrium"},
+               "from": {"type": "agent", "id": "luna", "name": "Luna"},
+               "parts": [{"kind": "text", "text": "@beta:gamma ping"}]})
+    for relay in alpha:
+        drain(relay)
+    [post] = beta.posts()
+    assert post.path == "/v1/messages"
+    assert post.headers["Authorization"] == "Bearer t-b"
+    assert post.headers["Content-Type"] == "application/json"
+    assert post.body == {
+        "id": "msg_1", "origin": {"network_id": "alpha", "message_id": "msg_1"},
+        "target": {"kind": "room", "room_id": "atrium"},
+        "from": {"type": "agent", "id": "luna", "name": "Luna", "network_id": "alpha",
+                 "fqid": "molt://alpha/agents/luna"},
+        "parts": [{"kind": "text", "text": "@beta:gamma ping"}],
+        "mentions": ["molt://beta/agents/gamma"],
+    }
+    assert list(post.body) == ["id", "origin", "target", "from", "parts", "mentions"]
+    assert "Authorization" not in other.posts()[0].headers  # no token configured → no header
+    assert progress(api, "beta")["relay"] | {"queued": 0, "relayed": 1} == progress(api, "beta")["relay"]
+
+
+def test_scoped_dm_goes_only_to_the_named_network_with_rewritten_participants(api, alpha, beta, other) -> None:
+    send(api, {"id": "msg_dm", "target": {"kind": "dm", "dm_id": "dm_luna_gamma",
+                                          "participant_ids": ["luna", "beta:gamma"]},
+               "from": {"type": "agent", "id": "luna"}, "parts": [{"kind": "text", "text": "hi"}]})
+    send(api, {"id": "msg_local_dm", "target": {"kind": "dm", "dm_id": "dm_local",
+                                                "participant_ids": ["luna", "sol"]},
+               "from": {"type": "agent", "id": "luna"}, "parts": [{"kind": "text", "text": "stays home"}]})
+    for relay in alpha:
+        drain(relay)
+    [post] = beta.posts()
+    assert post.body["target"] == {"kind": "dm", "dm_id": "dm_luna_gamma", "participant_ids": ["alpha:luna",
+                                                                                                "beta:gamma"]}
+    assert other.posts() == []
+
+
+def test_relayed_in_messages_are_never_relayed_again(api, alpha, beta) -> None:
+    send(api, {"id": "msg_from_beta", "origin": {"network_id": "beta", "message_id": "msg_from_beta"},
+               "target": {"kind": "room", "room_id": "atrium"},
+               "from": {"type": "agent", "id": "gamma", "network_id": "beta"},
+               "parts": [{"kind": "text", "text": "hello alpha"}]})
+    drain(alpha[0])
+    assert beta.posts() == []
+    assert progress(api, "beta")["relay"]["queued"] == 0
+
+
+def test_incompatible_partner_holds_the_queue_until_it_is_fixed(api, alpha, beta) -> None:
+    beta.network(protocols={"http": ["moltnet.http.v1"], "pair": ["moltnet.pair.v0"]})
+    send(api, {"target": {"kind": "room", "room_id": "atrium"}, "from": {"id": "luna"},
+               "parts": [{"kind": "text", "text": "wait for me"}]})
+    drain(alpha[0])
+    held = progress(api, "beta")
+    assert held["status"] == "incompatible" and held["diagnostics"]["reason"] == "unsupported_pair_protocol"
+    assert held["relay"]["queued"] == 1 and beta.posts() == []
+    beta.network()
+    impatient = PairingRelay(alpha[0].pairing, RelaySettings(freshness=0.001, poll_interval=0.01))
+    drain(impatient, 2)
+    assert len(beta.posts()) == 1
+    assert progress(api, "beta")["status"] == "connected"
+
+
+def test_dms_are_dropped_when_the_partner_disables_them_but_rooms_flow(api, alpha, beta) -> None:
+    beta.network(capabilities={**NETWORK["capabilities"], "direct_messages": False})
+    send(api, {"id": "msg_dm", "target": {"kind": "dm", "dm_id": "d1", "participant_ids": ["luna", "beta:gamma"]},
+               "from": {"id": "luna"}, "parts": [{"kind": "text", "text": "x"}]})
+    send(api, {"id": "msg_room", "target": {"kind": "room", "room_id": "atrium"}, "from": {"id": "luna"},
+               "parts": [{"kind": "text", "text": "y"}]})
+    drain(alpha[0])
+    assert [p.body["id"] for p in beta.posts()] == ["msg_room"]
+    beta_state = progress(api, "beta")
+    assert beta_state["status"] == "degraded"
+    assert beta_state["relay"]["dropped"] == 1 and "direct messages disabled" in beta_state["relay"]["last_error"]
+
+
+def test_a_message_the_partner_keeps_rejecting_is_dropped_after_retries_and_the_rest_flows(api, alpha, beta) -> None:
+    beta.answers["/v1/messages"] = (403, {"error": 'room "atrium" write policy forbids sender', "code": "forbidden"})
+    send(api, {"id": "msg_rejected", "target": {"kind": "room", "room_id": "atrium"}, "from": {"id": "luna"},
+               "parts": [{"kind": "text", "text": "x"}]})
+    alpha[0].step()
+    failing = progress(api, "beta")
+    assert failing["status"] == "error"
+    assert failing["diagnostics"]["message"] == "Remote relay request failed."
+    assert "write policy forbids sender" in failing["relay"]["last_error"]
+    assert failing["relay"]["queued"] == 1
+    drain(alpha[0], 3)
+    assert progress(api, "beta")["relay"]["dropped"] == 1
+    beta.answers["/v1/messages"] = (202, ACCEPTED)
+    send(api, {"id": "msg_ok", "target": {"kind": "room", "room_id": "atrium"}, "from": {"id": "luna"},
+               "parts": [{"kind": "text", "text": "y"}]})
+    drain(alpha[0])
+    assert [p.body["id"] for p in beta.posts()][-1] == "msg_ok"
+    assert progress(api, "beta")["relay"]["queued"] == 0
+
+
+def test_only_the_lease_holder_relays(api, alpha, beta) -> None:
+    other_process = PairingRelay(alpha[0].pairing, FAST, owner="another-process")
+    send(api, {"target": {"kind": "room", "room_id": "atrium"}, "from": {"id": "luna"},
+               "parts": [{"kind": "text", "text": "once"}]})
+    other_process.step()
+    drain(alpha[0])
+    assert len(beta.posts()) == 1
+
