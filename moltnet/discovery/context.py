@@ -25,7 +25,8 @@ def base_url(request: HttpRequest) -> str:
         forwarded = (request.headers.get("X-Forwarded-Proto") or "").strip()
         scheme = forwarded.split(",")[0].strip().lower() if forwarded else "http"
     forwarded_host = (request.headers.get("X-Forwarded-Host") or "").strip()
-    host = forwarded_host.split(",")[0].strip() if forwarded_host else request.META.get("HTTP_HOST", "")
+    host = forwarded_host.split(",")[0].strip() if forwarded_host else \
+        request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", "")
     return f"{scheme}://{host}"
 
 
