@@ -175,9 +175,9 @@ class PairingRelay:
         from events.models import Event
 
         status.state_row(self.pairing)
-        if not self.acquire_lease():
-            self.idle = True
-            return LEASE_TTL.total_seconds() / 3
+        if not self.acquire_lease():  # another process relays this pairing; look again soon
+            self.idle = False
+            return max(self.settings.poll_interval, 1.0)
         cursor = PairingState.objects.values_list("cursor_seq", flat=True).get(pairing_id=self.pairing.id)
         events = list(Event.objects.filter(seq__gt=cursor, type="message.created").order_by("seq")
                       .values_list("seq", "body")[:BATCH])
