@@ -203,7 +203,7 @@ class ServerConfig:
 
 
 def find_config_file(cwd: Path | None = None, candidates: tuple[str, ...] = CONFIG_CANDIDATES) -> Path | None:
-    cwd = cwd or Path.cwd()
+    cwd = cwd if cwd is not None else Path()  # relative names, as Go reports them
     for name in candidates:
         path = cwd / name
         try:

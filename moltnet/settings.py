@@ -26,6 +26,8 @@ DEBUG = os.environ.get("MOLTNET_DJANGO_DEBUG", "") == "1"
 ALLOWED_HOSTS = ["*"]  # Moltnet is addressed by whatever host the operator exposes it on
 
 INSTALLED_APPS = [
+    # First, so its `runserver` (daphne's, plus migrations and declared state) wins.
+    "moltnet.apps.MoltnetConfig",
     "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -34,7 +36,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
-    "moltnet.apps.MoltnetConfig",
     "events",
     "rooms",
     "agents",

@@ -1,0 +1,131 @@
+"""`moltnet start` and `manage.py runserver` as real processes (spec 04 §1, §6, 11 §8.3)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from tests.support.live import REPO, LiveServer
+from tests.support.pgcluster import free_port
+
+pytestmark = pytest.mark.live
+
+
+def run_start(workdir, env: dict | None = None, timeout: float = 30) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if k not in ("MOLTNET_CONFIG", "DJANGO_SETTINGS_MODULE")}
+    full_env.update({"MOLTNET_LISTEN_ADDR": f"127.0.0.1:{free_port()}", **(env or {})})
+    return subprocess.run([sys.executable, "-m", "moltnet.cli", "start"], cwd=workdir, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def one_error_line(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip("\n").split("\n")
+    assert len(lines) == 1, result.stderr
+    assert re.match(r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d ", lines[0])
+    return lines[0][20:]
+
+
+def test_an_invalid_config_stops_start_with_one_line(tmp_path):
+    (tmp_path / "Moltnet").write_text("auth:\n  mode: bearr\n")
+    message = one_error_line(run_start(tmp_path))
+    assert message == 'validate Moltnet config "Moltnet": unsupported auth mode "bearr"'
+
+
+def test_an_unknown_key_stops_start_naming_the_field(tmp_path):
+    (tmp_path / "Moltnet").write_text("server:\n  listen: ':1'\n")
+    assert "server.listen" in one_error_line(run_start(tmp_path))
+
+
+def test_an_invalid_declared_room_stops_start(tmp_path):
+    (tmp_path / "Moltnet").write_text("rooms:\n  - id: '-bad'\n")
+    assert one_error_line(run_start(tmp_path)) == "rooms[0]: room id id must match [A-Za-z0-9][A-Za-z0-9._:-]{0,127}"
+
+
+def test_a_second_server_on_the_same_sqlite_file_is_refused(live_server_factory):
+    first = live_server_factory()
+    message = one_error_line(run_start(first.workdir))
+    assert message == ('SQLite database ".moltnet/moltnet.db" is already in use by another Moltnet server '
+                       "(use storage.kind: postgres to run several server processes)")
+    assert first.client().get("/healthz").status_code == 200
+
+
+def test_memory_storage_serves_and_forgets(live_server_factory):
+    config = "storage:\n  kind: memory\nrooms:\n  - id: lab\n    members: [ada]\n"
+    server = live_server_factory(config)
+    with server.client() as client:
+        sent = client.post("/v1/messages", json={"target": {"kind": "room", "room_id": "lab"}, "from": {"id": "ada"},
+                                                 "parts": [{"kind": "text", "text": "hi"}]})
+        assert sent.status_code == 202
+        assert [m["id"] for m in client.get("/v1/rooms/lab/messages").json()["messages"]] == [sent.json()["message_id"]]
+    assert not (server.workdir / ".moltnet").exists()
+    server.stop()
+    server.start()
+    with server.client() as client:
+        assert client.get("/v1/rooms/lab/messages").json()["messages"] == []
+
+
+def test_declared_rooms_are_reconciled_on_restart_without_touching_history(live_server_factory):
+    server = live_server_factory("rooms:\n  - id: lab\n    members: [ada]\n    visibility: public\n")
+    with server.client() as client:
+        client.post("/v1/rooms", json={"id": "extra"})
+        client.patch("/v1/rooms/lab/members", json={"add": ["grace"]})
+        sent = client.post("/v1/messages", json={"id": "m1", "target": {"kind": "room", "room_id": "lab"},
+                                                 "from": {"id": "ada"}, "parts": [{"kind": "text", "text": "hi"}]})
+        assert sent.status_code == 202
+    assert server.stop() == 0  # SIGTERM is a clean shutdown
+    server.config_path.write_text("rooms:\n  - id: lab\n    name: Lab\n    members: [ada, hopper]\n")
+    server.start()
+    with server.client() as client:
+        lab = client.get("/v1/rooms/lab").json()
+        assert (lab["name"], lab["members"], lab["visibility"]) == ("Lab", ["ada", "hopper"], "private")
+        assert [m["id"] for m in client.get("/v1/rooms/lab/messages").json()["messages"]] == ["m1"]
+        assert client.get("/v1/rooms/extra").status_code == 200
+
+
+def test_a_declared_room_removed_through_the_api_stops_start(live_server_factory):
+    server = live_server_factory("rooms:\n  - id: lab\n")
+    with server.client() as client:
+        assert client.delete("/v1/rooms/lab").status_code == 200
+    server.stop()
+    assert one_error_line(run_start(server.workdir)) == 'unknown room "lab"'
+
+
+def test_manage_py_runserver_serves_the_same_network(tmp_path):
+    (tmp_path / "Moltnet").write_text("network:\n  id: devnet\nrooms:\n  - id: lab\n")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("MOLTNET_CONFIG", "DJANGO_SETTINGS_MODULE")}
+    process = subprocess.Popen([sys.executable, str(REPO / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{port}"],
+                               cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        network = httpx.get(f"http://127.0.0.1:{port}/v1/network", timeout=5).json()
+        assert network["id"] == "devnet"
+        assert httpx.get(f"http://127.0.0.1:{port}/v1/rooms/lab", timeout=5).status_code == 200  # declared, migrated
+    finally:
+        process.terminate()
+        process.wait(15)
+
+
+def test_start_listens_on_listen_addr_from_the_file(tmp_path):
+    port = free_port()
+    server = LiveServer(tmp_path / "s", f"server:\n  listen_addr: '127.0.0.1:{port}'\n", port=port)
+    server.env.pop("MOLTNET_LISTEN_ADDR")
+    server.start()
+    try:
+        assert httpx.get(f"http://127.0.0.1:{port}/readyz").json() == {"status": "ready"}
+    finally:
+        server.stop()
