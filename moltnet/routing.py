@@ -24,6 +24,7 @@ class Route:
     pattern: str  # spec form, e.g. /v1/rooms/{roomID}
     auth: AuthClass
     view: Callable[..., HttpResponse]
+    body: type | None = None  # request model (a GoModel), for the OpenAPI document
 
     @property
     def label(self) -> str:
@@ -33,11 +34,14 @@ class Route:
 ROUTES: dict[str, dict[str, Route]] = {}
 
 
-def api(method: str, pattern: str, *, auth: AuthClass) -> Callable:
-    """Declare a view for `method pattern` behind `auth`; the view gets (request, caller, **params)."""
+def api(method: str, pattern: str, *, auth: AuthClass, body: type | None = None) -> Callable:
+    """Declare a view for `method pattern` behind `auth`; the view gets (request, caller, **params).
+
+    `body` names the request model so the OpenAPI document can describe it.
+    """
 
     def register(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        ROUTES.setdefault(pattern, {})[method] = Route(method, pattern, auth, view)
+        ROUTES.setdefault(pattern, {})[method] = Route(method, pattern, auth, view, body)
         return view
 
     return register

@@ -4,6 +4,7 @@ from django.urls import path, re_path
 
 import agents.views  # noqa: F401 - registers routes
 import moltnet.discovery.views  # noqa: F401
+import moltnet.openapi  # noqa: F401
 import moltnet.views  # noqa: F401
 import pairings.views  # noqa: F401
 import rooms.views  # noqa: F401

@@ -45,7 +45,7 @@ def list_rooms(request: HttpRequest, caller: Caller) -> HttpResponse:
     return json_response({"rooms": items, "page": info})
 
 
-@api("POST", "/v1/rooms", auth=REQ("admin"))
+@api("POST", "/v1/rooms", auth=REQ("admin"), body=CreateRoomRequest)
 def create_room(request: HttpRequest, caller: Caller) -> HttpResponse:
     room, members = do_create_room(read_body(request, CreateRoomRequest), state.network_id())
     return json_response(shapes.room_json(room, members), status=201)
@@ -65,7 +65,7 @@ def remove_room(request: HttpRequest, caller: Caller, roomID: str) -> HttpRespon
     return json_response({"removed": True, "kind": "room", "id": room.id, "mode": "soft"})
 
 
-@api("PATCH", "/v1/rooms/{roomID}/members", auth=REQ("admin"))
+@api("PATCH", "/v1/rooms/{roomID}/members", auth=REQ("admin"), body=UpdateRoomMembersRequest)
 def update_members(request: HttpRequest, caller: Caller, roomID: str) -> HttpResponse:  # noqa: N803
     room, members = do_update_members(roomID, read_body(request, UpdateRoomMembersRequest))
     return json_response(shapes.room_json(room, members))
@@ -148,7 +148,7 @@ def list_artifacts(request: HttpRequest, caller: Caller) -> HttpResponse:
     return json_response({"artifacts": [shapes.artifact_json(a) for a in rows], "page": info})
 
 
-@api("POST", "/v1/messages", auth=REQ("write", "pair"))
+@api("POST", "/v1/messages", auth=REQ("write", "pair"), body=SendMessageRequest)
 def send_message(request: HttpRequest, caller: Caller) -> HttpResponse:
     accepted = do_send(caller, read_body(request, SendMessageRequest), state.config())
     return json_response(accepted.as_json(), status=202)

@@ -1,0 +1,38 @@
+"""GET /v1/openapi.json: generated from the route table (OPEN auth)."""
+
+from moltnet import routing
+
+
+def test_every_declared_route_is_documented(api):
+    response = api.get("/v1/openapi.json")
+    assert response.status_code == 200
+    doc = response.json()
+    assert doc["openapi"] == "3.1.0"
+    declared = {(method.lower(), pattern) for pattern, methods in routing.ROUTES.items() for method in methods}
+    documented = {(method, path) for path, ops in doc["paths"].items() for method in ops}
+    assert declared <= documented
+    assert ("get", "/v1/attach") in documented and ("get", "/v1/events/stream") in documented
+
+
+def test_request_bodies_come_from_the_models(api):
+    doc = api.get("/v1/openapi.json").json()
+    send = doc["paths"]["/v1/messages"]["post"]
+    assert send["x-moltnet-auth"] == "REQ(write, pair)"
+    assert send["responses"]["202"]
+    ref = send["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    schema = doc["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert {"id", "origin", "target", "from", "parts", "mentions"} <= set(schema["properties"])
+    assert "CreateRoomRequest" in doc["components"]["schemas"]
+    assert "requestBody" in doc["paths"]["/v1/agents/register"]["post"]
+
+
+def test_paginated_routes_document_the_page_params(api):
+    doc = api.get("/v1/openapi.json").json()
+    names = [p["name"] for p in doc["paths"]["/v1/rooms/{roomID}/messages"]["get"]["parameters"]]
+    assert names == ["roomID", "limit", "before", "after"]
+
+
+def test_it_is_open_even_when_auth_is_on(api, configure):
+    configure({"auth": {"mode": "bearer", "tokens": [{"value": "t", "scopes": ["admin"]}]}})
+    assert api.get("/v1/openapi.json").status_code == 200
+    assert api.get("/v1/rooms").status_code == 401
