@@ -181,10 +181,24 @@ def do_remove_agent(caller: Caller, agent_id: str, network_id: str) -> str:
                    "name": (reg.display_name or "") if reg else "", "reason": "removed"}
         if reg is not None:
             reg.delete()  # its agent token stops resolving at once
+        _clear_presence(agent_id)
         log.record(log.build_event("agent.removed", network_id, "agent", omit_empty(payload, always=("agent_id",))))
         audit.record_for(CredentialEvent.REMOVED, caller, agent_id,
                          f"rooms left: {', '.join(rooms)}" if rooms else "")
     return agent_id
+
+
+def _clear_presence(agent_id: str, credential_key: str | None = None) -> None:
+    """Drop the agent's attachment slot claims (all, or those of one credential).
+
+    Live sockets are closed by the attach app when it sees `agent.removed`.
+    """
+    from attach.models import AttachmentSession
+
+    claims = AttachmentSession.objects.filter(agent_id=agent_id)
+    if credential_key is not None:
+        claims = claims.filter(credential_key=credential_key)
+    claims.delete()
 
 
 def do_rotate_token(caller: Caller, agent_id: str) -> Registered:
@@ -198,6 +212,8 @@ def do_rotate_token(caller: Caller, agent_id: str) -> Registered:
         if reg is None:
             raise not_found(f'unknown agent "{agent_id}"')
         previous = reg.credential_key
+        # Slot claims made with the revoked credential no longer block the new token.
+        _clear_presence(agent_id, credential_key=previous)
         reg.credential_key = agent_token_key(token)
         reg.updated_at = now()
         reg.save(update_fields=["credential_key", "updated_at"])

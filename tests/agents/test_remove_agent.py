@@ -79,3 +79,18 @@ def test_room_removal_under_auth(configure, as_token, room_with):
     assert response.json() == {"removed": True, "kind": "room", "id": "lab", "mode": "soft"}
     assert as_token("observe").get("/v1/rooms/lab").status_code == 404
     assert as_token("admin").delete("/v1/rooms/lab").json()["error"] == 'unknown room "lab"'
+
+
+def test_removal_clears_presence(configure, as_token, room_with, registered):
+    from attach.models import AttachmentSession
+    from moltnet.ids import now
+
+    configure(auth("bearer"))
+    room_with("lab", ["luna"])
+    registered("luna", key="token:attach")
+    AttachmentSession.objects.create(session_id="s1", agent_id="luna", credential_key="token:attach",
+                                     authenticated=True, process_id="p", ready=True, created_at=now(),
+                                     heartbeat_at=now())
+    assert as_token("observe").get("/v1/agents/luna").json()["connected"] is True
+    assert as_token("admin").delete("/v1/agents/luna").status_code == 200
+    assert not AttachmentSession.objects.filter(agent_id="luna").exists()
