@@ -70,21 +70,30 @@ def _decode(value: Any, schema: Any, where: str) -> Any:
     return value
 
 
-def _encode(value: dict, schema: dict, always: tuple[str, ...] = ()) -> dict:
+def _always(schema: dict) -> tuple[str, ...]:
+    """Keys Go writes even when empty (fields without `omitempty`)."""
+    return {id(CONFIG): ("version", "agent", "attachments"), id(ATTACHMENT): ("auth", "base_url", "member_id",
+            "network_id"), id(AUTH): ("mode",), id(ROOM): ("id",), id(DMS): ("enabled",),
+            id(ACCESS): ("can_read", "can_write")}.get(id(schema), ())
+
+
+def _encode(value: dict, schema: dict) -> dict:
     """Key order of the schema; empty optional values omitted (Go `omitempty`)."""
     out: dict[str, Any] = {}
+    always = _always(schema)
     for key, kind in schema.items():
-        if key not in value or value[key] is None:
+        item = value.get(key)
+        if item is None and key not in always:
             continue
-        item = value[key]
-        if isinstance(kind, list):
-            item = [_encode(entry, kind[0], ("id",)) for entry in item]
-        elif isinstance(kind, dict):
-            inner_always = {"auth": ("mode",), "dms": ("enabled",), "access": ("can_read", "can_write")}.get(key, ())
-            item = _encode(item, kind, inner_always)
-        elif kind == "bool?":
+        if kind == "bool?":
             out[key] = item  # a nullable bool is written whenever it is set, false included
             continue
+        if isinstance(kind, list):
+            item = [_encode(entry, kind[0]) for entry in item or []]
+        elif isinstance(kind, dict):
+            item = _encode(item or {}, kind)
+        elif item is None:
+            item = False if kind is bool else ""
         if key in always or item not in ("", False, [], None):
             out[key] = item
     return out
@@ -129,9 +138,7 @@ class ClientConfig:
         self.attachments.append(attachment)
 
     def render(self) -> str:
-        data = _encode(self.data, CONFIG, ("version", "agent", "attachments"))
-        data.setdefault("agent", {})
-        data.setdefault("attachments", [])
+        data = _encode(self.data, CONFIG)
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
     def write(self) -> None:

@@ -158,3 +158,12 @@ def test_written_config_is_private_and_atomic(tmp_path):
     written = json.loads(path.read_text())
     assert written["attachments"][0]["rooms"] == [{"id": "lobby", "wake": "never", "can_write": False}]
     assert clientconfig.load(path).data == config.data
+
+
+def test_fields_go_always_writes_are_kept_when_empty(tmp_path):
+    path = write_config(tmp_path, [{"auth": {"token_env": "T"}, "base_url": "http://h", "member_id": "m",
+                                    "network_id": "n", "dms": {"wake": "never"}}])
+    rendered = json.loads(clientconfig.load(path).render())
+    assert rendered["agent"] == {}
+    assert rendered["attachments"][0]["auth"] == {"mode": "", "token_env": "T"}
+    assert rendered["attachments"][0]["dms"] == {"enabled": False, "wake": "never"}
