@@ -42,6 +42,7 @@ SPEC_ROUTE_CLASSES: dict[tuple[str, str], str] = {
     # Extensions (not in the Go server): operator-only.
     ("POST", "/v1/agents/{agentID}/token"): "REQ(admin)",
     ("GET", "/v1/audit/credentials"): "REQ(admin)",
+    ("GET", "/v1/openapi.json"): "OPEN",  # the API description: no data, served to everyone
 }
 
 # Routes this engineer's suite requires to be served by the Django route table today.
