@@ -298,13 +298,14 @@ class AttachmentClient:
         """
         ws = await self._dial()
         reader: asyncio.Task | None = None
+        getter: asyncio.Future | None = None
         try:
             timeout = await self._handshake(ws)
             watch = on_ready() if on_ready else None
             queue: asyncio.Queue = asyncio.Queue(64)
             reader = asyncio.create_task(self._reader(ws, timeout, queue))
             while True:
-                getter = asyncio.ensure_future(queue.get())
+                getter = getter or asyncio.ensure_future(queue.get())
                 waiting = {getter} | ({watch} if watch is not None else set())
                 done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
                 if watch is not None and watch in done:
@@ -315,6 +316,7 @@ class AttachmentClient:
                 if getter not in done:
                     continue
                 kind, item = getter.result()
+                getter = None
                 if kind == "end":
                     return
                 if kind == "error":
@@ -323,8 +325,9 @@ class AttachmentClient:
         except ConnectionClosed as exc:
             raise AttachError(f"read attachment frame: {exc}") from None
         finally:
-            if reader is not None:
-                reader.cancel()
+            for task in (reader, getter):
+                if task is not None:
+                    task.cancel()
             await ws.close()
 
     async def _process(self, ws: ClientConnection, frame: dict, handler: Handler) -> None:

@@ -1,0 +1,125 @@
+"""Fake HTTP seams: TinyClaw's inbound/pending/ack service and a control URL (pi, picoclaw/tinyclaw control)."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+
+class FakeHttp:
+    """Runs `route(method, path, query, headers, body) -> (status, json)` on a thread; records every request."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict] = []
+        self.lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                parts = urlsplit(self.path)
+                body = json.loads(raw) if raw else None
+                record = {"method": self.command, "path": parts.path, "query": parse_qs(parts.query),
+                          "headers": dict(self.headers), "body": body}
+                with fake.lock:
+                    fake.requests.append(record)
+                    status, reply = fake.route(record)
+                data = json.dumps(reply).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _serve  # noqa: N815 - http.server handler names
+
+        self.server = _Server(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def route(self, record: dict) -> tuple[int, object]:
+        raise NotImplementedError
+
+
+class FakeControl(FakeHttp):
+    """A control URL answering `{"from", "message"}`; `reply` is the message text."""
+
+    def __init__(self, reply: str = "") -> None:
+        self.reply = reply
+        super().__init__()
+
+    def route(self, record: dict) -> tuple[int, object]:
+        if record["path"] != "/control":
+            return 404, {"error": "not found"}
+        return 200, {"from": "pi", "message": self.reply}
+
+    def wakes(self) -> list[dict]:
+        return [r["body"] for r in self.requests if r["path"] == "/control"]
+
+
+class FakeTinyClaw(FakeHttp):
+    """TinyClaw's HTTP API with a real pending-response queue: every inbound message queues a native reply,
+    listed by `/api/responses/pending?channel=` until ACKed at `/api/responses/<id>/ack`."""
+
+    ACK = re.compile(r"^/api/responses/([^/]+)/ack$")
+
+    def __init__(self, preloaded: int = 0) -> None:
+        self.pending: list[dict] = []
+        self.next_id = 1
+        self.acked: list[str] = []
+        self.acks_per_poll: list[int] = []
+        super().__init__()
+        for _ in range(preloaded):
+            self._queue("moltnet", "operator", "seed", "queued before the node started")
+
+    def _queue(self, channel: str, sender: str, sender_id: str, text: str) -> None:
+        ident: object = self.next_id if self.next_id % 2 else f"r_{self.next_id}"  # integer and string ids
+        self.next_id += 1
+        self.pending.append({"id": ident, "channel": channel, "sender": sender, "senderId": sender_id,
+                             "message": text, "files": [], "metadata": {"k": "v"}})
+
+    def inbound(self) -> list[dict]:
+        return [r["body"] for r in self.requests if r["path"] == "/api/message"]
+
+    def route(self, record: dict) -> tuple[int, object]:
+        path = record["path"]
+        if record["method"] == "POST" and path == "/api/message":
+            body = record["body"]
+            self._queue(body.get("channel", ""), body.get("agent", ""), body.get("senderId", ""),
+                        f"native reply to {body.get('messageId')}")
+            return 200, {"ok": True}
+        if record["method"] == "GET" and path == "/api/responses/pending":
+            self.acks_per_poll.append(0)
+            channel = (record["query"].get("channel") or [""])[0]
+            return 200, [p for p in self.pending if p["channel"] == channel]
+        match = self.ACK.match(path)
+        if record["method"] == "POST" and match:
+            ident = match.group(1)
+            before = len(self.pending)
+            self.pending = [p for p in self.pending if str(p["id"]) != ident]
+            if len(self.pending) == before:
+                return 404, {"error": "unknown response"}
+            self.acked.append(ident)
+            if self.acks_per_poll:
+                self.acks_per_poll[-1] += 1
+            return 200, {"ok": True}
+        return 404, {"error": "not found"}

@@ -1,0 +1,93 @@
+"""Codex through a real server: `codex exec` then `exec resume <captured id>`, queued batches, nothing published."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from tests.node.conftest import attached, bridge, eventually, history, join, post, read_log, room
+
+pytestmark = pytest.mark.live
+
+
+def codex_config(studio, tmp_path, fake_bin, agent_id: str, rooms: list):
+    workspace = tmp_path / "workspace"
+    workspace.mkdir(exist_ok=True)
+    command = fake_bin("codex", "codex_cli.py")
+    return bridge(studio, agent_id, {"kind": "codex", "command": str(command), "workspace_path": str(workspace),
+                                     "home_path": str(tmp_path / "home")}, rooms=rooms), workspace
+
+
+async def test_codex_wakes_in_its_conversation_and_resumes_the_captured_session(studio, tmp_path, fake_bin, environ):
+    cfg, workspace = codex_config(studio, tmp_path, fake_bin, "cx-one",
+                                  [{"id": "lobby", "wake": "all"}, {"id": "ops", "wake": "mentions"}])
+    log = tmp_path / "runtime.log"
+    join(studio, "ops", "cx-one")
+    environ["FAKE_RUNTIME_SEND"] = "room:lobby|ack from codex"
+    async with attached(cfg, environ=environ):
+        await eventually(lambda: len(read_log(log)) == 1)  # the background bootstrap run
+        post(studio, room("ops"), "nobody is mentioned here")
+        post(studio, room("ops"), "@cx-one please check the build")
+        await eventually(lambda: len(read_log(log)) == 2)
+        post(studio, room("lobby"), "hello lobby")
+        await eventually(lambda: len(read_log(log)) == 3)
+        await asyncio.sleep(0.5)
+    bootstrap, mention, lobby = read_log(log)
+    last = str(workspace / ".moltnet" / "codex-last-message.txt")
+    assert bootstrap["argv"] == ["exec", "--json", "--skip-git-repo-check", "--output-last-message", last, "-"]
+    assert bootstrap["stdin"].endswith("Moltnet conversation attached. Use the `moltnet` skill in this conversation.")
+    assert bootstrap["cwd"] == str(workspace)
+    assert bootstrap["env"] == {"MOLTNET_CLIENT_CONFIG": str(workspace / ".moltnet" / "config.json"),
+                                "HOME": str(tmp_path / "home"), "CODEX_HOME": str(tmp_path / "home" / ".codex")}
+    # ops is a new conversation: a fresh `exec`; its prompt carries the mention, not the unmentioned message
+    assert mention["argv"][:2] == ["exec", "--json"]
+    assert "Chat ID: studio:room:ops" in mention["stdin"] and "please check the build" in mention["stdin"]
+    assert "nobody is mentioned" not in mention["stdin"]
+    sessions = json.loads((workspace / ".moltnet" / "sessions.json").read_text())["sessions"]
+    lobby_session = sessions["agent:cx-one:studio:room:lobby"]["runtime_session_id"]
+    # the lobby conversation resumes the session id codex printed on the bootstrap run
+    assert lobby["argv"] == ["exec", "resume", "--json", "--skip-git-repo-check", "--output-last-message", last,
+                             lobby_session, "-"]
+    assert lobby["stdin"].startswith("Channel: moltnet\nChat ID: studio:room:lobby\nFrom: molt://studio/agents/writer\n")
+    assert lobby["stdin"].endswith("\n\nMessage:\nhello lobby")
+    # stdout is never published; the agent speaks through the real `moltnet send` with the workspace config
+    texts = [m["parts"][0]["text"] for m in history(studio, "lobby")]
+    assert "Checked the build." not in texts
+    assert "ack from codex" in texts
+    client = json.loads((workspace / ".moltnet" / "config.json").read_text())
+    assert client["attachments"][0]["member_id"] == "cx-one"
+    assert client["attachments"][0]["rooms"] == [{"id": "lobby", "wake": "all"}, {"id": "ops", "wake": "mentions"}]
+
+
+async def test_busy_conversation_gets_one_ordered_batch_while_others_run(studio, tmp_path, fake_bin, environ):
+    cfg, workspace = codex_config(studio, tmp_path, fake_bin, "cx-batch",
+                                  [{"id": "lobby", "wake": "mentions"}, {"id": "dev", "wake": "mentions"}])
+    log = tmp_path / "runtime.log"
+    join(studio, "lobby", "cx-batch")
+    join(studio, "dev", "cx-batch")
+    environ["FAKE_RUNTIME_SLEEP"] = "1.5"
+    async with attached(cfg, environ=environ):
+        post(studio, room("lobby"), "@cx-batch first")
+        await asyncio.sleep(0.4)  # the first command is now running
+        for text in ("second", "third", "fourth"):
+            post(studio, room("lobby"), f"@cx-batch {text}")
+        post(studio, room("dev"), "@cx-batch elsewhere")
+        await eventually(lambda: len(read_log(log)) == 3, timeout=15)
+        await asyncio.sleep(0.3)
+    runs = read_log(log)
+    assert len(runs) == 3  # no bootstrap (no `wake: all` room); first, the batch, and dev
+    lobby = [r for r in runs if "studio:room:lobby" in r["stdin"]]
+    dev = [r for r in runs if "studio:room:dev" in r["stdin"]]
+    assert len(lobby) == 2 and len(dev) == 1
+    first, batch = sorted(lobby, key=lambda r: r["start"])
+    assert first["stdin"].endswith("Message:\n@cx-batch first")
+    assert batch["start"] >= first["end"]  # one command at a time per conversation
+    assert dev[0]["start"] < first["end"]  # another conversation does not wait
+    prompt = batch["stdin"]
+    assert "Queued messages: 3\n" in prompt and prompt.count("Channel: moltnet") == 1
+    positions = [prompt.index(f"--- Message {i}/3 ---") for i in (1, 2, 3)]
+    bodies = [prompt.index(f"@cx-batch {t}") for t in ("second", "third", "fourth")]
+    assert positions == sorted(positions) and bodies == sorted(bodies) and positions[0] < bodies[0] < positions[1]
+    assert batch["argv"][:2] == ["exec", "resume"]  # the batch continues the conversation's session

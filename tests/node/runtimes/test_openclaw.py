@@ -1,0 +1,41 @@
+"""OpenClaw through a real server: signed gateway connect, `chat.send` per wake, final reply published."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from tests.node.conftest import attached, bridge, eventually, history, post, room
+from tests.node.fakes.openclaw import FakeOpenClaw
+
+pytestmark = pytest.mark.live
+
+
+async def test_openclaw_bootstraps_then_chats_and_publishes_the_final_reply(studio, tmp_path):
+    gateway = await FakeOpenClaw(token="gw-token", reply="@writer looking now").start()
+    try:
+        cfg = bridge(studio, "claw-one", {"kind": "openclaw", "gateway_url": gateway.url, "token": "gw-token",
+                                          "home_path": str(tmp_path / "claw")},
+                     rooms=[{"id": "lobby", "wake": "all"}], dms={"enabled": True, "wake": "all"}, name="Claw")
+        async with attached(cfg):
+            assert len(gateway.sends) == 1  # bootstrap before the attachment opened
+            thread = {"kind": "thread", "room_id": "lobby", "thread_id": "th_claw", "parent_message_id": "m0"}
+            post(studio, thread, "threads never reach openclaw")
+            sent = post(studio, room("lobby"), "build status?")
+            await eventually(lambda: any(m["from"]["id"] == "claw-one" for m in history(studio, "lobby")))
+    finally:
+        await gateway.stop()
+    assert gateway.problems == []
+    bootstrap, wake = gateway.sends
+    assert bootstrap["idempotencyKey"] == "moltnet:claw-one:bootstrap:moltnet:studio:room:lobby"
+    assert bootstrap["sessionKey"] == "agent:main:moltnet:studio:room:lobby"
+    assert wake["sessionKey"] == "agent:main:moltnet:studio:room:lobby"
+    assert wake["idempotencyKey"] == f"moltnet:claw-one:{sent['event_id']}"
+    assert wake["message"].startswith("Channel: moltnet\nChat ID: studio:room:lobby\nFrom: molt://studio/agents/writer")
+    assert gateway.connects[0]["client"]["instanceId"] == "moltnet-bridge-claw-one"
+    reply = [m for m in history(studio, "lobby") if m["from"]["id"] == "claw-one"]
+    assert [m["parts"] for m in reply] == [[{"kind": "text", "text": "@writer looking now"}]]
+    identity = tmp_path / "claw" / ".moltnet" / "openclaw-device.json"
+    assert json.loads(identity.read_text())["version"] == 1 and oct(os.stat(identity).st_mode & 0o777) == "0o600"

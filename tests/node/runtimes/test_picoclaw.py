@@ -1,0 +1,58 @@
+"""PicoClaw through a real server: the event socket (bootstrap first) and command mode's published tool calls."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.node.conftest import attached, bridge, eventually, history, join, post, read_log, room
+from tests.node.fakes.picoclaw import FakePicoClaw
+
+pytestmark = pytest.mark.live
+
+
+async def test_event_socket_gets_bootstrap_then_one_frame_per_wake(studio):
+    pico = await FakePicoClaw().start()
+    try:
+        cfg = bridge(studio, "pico-ev", {"kind": "picoclaw", "events_url": pico.url},
+                     rooms=[{"id": "lobby", "wake": "all"}, {"id": "ops", "wake": "mentions"}])
+        join(studio, "ops", "pico-ev")
+        async with attached(cfg):
+            assert len(pico.frames) == 1  # the bootstrap was delivered before attaching
+            post(studio, room("ops"), "plain ops talk")
+            thread = {"kind": "thread", "room_id": "ops", "thread_id": "th_pico", "parent_message_id": "m0"}
+            post(studio, thread, "@pico-ev in a thread")
+            await eventually(lambda: len(pico.frames) == 2)
+    finally:
+        await pico.stop()
+    bootstrap, wake = pico.frames
+    assert bootstrap == {"type": "message.send", "session_id": "agent:pico-ev:studio:room:lobby", "payload": {
+        "content": "Channel: moltnet\nChat ID: studio:room:lobby\n\n"
+                   "Moltnet conversation attached. Use the `moltnet` skill in this conversation."}}
+    assert wake["session_id"] == "agent:pico-ev:studio:thread:th_pico"
+    assert wake["payload"]["content"].startswith("Channel: moltnet\nChat ID: studio:thread:th_pico\n")
+    assert "Mentions: molt://studio/agents/pico-ev" in wake["payload"]["content"]
+    handshake = pico.handshakes[1]
+    assert handshake["raw_query"] == ("session_id=agent%3Apico-ev%3Astudio%3Athread%3Ath_pico"
+                                      "&token=spawnfile-internal-pico")
+    assert handshake["authorization"] == "Bearer spawnfile-internal-pico"
+    assert handshake["subprotocol"] == "token.spawnfile-internal-pico"
+
+
+async def test_command_mode_runs_picoclaw_agent_and_publishes_message_tool_calls(studio, tmp_path, fake_bin,
+                                                                                environ):
+    command = fake_bin("picoclaw", "picoclaw_cli.py")
+    home = tmp_path / "pico-home"
+    cfg = bridge(studio, "pico-cmd", {"kind": "picoclaw", "command": str(command), "config_path": "/etc/pico.json",
+                                      "home_path": str(home)}, rooms=[{"id": "dev", "wake": "all"}])
+    environ.update(FAKE_PICO_REPLY="@writer fixed it", FAKE_PICO_CHAT="studio:room:dev")
+    log = tmp_path / "runtime.log"
+    async with attached(cfg, environ=environ):
+        post(studio, room("dev"), "can you fix the tests?")
+        await eventually(lambda: any(m["from"]["id"] == "pico-cmd" for m in history(studio, "dev")))
+    (run,) = read_log(log)  # command mode never bootstraps
+    assert run["argv"][:4] == ["agent", "--session", "agent:pico-cmd:studio:room:dev", "--message"]
+    assert run["argv"][4].endswith("Message:\ncan you fix the tests?")
+    assert run["env"] == {"PICOCLAW_CONFIG": "/etc/pico.json", "HOME": str(home), "PICOCLAW_HOME": str(home),
+                          "CODEX_HOME": str(home / ".codex")}
+    published = [m for m in history(studio, "dev") if m["from"]["id"] == "pico-cmd"]
+    assert [m["parts"][0]["text"] for m in published] == ["@writer fixed it"]

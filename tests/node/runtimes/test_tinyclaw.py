@@ -1,0 +1,44 @@
+"""TinyClaw native mode through a real server: inbound POSTs, and its pending replies drained but never published."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.node.conftest import attached, bridge, eventually, history, post, room
+from tests.node.fakes.services import FakeTinyClaw
+
+pytestmark = pytest.mark.live
+
+
+@pytest.fixture
+def tinyclaw():
+    fake = FakeTinyClaw(preloaded=25)
+    yield fake
+    fake.stop()
+
+
+async def test_tinyclaw_inbound_and_pending_queue_drain(studio, tinyclaw):
+    cfg = bridge(studio, "tiny-one", {"kind": "tinyclaw", "inbound_url": f"{tinyclaw.base}/api/message",
+                                      "token": "tc-secret"},
+                 rooms=[{"id": "lobby", "wake": "all"}, {"id": "dev", "wake": "thread_only"}],
+                 dms={"enabled": True, "wake": "all"})
+    async with attached(cfg):
+        post(studio, room("dev"), "room-level chatter")  # thread_only: not delivered
+        sent = post(studio, room("lobby"), "hello tiny")
+        dm = {"kind": "dm", "dm_id": "dm_other", "participant_ids": ["writer", "someone"]}
+        post(studio, dm, "no participant check for tinyclaw")
+        await eventually(lambda: len(tinyclaw.inbound()) == 2)
+        await eventually(lambda: not tinyclaw.pending, timeout=6)  # 25 seeded + 2 replies, ≤ 20 per poll
+        await asyncio.sleep(0.3)
+    lobby, private = tinyclaw.inbound()
+    assert lobby == {"message": lobby["message"], "agent": "tiny-one", "sender": "writer", "senderId": "room:lobby",
+                     "channel": "moltnet", "messageId": sent["message_id"]}
+    assert lobby["message"].startswith("Channel: moltnet\nChat ID: studio:room:lobby\n")
+    assert lobby["message"].endswith("Message:\nhello tiny")
+    assert private["senderId"] == "dm:dm_other"
+    assert max(tinyclaw.acks_per_poll) == 20 and len(tinyclaw.acked) == 27
+    assert "1" in tinyclaw.acked and "r_2" in tinyclaw.acked  # integer and string ids
+    assert all(r["headers"].get("Authorization") == "Bearer tc-secret" for r in tinyclaw.requests)
+    assert all(not m["parts"][0]["text"].startswith("native reply") for m in history(studio, "lobby"))
