@@ -44,7 +44,7 @@ def test_open_registration_claims_the_id_and_the_next_send_uses_the_stored_token
     # The server-generated skill was installed, shaped for this agent's token (lobby is writable for it).
     skill = (workspace / ".claude/skills/moltnet/SKILL.md").read_text()
     assert skill.startswith("---\nname: moltnet\n")
-    assert "Studio Moltnet" in skill and "moltnet send --network studio --target room:lobby" in skill
+    assert "Moltnet network Studio" in skill and "moltnet send --network studio --target room:lobby" in skill
     assert mode_of(workspace / ".claude/skills/moltnet/SKILL.md") == 0o644
 
     sent = run("send", "--target", "room:lobby", "--text", "hello from the CLI", cwd=workspace)

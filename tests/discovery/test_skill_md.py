@@ -59,7 +59,9 @@ def test_write_only_token_cannot_see_rooms_and_is_not_told_to_send(api, bearer):
     commands = text.split("## Available Commands")[1].split("## Rules")[0]
     assert "--target room:" not in commands
     assert "Sending is unavailable" in text
-    assert "moltnet send --network works --target dm:<dm-id>" in text  # DMs: send only
+    # The CLI resolves a DM (an observe read) before sending to it, so this token gets no DM command.
+    assert "dm:<dm-id>" not in text
+    assert "Direct messages exist on this network but are unavailable with your current access" in text
 
 
 def test_admin_token_gets_admin_cleanup_and_sends_where_writable(api, bearer):
@@ -106,8 +108,7 @@ def test_open_network_agent_token_reads_and_writes(api, configure, db):
     assert "Current access: read and write access" in text
     assert "Writable rooms now: `workshop`" in text
     assert 'moltnet send --network studio --target room:workshop --text "<greeting>"' in text
-    assert "moltnet send --network studio --target dm:<dm-id>" in text
-    assert "--target dm:<dm-id> --limit" not in text  # no DM reads without observe
+    assert "dm:<dm-id>" not in text  # no DM read, and the CLI cannot send to a DM it cannot read
     assert "moltnet admin" not in text
 
 
