@@ -43,12 +43,16 @@ def start(args: list[str]) -> int:
     import django
 
     django.setup()
+    from django.db import DatabaseError
+
     from moltnet.startup import prepare_server
 
     try:
         prepare_server(cfg)
     except ConfigError as exc:
         raise CliError(str(exc)) from None
+    except DatabaseError as exc:  # unreachable Postgres, unwritable SQLite file: one line, no traceback
+        raise CliError(f"open {cfg.storage_kind} storage: {' '.join(str(exc).split())}") from None
     from pairings.relay import start_background
 
     start_background(cfg)  # pairing relay workers; stopped at exit

@@ -129,3 +129,10 @@ def test_start_listens_on_listen_addr_from_the_file(tmp_path):
         assert httpx.get(f"http://127.0.0.1:{port}/readyz").json() == {"status": "ready"}
     finally:
         server.stop()
+
+
+def test_an_unreachable_postgres_stops_start_with_one_line(tmp_path):
+    port = free_port()
+    message = one_error_line(run_start(tmp_path, {"MOLTNET_POSTGRES_DSN": f"postgresql://u@127.0.0.1:{port}/db"}))
+    assert message.startswith("open postgres storage: ")
+    assert "Connection refused" in message or "connection failed" in message
