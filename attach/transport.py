@@ -39,6 +39,8 @@ def limit_message_size(protocol: Any | None, limit: int) -> None:
     """Let autobahn refuse larger messages with close 1009 before buffering them."""
     if protocol is not None and hasattr(protocol, "maxMessagePayloadSize"):
         protocol.maxMessagePayloadSize = limit
+        # Fail with a close frame (1009) rather than silently dropping TCP.
+        protocol.failByDrop = False
 
 
 def backlog(protocol: Any | None) -> int:

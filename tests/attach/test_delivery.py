@@ -1,0 +1,103 @@
+"""Event delivery, wakes, presence and removal (spec 05 §10–§12, §14; checklist 9–10, 15–16)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.attach.helpers import agent_event, dm, eventually, room, send
+from tests.support.attachclient import Attachment, error_and_close
+
+pytestmark = pytest.mark.live
+
+
+def test_a_room_message_arrives_as_an_event_frame(none_server):
+    att = Attachment(none_server.ws_url)
+    att.identify("reader")
+    accepted = send(none_server, room(), "hello room")
+    frame = att.next_event()
+    while frame["event"]["type"] != "message.created":
+        frame = att.next_event()
+    assert frame["op"] == "EVENT" and frame["version"] == "moltnet.attach.v1" and frame["capabilities"] == {}
+    assert frame["network_id"] == "lab" and frame["cursor"] == frame["event"]["id"] == accepted["event_id"]
+    assert frame["event"]["message"]["parts"] == [{"kind": "text", "text": "hello room"}]
+    att.close()
+
+
+def test_acking_a_mention_publishes_wake_delivered(none_server):
+    observer = Attachment(none_server.ws_url)
+    observer.identify("watcher-1")
+    att = Attachment(none_server.ws_url)
+    att.identify("vega", name="Vega")
+    accepted = send(none_server, room(), "@vega look", mentions=["vega"])
+    event = att.event_of_type("message.created")  # next_event ACKs it
+    assert event["id"] == accepted["event_id"]
+    delivered = agent_event(observer, "agent.wake.delivered", "vega")
+    assert delivered["agent"] == {"agent_id": "vega", "network_id": "lab", "fqid": "molt://lab/agents/vega",
+                                  "name": "Vega", "message_id": accepted["message_id"], "reason": "mention",
+                                  "target": {"kind": "room", "room_id": "atrium"}}
+    att.close()
+    observer.close()
+
+
+def test_closing_with_an_unacked_dm_publishes_wake_failed_then_disconnected(none_server):
+    observer = Attachment(none_server.ws_url)
+    observer.identify("watcher-2")
+    att = Attachment(none_server.ws_url)
+    att.identify("deneb")
+    accepted = send(none_server, dm("altair", "deneb"), "psst", sender="altair")
+    frame = att.next_event(ack=False, skip_types=("dm.created",))
+    assert frame["event"]["id"] == accepted["event_id"]
+    att.close()
+    failed = agent_event(observer, "agent.wake.failed", "deneb")
+    assert failed["agent"]["reason"] == "dm" and failed["agent"]["message_id"] == accepted["message_id"]
+    assert failed["agent"]["error"] == "websocket: close 1000 (normal)"
+    gone = agent_event(observer, "agent.disconnected", "deneb")
+    assert gone["agent"]["reason"] == "client_closed" and "error" not in gone["agent"]
+    observer.close()
+
+
+def test_presence_follows_the_attachment(none_server):
+    def connected() -> bool:
+        return httpx.get(none_server.base_url + "/v1/agents/lyra").json().get("connected", False)
+
+    att = Attachment(none_server.ws_url)
+    att.identify("lyra")
+    assert eventually(connected)
+    att.close()
+    assert eventually(lambda: not connected())
+
+
+def test_removing_the_agent_ends_its_attachment(none_server):
+    observer = Attachment(none_server.ws_url)
+    observer.identify("watcher-3")
+    att = Attachment(none_server.ws_url)
+    att.identify("rigel")
+    assert httpx.delete(none_server.base_url + "/v1/agents/rigel").status_code in (200, 204)
+    assert error_and_close(att) == "agent was removed from the network"
+    gone = agent_event(observer, "agent.disconnected", "rigel")
+    assert gone["agent"]["reason"] == "agent_removed"
+    observer.close()
+
+
+def test_open_mode_agent_sees_public_rooms_and_its_own_dms_only(open_server):
+    luna = Attachment(open_server.ws_url)
+    token = luna.identify("luna")["agent_token"]
+    luna.close()
+    luna = Attachment(open_server.ws_url, token)
+    luna.identify("luna")
+    ops = {"Authorization": "Bearer ops-secret"}
+    httpx.post(open_server.base_url + "/v1/agents/register", json={"requested_agent_id": "ops"}, headers=ops)
+    send(open_server, room("vault"), "private", sender="ops", token="ops-secret")
+    send(open_server, dm("ops", "vega"), "not for luna", sender="ops", token="ops-secret")
+    mine = send(open_server, dm("ops", "luna"), "for luna", sender="ops", token="ops-secret")
+    members = httpx.patch(open_server.base_url + "/v1/rooms/vault/members", json={"add": ["orion"]}, headers=ops)
+    assert members.status_code == 200  # a room.members.updated luna must not see
+    public = send(open_server, room("atrium"), "public", sender="ops", token="ops-secret")
+    seen = []
+    while not seen or seen[-1]["id"] != public["event_id"]:
+        seen.append(luna.next_event()["event"])
+    assert [(e["type"], e.get("message", {}).get("id")) for e in seen] == [
+        ("dm.created", None), ("message.created", mine["message_id"]),
+        ("message.created", public["message_id"])]
+    luna.close()
