@@ -157,7 +157,7 @@
       const link = SAFE_URL.test(part.url)
         ? el("a", { href: part.url, target: "_blank", rel: "noopener noreferrer", class: "artifact" }, label)
         : el("span", { class: "artifact" }, label);
-      return el("p", { class: "artifact-part" }, "📎 ", link, part.media_type ? el("span", { class: "muted" }, " " + part.media_type) : null,
+      return el("p", { class: "artifact-part" }, el("span", { class: "tag" }, part.kind), " ", link, part.media_type ? el("span", { class: "muted" }, " " + part.media_type) : null,
         part.text ? el("span", {}, " " + part.text) : null);
     }
     if (part.data) return el("pre", { class: "data" }, JSON.stringify(part.data, null, 2));
@@ -177,7 +177,7 @@
         el("time", { datetime: message.created_at }, time)),
       (message.parts || []).map((p) => renderPart(p, message)),
       thread ? el("a", { class: "thread-link", href: "#" + viewKey("thread", thread.id) },
-        `🧵 ${thread.message_count} ${thread.message_count === 1 ? "reply" : "replies"} — open thread`) : null);
+        `↳ ${thread.message_count} ${thread.message_count === 1 ? "reply" : "replies"} — open thread`) : null);
   }
 
   function atBottom() {
@@ -226,24 +226,34 @@
     for (const t of threads) if (t.parent_message_id) state.threadsByParent[t.parent_message_id] = t;
   }
 
-  async function select(kind, id) {
-    let view = { kind, id };
-    let title = id;
+  function describeView() {
+    // Title and subtitle from what the sidebar knows; called again when the sidebar data arrives.
+    const view = state.view;
+    if (!view) return;
+    let title = view.id;
     let subtitle = "";
-    if (kind === "room") {
-      const room = state.rooms.find((r) => r.id === id);
-      title = "# " + (room ? room.name || id : id);
+    if (view.kind === "room") {
+      const room = state.rooms.find((r) => r.id === view.id);
+      title = "# " + (room ? room.name || view.id : view.id);
       subtitle = room ? `${(room.members || []).length} members · ${room.visibility || "private"} · ${room.write_policy || "members"}` : "";
-    } else if (kind === "thread") {
-      const thread = await api(`/v1/threads/${encodeURIComponent(id)}`).catch(() => null);
-      view.room_id = thread ? thread.room_id : "";
-      title = "Thread " + id;
-      subtitle = thread ? `in # ${thread.room_id} · ${thread.message_count} messages` : "";
-    } else if (kind === "dm") {
-      const dm = state.dms.find((d) => d.id === id);
-      view.participant_ids = dm ? dm.participant_ids : [];
-      title = "DM " + id;
-      subtitle = dm ? dm.participant_ids.join(", ") : "";
+    } else if (view.kind === "thread") {
+      title = "Thread " + view.id;
+      subtitle = view.thread ? `in # ${view.thread.room_id} · ${view.thread.message_count} messages` : "";
+    } else {
+      const dm = state.dms.find((d) => d.id === view.id);
+      if (dm) view.participant_ids = dm.participant_ids;
+      title = "DM " + view.id;
+      subtitle = (view.participant_ids || []).join(", ");
+    }
+    $("title").textContent = title;
+    $("subtitle").textContent = subtitle;
+  }
+
+  async function select(kind, id) {
+    const view = { kind, id };
+    if (kind === "thread") {
+      view.thread = await api(`/v1/threads/${encodeURIComponent(id)}`).catch(() => null);
+      view.room_id = view.thread ? view.thread.room_id : "";
     }
     state.view = view;
     state.seen = new Set();
@@ -251,17 +261,20 @@
     state.hasMore = false;
     state.loaded = 0;
     delete state.unread[viewKey(kind, id)];
-    $("title").textContent = title;
-    $("subtitle").textContent = subtitle;
+    describeView();
     $("back").hidden = kind !== "thread";
     $("messages").replaceChildren();
+    delete $("messages").dataset.loaded;
     $("older").hidden = true;
     renderRooms();
     renderDms();
     renderComposer();
     try {
-      if (kind === "room") await loadThreads(id);
+      const threads = kind === "room" ? loadThreads(id) : Promise.resolve();
       await loadPage(null);
+      await threads;
+      if (state.view !== view) return;
+      rerenderTimeline();
       $("scroller").scrollTop = $("scroller").scrollHeight;
       $("messages").dataset.loaded = "true";
     } catch (error) {
@@ -321,11 +334,16 @@
     refreshTimers[name] = setTimeout(fn, 150);
   }
 
-  async function refreshRooms() { state.rooms = await listAll("/v1/rooms", "rooms").catch(() => state.rooms); renderRooms(); }
+  async function refreshRooms() {
+    state.rooms = await listAll("/v1/rooms", "rooms").catch(() => state.rooms);
+    renderRooms();
+    describeView();
+  }
   async function refreshDms() {
     if (!state.network.capabilities.direct_messages) return;
     state.dms = await listAll("/v1/dms", "dms").catch(() => state.dms);
     renderDms();
+    describeView();
   }
   async function refreshAgents() { state.agents = await listAll("/v1/agents", "agents").catch(() => state.agents); renderAgents(); }
   async function refreshPairings() {
@@ -379,7 +397,7 @@
       const thread = state.threadsByParent[node.dataset.id];
       const link = node.querySelector(".thread-link");
       if (!thread) continue;
-      const label = `🧵 ${thread.message_count} ${thread.message_count === 1 ? "reply" : "replies"} — open thread`;
+      const label = `↳ ${thread.message_count} ${thread.message_count === 1 ? "reply" : "replies"} — open thread`;
       if (link) link.textContent = label;
       else node.append(el("a", { class: "thread-link", href: "#" + viewKey("thread", thread.id) }, label));
     }
@@ -421,8 +439,10 @@
     $("back").addEventListener("click", () => { if (state.view && state.view.room_id) location.hash = viewKey("room", state.view.room_id); });
     window.addEventListener("hashchange", route);
     connectStream();
-    await Promise.all([refreshRooms(), refreshDms(), refreshAgents(), refreshPairings(), refreshNetwork()]);
-    await route();
+    const sidebar = Promise.all([refreshRooms(), refreshDms(), refreshAgents(), refreshPairings(), refreshNetwork()]);
+    // A linked conversation loads its history alongside the sidebar; otherwise open the first room.
+    if (location.hash.length > 1) await Promise.all([sidebar, route()]);
+    else { await sidebar; await route(); }
   }
 
   start();
