@@ -22,7 +22,7 @@ HINTS = {
 
 def segment(value: str) -> str:
     """Percent-escape one path segment the way Go's url.PathEscape does."""
-    return quote(value, safe="!$&'()*+,;=:@")
+    return quote(value, safe="$&+:=@")
 
 
 def redact(url: str) -> str:

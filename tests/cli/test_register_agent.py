@@ -49,3 +49,14 @@ def test_register_requires_a_base_url(cli, tmp_path):
     write_config(tmp_path, [{"base_url": " ", "member_id": "x", "network_id": "n"}])
     assert cli(tmp_path, "register-agent").error.startswith("attachments[0]: base_url is required")
     assert cli(tmp_path, "register-agent", "extra").error == "register-agent does not accept positional arguments"
+
+
+def test_a_token_is_sent_only_with_an_auth_mode(cli, tmp_path, bearer_server):
+    base = ["register-agent", "--base-url", bearer_server.base_url, "--agent", "ada", "--token", "admin-secret"]
+    # Go quirk kept: with the default --auth-mode none, --token alone sends no token.
+    refused = cli(tmp_path, *base, "--write-identity=false")
+    assert refused.code == 1 and "returned 401 Unauthorized" in refused.error
+    accepted = cli(tmp_path, *base, "--auth-mode", "bearer")
+    assert accepted.code == 0, accepted.err
+    assert json.loads(accepted.out)["agent_id"] == "ada" and "agent_token" not in json.loads(accepted.out)
+    assert accepted.err == ""
