@@ -6,6 +6,8 @@ text → config discovery/load → attachment selection → token → local perm
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from moltnet.cli import clientconfig, wire
@@ -156,7 +158,25 @@ def conversations(args: list[str]) -> int:
     return 0
 
 
-def _lazy(name: str):
+def _guarded(command: Callable[[list[str]], int]) -> Callable[[list[str]], int]:
+    """Agents read stderr: every failure becomes one line, never a traceback."""
+
+    @functools.wraps(command)
+    def run(args: list[str]) -> int:
+        try:
+            return command(args)
+        except CliError:
+            raise
+        except OSError as exc:
+            where = f' "{exc.filename}"' if exc.filename else ""
+            raise CliError(f"{exc.strerror or exc}{where}") from None
+        except Exception as exc:  # a bug or an unexpected server answer; still one actionable line
+            raise CliError(f"unexpected error: {type(exc).__name__}: {' '.join(str(exc).split())}") from None
+
+    return run
+
+
+def _lazy(name: str) -> Callable[[list[str]], int]:
     """Commands from sibling modules, imported only when run."""
 
     def run(args: list[str]) -> int:
@@ -166,7 +186,7 @@ def _lazy(name: str):
     return run
 
 
-COMMANDS = {
+COMMANDS = {name: _guarded(command) for name, command in {
     "send": send,
     "read": read,
     "conversations": conversations,
@@ -175,4 +195,4 @@ COMMANDS = {
     "register-agent": _lazy("moltnet.cli.onboarding.register_agent"),
     "skill": _lazy("moltnet.cli.skills.skill_command"),
     "update": _lazy("moltnet.cli.update.update"),
-}
+}.items()}

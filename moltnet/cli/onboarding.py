@@ -182,7 +182,12 @@ def _claim(config: ClientConfig, attachment: dict, workspace: Path) -> None:
     registered = register(client, attachment["member_id"], attachment.get("agent_name", ""))
     if registered.get("agent_token"):
         store_generated_token(auth, registered["agent_token"], config.base_dir)
-    config.write()
+    try:
+        config.write()
+    except (OSError, CliError) as exc:
+        detail = exc if isinstance(exc, CliError) else f"{exc.strerror or exc}: {exc.filename}"
+        raise CliError(f'agent "{registered.get("agent_id", "")}" was registered but its token could not be saved '
+                       f"to {config.path}: {detail}") from None
     clientconfig.write_identity(workspace, registered)
 
 

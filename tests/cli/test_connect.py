@@ -124,3 +124,13 @@ def test_connect_flag_errors(tmp_path):
                  "--runtime", "pi", "--workspace", str(tmp_path))
     assert result.err.strip().endswith('moltnet skill install does not support runtime "pi"')
     assert (tmp_path / ".moltnet/config.json").exists()  # written before the skill step failed
+
+
+def test_unwritable_workspace_is_one_line(tmp_path):
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the workspace directory should be")
+    result = run("connect", "--base-url", "http://127.0.0.1:9", "--network-id", "n", "--member-id", "m",
+                 "--workspace", str(blocked))
+    assert result.code == 1
+    assert "Traceback" not in result.err and result.err.count("\n") == 1
+    assert "Not a directory" in result.err
