@@ -63,8 +63,11 @@ class ConsoleSite(admin.AdminSite):
         return custom + inherited
 
     def each_context(self, request: HttpRequest) -> dict:
+        from console import views
+
         context = super().each_context(request)
         context["console_access"] = access.resolve(request)
+        context["analytics_id"] = views.analytics_id()
         return context
 
 

@@ -43,6 +43,12 @@ def console_root(request: HttpRequest) -> HttpResponse:
     return bootstrap_redirect(request) or HttpResponseRedirect("/console/", status=307)
 
 
+def analytics_id() -> str:
+    """The Google tag measurement id when `server.console.analytics` is configured (spec 02 §8)."""
+    cfg = state.config()
+    return cfg.analytics_measurement_id if cfg.analytics_provider == "google" else ""
+
+
 def login_page(request: HttpRequest, *, status: int = 200, error: str = "") -> HttpResponse:
     """The only page shown without a credential: a token field and a staff sign-in form."""
     who = access.resolve(request)
@@ -50,7 +56,7 @@ def login_page(request: HttpRequest, *, status: int = 200, error: str = "") -> H
     if not error and presented and who.error and who.error != "authorization required":
         # A stale, wrong or under-scoped cookie says so instead of silently looping.
         error = "this token may not observe the network" if who.error == "forbidden" else who.error
-    context = {"network_name": state.config().network_name, "error": error,
+    context = {"network_name": state.config().network_name, "error": error, "analytics_id": analytics_id(),
                "next": request.GET.get("next", "") or request.path}
     return render(request, "console/login.html", context, status=status)
 
@@ -111,7 +117,7 @@ def live(request: HttpRequest) -> HttpResponse:
         "page_size": 50,
     }
     return render(request, "console/live.html", {
-        "network_name": cfg.network_name, "who": who, "boot": boot,
+        "network_name": cfg.network_name, "who": who, "boot": boot, "analytics_id": analytics_id(),
     })
 
 

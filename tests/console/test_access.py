@@ -149,3 +149,12 @@ def test_assets_are_served_without_a_credential(bearer):
     assert response.status_code == 200 and b"EventSource" in b"".join(response.streaming_content)
     assert Client().get("/console/static/admin/css/base.css").status_code == 200
     assert Client().get("/console/static/../settings.py").status_code == 404
+
+
+def test_configured_analytics_tag_is_inserted_into_the_console_head(configure, db):
+    configure({"server": {"console": {"analytics": {"provider": "google", "measurement_id": "G-ABC123"}}}})
+    page = Client().get("/console/").content.decode()
+    head = page.split("</head>")[0]
+    assert "https://www.googletagmanager.com/gtag/js?id=G-ABC123" in head and "anonymize_ip:true" in head
+    configure({})
+    assert "googletagmanager" not in Client().get("/console/").content.decode()

@@ -20,6 +20,9 @@ auth:
   tokens:
     - {id: viewer, value: viewer-secret, scopes: [observe]}
     - {id: operator, value: operator-secret, scopes: [observe, write, admin]}
+pairings:
+  - {id: partner, remote_network_id: partner-net, remote_base_url: "http://127.0.0.1:9", token: pairing-secret-xyz,
+     status: degraded}
 """
 
 
@@ -54,10 +57,19 @@ def server(tmp_path_factory) -> LiveServer:
     live.stop()
 
 
-@pytest.fixture
-def browser():
+@pytest.fixture(scope="module")
+def chromium_profile():
     with chromium() as context:
         yield context
+
+
+@pytest.fixture
+def browser(chromium_profile):
+    """The module's browser with a clean cookie jar: every test signs in (or not) for itself."""
+    chromium_profile.clear_cookies()
+    yield chromium_profile
+    for page in chromium_profile.pages:
+        page.close()
 
 
 def open_console(browser, server: LiveServer, token: str | None, path: str = "/console/#room/research"):
@@ -94,6 +106,18 @@ def test_token_login_shows_the_room_history_with_mentions_artifacts_and_threads(
     assert "history: 1 loaded, complete" in page.locator('[data-testid="status"]').inner_text()
 
 
+def test_sidebar_shows_pairings_with_status_and_the_network_warnings(browser, server):
+    page = open_console(browser, server, "viewer-secret")
+    wait_for_history(page)
+    page.wait_for_selector('[data-testid="pairings"] li.pairing')
+    pairing = page.locator('[data-testid="pairings"] li.pairing').inner_text()
+    assert "partner" in pairing and "partner-net" in pairing
+    assert page.locator('[data-testid="pairings"] .status').inner_text() in ("degraded", "error", "unknown")
+    assert "pairing" in page.locator('[data-testid="warnings"]').inner_text()
+    assert "pairing-secret-xyz" not in page.content()
+    assert page.locator("#dm-section").is_visible()
+
+
 def test_composer_sends_as_a_human_through_post_v1_messages(browser, server):
     page = open_console(browser, server, "operator-secret")
     wait_for_history(page)
@@ -115,15 +139,7 @@ def test_read_only_token_sees_history_but_no_composer(browser, server):
     assert "read-only session" in page.locator('[data-testid="status"]').inner_text()
 
 
-def stream_available(server: LiveServer) -> bool:
-    with httpx.Client(base_url=server.base_url, timeout=3) as client, client.stream(
-            "GET", "/v1/events/stream", headers={"Authorization": "Bearer viewer-secret"}) as response:
-        return response.headers.get("content-type", "").startswith("text/event-stream")
-
-
 def test_a_message_posted_through_the_api_appears_live(browser, server):
-    if not stream_available(server):
-        pytest.skip("blocked: GET /v1/events/stream (SSE) is not implemented on this server yet")
     page = open_console(browser, server, "viewer-secret")
     wait_for_history(page)
     page.wait_for_selector('[data-testid="status"][data-stream="live"]', timeout=10_000)
@@ -132,3 +148,18 @@ def test_a_message_posted_through_the_api_appears_live(browser, server):
         send(api, "breaking: posted through the API", sender="beta")
     page.wait_for_selector("#messages >> text=breaking: posted through the API", timeout=10_000)
     assert page.locator("#messages li.msg").count() == before + 1
+
+
+def test_auth_none_opens_directly_and_hides_dms_when_they_are_off(browser, live_server_factory):
+    open_network = live_server_factory("version: moltnet.v1\nserver:\n  direct_messages: false\n", name="open")
+    with open_network.client() as api:
+        api.post("/v1/rooms", json={"id": "lobby", "members": ["alpha"]})
+        api.post("/v1/messages", json={"target": {"kind": "room", "room_id": "lobby"},
+                                       "from": {"type": "agent", "id": "alpha"},
+                                       "parts": [{"kind": "text", "text": "no login needed"}]})
+    page = browser.new_page()
+    page.goto(open_network.base_url + "/console/")
+    page.wait_for_selector("#messages >> text=no login needed")
+    assert page.locator("#dm-section").is_hidden()
+    assert "DMs: off" in page.locator('[data-testid="status"]').inner_text()
+    assert page.locator('[data-testid="composer"]').is_visible()
