@@ -1,0 +1,71 @@
+"""Cursors and durable replay (spec 05 §11.1, 06 §5.2 adapted to the durable log)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from tests.attach.conftest import NONE_CONFIG, start_live
+from tests.attach.helpers import room, send
+from tests.support.attachclient import Attachment
+
+pytestmark = pytest.mark.live
+
+
+def messages_until(att: Attachment, last_event_id: str) -> list[str]:
+    """message.created event ids received (ACKing everything) up to and including `last_event_id`."""
+    ids: list[str] = []
+    while not ids or ids[-1] != last_event_id:
+        frame = att.next_event()
+        if frame["event"]["type"] == "message.created":
+            ids.append(frame["event"]["id"])
+    return ids
+
+
+def test_a_cursor_resumes_after_a_server_restart(tmp_path_factory):
+    server = start_live(tmp_path_factory, NONE_CONFIG, "restart")
+    try:
+        att = Attachment(server.ws_url)
+        att.identify("mira")
+        first = send(server, room(), "one")
+        cursor = messages_until(att, first["event_id"])[-1]
+        att.close()
+        missed = [send(server, room(), f"missed {i}")["event_id"] for i in range(5)]
+        server.stop()
+        server.start()
+        resumed = Attachment(server.ws_url)
+        resumed.identify("mira", cursor=cursor)
+        assert messages_until(resumed, missed[-1]) == missed  # in order, nothing twice
+        live = send(server, room(), "live")
+        assert messages_until(resumed, live["event_id"]) == [live["event_id"]]
+        resumed.close()
+    finally:
+        server.stop()
+
+
+def test_an_unknown_cursor_gets_a_gap_event_then_the_newest_window(none_server):
+    send(none_server, room(), "something to replay")
+    att = Attachment(none_server.ws_url)
+    att.identify("gapper", cursor="evt_missing")
+    gap = att.next_event()["event"]
+    expected = "evt_gap_" + hashlib.sha256(b"evt_missing").hexdigest()
+    assert gap["id"] == expected and gap["type"] == "stream.replay_gap" and gap["network_id"] == "lab"
+    assert gap["replay_gap"]["requested_event_id"] == "evt_missing"
+    first = att.next_event()["event"]
+    assert first["id"] == gap["replay_gap"]["oldest_event_id"]
+    att.close()
+
+    again = Attachment(none_server.ws_url)
+    again.identify("gapper-2", cursor=expected)
+    assert again.next_event()["event"]["id"] == gap["replay_gap"]["oldest_event_id"]  # no second gap
+    again.close()
+
+
+def test_a_blank_cursor_is_live_only(none_server):
+    send(none_server, room(), "old news")
+    att = Attachment(none_server.ws_url)
+    att.identify("fresh")
+    live = send(none_server, room(), "news")
+    assert att.event_of_type("message.created")["id"] == live["event_id"]
+    att.close()
