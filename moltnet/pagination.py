@@ -64,10 +64,12 @@ def history_page(queryset: QuerySet, params: PageParams, cursor_position: Callab
         position = cursor_position(cursor)
         if position is None:
             raise unprocessable(f'invalid cursor "{cursor}"')
+        # `(created_at, id) < (pos, cursor)` spelled so the bare range on created_at bounds the index
+        # scan; the plain OR form makes SQLite walk the index from the newest row down (O(depth)).
         if params.before:
-            qs = qs.filter(Q(created_at__lt=position) | Q(created_at=position, id__lt=cursor))
+            qs = qs.filter(created_at__lte=position).filter(Q(created_at__lt=position) | Q(id__lt=cursor))
         else:
-            qs = qs.filter(Q(created_at__gt=position) | Q(created_at=position, id__gt=cursor))
+            qs = qs.filter(created_at__gte=position).filter(Q(created_at__gt=position) | Q(id__gt=cursor))
     if params.after:
         rows = list(qs.order_by("created_at", "id")[: params.limit + 1])
         has_more = len(rows) > params.limit
