@@ -102,3 +102,10 @@ def write_config(workspace: Path, attachments: list[dict], mode: int = 0o600) ->
     path.write_text(json.dumps({"version": "moltnet.client.v1", "agent": {}, "attachments": attachments}, indent=2))
     os.chmod(path, mode)
     return path
+
+
+def pytest_collection_modifyitems(items):
+    """Tests that start a real server carry the `live` marker, like the rest of the suite."""
+    for item in items:
+        if {"open_server", "bearer_server", "live_server_factory"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.live)
