@@ -20,6 +20,7 @@ from node.runner import Runner
 from tests.support.live import LiveServer
 
 FAKES = Path(__file__).parent / "fakes"
+REPO = Path(__file__).resolve().parents[2]
 
 STUDIO = """version: moltnet.v1
 network: {id: studio, name: Studio}

@@ -63,13 +63,20 @@ class FakeHttp:
 class FakeControl(FakeHttp):
     """A control URL answering `{"from", "message"}`; `reply` is the message text."""
 
-    def __init__(self, reply: str = "") -> None:
+    def __init__(self, reply: str = "", fail_first: int = 0, on_request=None) -> None:
         self.reply = reply
+        self.fail_first = fail_first  # answer 500 to the first N wakes (the node must re-deliver them)
+        self.on_request = on_request  # called with each request record (e.g. to snapshot local state)
         super().__init__()
 
     def route(self, record: dict) -> tuple[int, object]:
         if record["path"] != "/control":
             return 404, {"error": "not found"}
+        if self.on_request:
+            self.on_request(record)
+        if self.fail_first > 0 and record["body"].get("from") != "Moltnet Bootstrap":
+            self.fail_first -= 1
+            return 500, {"error": "runtime is warming up"}
         return 200, {"from": "pi", "message": self.reply}
 
     def wakes(self) -> list[dict]:
