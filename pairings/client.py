@@ -7,6 +7,7 @@ contain it (and never echo remote bodies verbatim without redaction).
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import httpx
@@ -50,6 +51,20 @@ def _error_text(body: bytes) -> str:
     return ""
 
 
+_clients: dict[str, httpx.Client] = {}
+_clients_lock = threading.Lock()
+
+
+def http_client(pairing: PairingConfig) -> httpx.Client:
+    """A pooled client per pairing: building one per call costs an SSL context (tens of ms), and a
+    client per pairing keeps one remote's cookies away from another remote on the same host."""
+    with _clients_lock:
+        client = _clients.get(pairing.id)
+        if client is None:
+            client = _clients[pairing.id] = httpx.Client(follow_redirects=False)
+        return client
+
+
 def request(pairing: PairingConfig, method: str, path: str, body: Any = None,
             timeout: float = REQUEST_TIMEOUT) -> Any:
     """One call: 2xx with a JSON body (≤ 1 MiB) is success; anything else raises RemoteError."""
@@ -60,8 +75,8 @@ def request(pairing: PairingConfig, method: str, path: str, body: Any = None,
         content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
     label = f"{method} {path}"
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False) as http, \
-                http.stream(method, base_url(pairing) + path, headers=headers, content=content) as response:
+        with http_client(pairing).stream(method, base_url(pairing) + path, headers=headers, content=content,
+                                  timeout=timeout) as response:
             data = b""
             for chunk in response.iter_bytes():
                 data += chunk

@@ -184,11 +184,18 @@ class PairingRelay:
         self.idle = not events
         if not events:
             return self.settings.poll_interval
+        skipped = 0  # consecutive events not meant for this pairing: the cursor moves past them in one write
         for seq, body in events:
             if stop is not None and stop.is_set():
-                return 0
+                break
             message = (json.loads(body) or {}).get("message") or {}
             outcome, detail = self.deliver(seq, message)
+            if outcome is Outcome.SKIP:
+                skipped = seq
+                continue
+            if skipped and not self.advance(skipped, Outcome.SKIP, ""):
+                return self.settings.poll_interval
+            skipped = 0
             if outcome is Outcome.HOLD:
                 return max(self.settings.poll_interval, 5.0)
             if outcome is Outcome.RETRY:
@@ -197,6 +204,8 @@ class PairingRelay:
                 return self.settings.backoff(self.failures)
             if not self.advance(seq, outcome, detail):
                 return self.settings.poll_interval  # lost the lease to another process
+        if skipped:
+            self.advance(skipped, Outcome.SKIP, "")
         return 0
 
     def deliver(self, seq: int, message: dict[str, Any]) -> tuple[Outcome, str]:

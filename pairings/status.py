@@ -237,6 +237,9 @@ def record_relay_success(pairing: PairingConfig) -> None:
     """§6.3 step 4: `degraded` stays degraded, anything else becomes connected; diagnostics kept."""
     current = load(pairing)
     status = "degraded" if current.status == "degraded" else "connected"
+    if status == current.status:
+        touch(pairing)  # the common case on a busy pairing: one UPDATE, no event
+        return
     store(pairing, replace(current, status=status, updated_at=now()))
 
 
