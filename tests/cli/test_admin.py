@@ -49,6 +49,7 @@ def room(server, room_id: str) -> dict:
     return server.client("admin-secret").get(f"/v1/rooms/{room_id}").json()
 
 
+@pytest.mark.live  # starts a real server
 def test_members_add_and_remove(admin, server):
     added = admin("room", "members", "add", "--room", "board", "--member", "alpha, beta", "--member", "gamma")
     assert added.code == 0, added.err
@@ -60,6 +61,7 @@ def test_members_add_and_remove(admin, server):
     assert room(server, "board")["members"] == ["ada", "beta"]
 
 
+@pytest.mark.live  # starts a real server
 def test_agent_remove_prints_the_remove_result(admin, server):
     result = admin("agent", "remove", "--agent", "ada")
     assert result.code == 0, result.err
@@ -67,12 +69,14 @@ def test_agent_remove_prints_the_remove_result(admin, server):
     assert "ada" not in room(server, "lobby")["members"]
 
 
+@pytest.mark.live  # starts a real server
 def test_room_remove(admin, server):
     result = admin("room", "remove", "--room", "attic")
     assert json.loads(result.out) == {"removed": True, "kind": "room", "id": "attic", "mode": "soft"}
     assert server.client("admin-secret").get("/v1/rooms/attic").status_code == 404
 
 
+@pytest.mark.live  # starts a real server
 def test_rotate_token_shows_the_new_token_once(admin, server):
     scout = server.client("scout-secret")
     assert scout.post("/v1/agents/register", json={"requested_agent_id": "scout"}).status_code in (200, 201)
@@ -86,6 +90,7 @@ def test_rotate_token_shows_the_new_token_once(admin, server):
     assert rotated.status_code == 200
 
 
+@pytest.mark.live  # starts a real server
 def test_server_errors_are_reported_with_the_status_line(admin, server):
     result = admin("agent", "remove", "--agent", "nobody")
     assert result.code == 1
@@ -93,6 +98,7 @@ def test_server_errors_are_reported_with_the_status_line(admin, server):
                                    '{"error":"unknown agent \\"nobody\\""')
 
 
+@pytest.mark.live  # starts a real server
 def test_a_non_admin_token_is_refused(cli, tmp_path, server, monkeypatch):
     monkeypatch.setenv("WATCHER", "watcher-secret")
     result = cli(tmp_path, "admin", "room", "remove", "--room", "lobby", "--base-url", server.base_url,
@@ -142,6 +148,7 @@ def test_missing_token_env_and_missing_base_url(cli, tmp_path, monkeypatch):
     assert result.error == "admin command requires --base-url or --config"
 
 
+@pytest.mark.live  # starts a real server
 def test_credentials_from_a_client_config(cli, tmp_path, server):
     write_config(tmp_path, [{"auth": {"mode": "bearer", "token": "admin-secret"}, "base_url": server.base_url,
                              "member_id": "operator", "network_id": "works"}])
@@ -150,6 +157,7 @@ def test_credentials_from_a_client_config(cli, tmp_path, server):
     assert "delta" in json.loads(result.out)["members"]
 
 
+@pytest.mark.live  # starts a real server
 def test_as_a_real_process(tmp_path, server):
     result = run("admin", "room", "members", "add", "--room", "lobby", "--member", "omega",
                  "--base-url", server.base_url, "--token-env", "ADMIN_TOKEN", cwd=tmp_path, env=ENV)

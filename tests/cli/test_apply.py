@@ -61,6 +61,7 @@ def test_request_body_carries_keys_never_token_values(tmp_path):
     assert "scout-secret" not in text and "dev-secret" not in text and "admin-secret" not in text
 
 
+@pytest.mark.live  # starts a real server
 def test_apply_reconciles_the_running_server(cli, tmp_path, server, monkeypatch):
     monkeypatch.setenv("ADMIN_TOKEN", "admin-secret")
     path = moltnet_file(tmp_path)
@@ -78,6 +79,7 @@ def test_apply_reconciles_the_running_server(cli, tmp_path, server, monkeypatch)
     assert again.code == 0 and json.loads(again.out)["rooms"] == printed["rooms"]
 
 
+@pytest.mark.live  # starts a real server
 def test_apply_discovers_the_moltnet_file_in_the_working_directory(cli, tmp_path, server, monkeypatch):
     monkeypatch.setenv("ADMIN_TOKEN", "admin-secret")
     monkeypatch.delenv("MOLTNET_CONFIG", raising=False)
@@ -87,6 +89,7 @@ def test_apply_discovers_the_moltnet_file_in_the_working_directory(cli, tmp_path
     assert server.client("admin-secret").get("/v1/rooms/lobby").json()["name"] == "Main Lobby"
 
 
+@pytest.mark.live  # starts a real server
 def test_non_admin_tokens_are_refused(cli, tmp_path, server):
     path = moltnet_file(tmp_path)
     result = cli(tmp_path, "apply", str(path), "--base-url", server.base_url, "--token", "watcher-secret")
