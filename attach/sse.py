@@ -69,6 +69,9 @@ class EventStreamConsumer(AsyncHttpConsumer):
     """Streams in a background task so the consumer still sees `http.disconnect`."""
 
     channel_layer_alias = "moltnet.no-per-connection-channel"
+    # Who is asking (scope → caller, denial, request id, credentials). The console's stream for
+    # password sessions substitutes its own (console/stream.py); everything else is shared.
+    authenticate = staticmethod(authenticate_stream)
 
     async def http_request(self, message: dict) -> None:
         if message.get("more_body"):
@@ -82,7 +85,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
             rid = header_map(self.scope).get("x-request-id", "")
             await self._refuse(json_denial(ApiError(405, "method not allowed", {"Allow": "GET, HEAD"}), rid))
             return
-        caller, denial, rid, creds = await db.run(authenticate_stream, self.scope)
+        caller, denial, rid, creds = await db.run(self.authenticate, self.scope)
         if denial is not None:
             await self._refuse(denial)
             return

@@ -163,3 +163,31 @@ def test_auth_none_opens_directly_and_hides_dms_when_they_are_off(browser, live_
     assert page.locator("#dm-section").is_hidden()
     assert "DMs: off" in page.locator('[data-testid="status"]').inner_text()
     assert page.locator('[data-testid="composer"]').is_visible()
+
+
+def test_a_createsuperuser_operator_signs_in_with_a_password_and_gets_live_updates(browser, server):
+    import os
+    import subprocess
+    import sys
+
+    from tests.support.live import REPO
+
+    env = {**os.environ, "DJANGO_SUPERUSER_PASSWORD": "correct-horse-battery"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("MOLTNET_CONFIG", None)
+    subprocess.run([sys.executable, str(REPO / "manage.py"), "createsuperuser", "--noinput", "--username", "root",
+                    "--email", "root@example.com"], cwd=server.workdir, env=env, check=True, capture_output=True)
+    page = browser.new_page()
+    page.goto(server.base_url + "/console/#room/research")
+    page.click("summary")
+    page.fill("#username", "root")
+    page.fill("#password", "correct-horse-battery")
+    page.click(".login-user button[type=submit]")
+    page.goto(server.base_url + "/console/#room/research")
+    wait_for_history(page)
+    assert "user root" in page.locator('[data-testid="who"]').inner_text()
+    page.wait_for_selector('[data-testid="status"][data-stream="live"]', timeout=10_000)
+    with server.client("operator-secret") as api:
+        send(api, "seen by the password session", sender="beta")
+    page.wait_for_selector("#messages >> text=seen by the password session", timeout=10_000)
+    assert page.locator('[data-testid="composer"]').is_visible()

@@ -405,7 +405,7 @@
 
   function connectStream() {
     if (!window.EventSource) { state.stream = "unsupported"; renderStatus(); return; }
-    const source = new EventSource("/v1/events/stream");
+    const source = new EventSource(API + "/v1/events/stream"); // password sessions: the console's own stream
     source.onopen = () => { state.stream = "live"; renderStatus(); };
     source.onerror = () => {
       state.stream = source.readyState === EventSource.CLOSED ? "offline" : "reconnecting";
