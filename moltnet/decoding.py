@@ -31,14 +31,11 @@ class GoModel(BaseModel):
             raise ValueError("cannot unmarshal into an object")
         fields = {info.alias or name for name, info in cls.model_fields.items()}
         folded = {name.lower(): name for name in fields}
-        exact: dict[str, Any] = {}
-        loose: dict[str, Any] = {}
-        for key, value in data.items():
-            if key in fields:
-                exact[key] = value
-            elif key.lower() in folded:
-                loose[folded[key.lower()]] = value
-        merged = {**loose, **exact}
+        merged: dict[str, Any] = {}
+        for key, value in data.items():  # in document order: the last matching key wins, as in Go
+            name = key if key in fields else folded.get(key.lower())
+            if name is not None:
+                merged[name] = value
         return {k: v for k, v in merged.items() if v is not None}
 
 

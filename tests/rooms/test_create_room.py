@@ -99,3 +99,13 @@ def test_null_body_is_an_empty_request(api):
 def test_field_names_match_case_insensitively_and_unknown_fields_are_ignored(api):
     body = api.request("POST", "/v1/rooms", raw=json.dumps({"ID": "lab", "Name": "L", "extra": 1})).json()
     assert (body["id"], body["name"]) == ("lab", "L")
+
+
+def test_the_last_of_case_folded_duplicate_keys_wins(api):
+    assert api.request("POST", "/v1/rooms", raw='{"ID": "first", "id": "second"}').json()["id"] == "second"
+    assert api.request("POST", "/v1/rooms", raw='{"id": "third", "Id": "fourth"}').json()["id"] == "fourth"
+
+
+def test_null_fields_keep_their_zero_value(api):
+    body = api.request("POST", "/v1/rooms", raw='{"id": "lab", "name": null, "members": null}').json()
+    assert (body["id"], body["name"]) == ("lab", "lab")
