@@ -134,3 +134,20 @@ def test_unwritable_workspace_is_one_line(tmp_path):
     assert result.code == 1
     assert "Traceback" not in result.err and result.err.count("\n") == 1
     assert "Not a directory" in result.err
+
+
+def test_installed_skill_matches_the_workspace_token(tmp_path, bearer_server):
+    base = ["connect", "--base-url", bearer_server.base_url, "--network-id", "works", "--member-id", "scout",
+            "--rooms", "lobby", "--auth-mode", "bearer", "--token-env", "WORKS_TOKEN", "--runtime", "openclaw"]
+    watcher = run(*base, "--workspace", str(tmp_path / "watcher"), env={"WORKS_TOKEN": "watcher-secret"})
+    assert watcher.code == 0, watcher.err
+    skill = (tmp_path / "watcher/skills/moltnet/SKILL.md").read_text()
+    assert "Current access: read-only access" in skill and "moltnet send" not in skill
+    # admin + write: rooms are writable now (spec 08 §1.4), so the skill shows how to send.
+    writer = run(*base, "--workspace", str(tmp_path / "writer"), env={"WORKS_TOKEN": "admin-secret"})
+    assert writer.code == 0, writer.err
+    skill = (tmp_path / "writer/skills/moltnet/SKILL.md").read_text()
+    assert "Current access: admin access" in skill
+    assert 'moltnet send --network works --target room:board --text "<greeting>"' in skill
+    # The token lives in the environment, never in the file.
+    assert "admin-secret" not in (tmp_path / "writer/.moltnet/config.json").read_text()
