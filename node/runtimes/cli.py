@@ -135,8 +135,10 @@ class CliAdapter(Adapter):
         try:
             await super().run()
         finally:
-            for task in list(self.drainers.values()):
-                task.cancel()
+            drainers = list(self.drainers.values())
+            for task in drainers:
+                task.cancel()  # a running command is killed (run_command handles the cancellation)
+            await asyncio.gather(*drainers, return_exceptions=True)
 
     async def bootstrap_room(self, room_id: str) -> None:
         target = {"kind": "room", "room_id": room_id}

@@ -149,3 +149,34 @@ attachments:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         control.stop()
+
+
+async def test_sigterm_kills_a_running_cli_command(studio, tmp_path, fake_bin, environ):
+    codex = fake_bin("codex", "codex_cli.py")
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "MoltnetNode").write_text(f"""moltnet: {{base_url: "{studio.base_url}", network_id: studio}}
+attachments:
+  - agent: {{id: kill-codex}}
+    runtime: {{kind: codex, command: "{codex}", workspace_path: "{tmp_path / 'ws'}"}}
+    rooms: [{{id: lobby, wake: all}}]
+""")
+    pids = tmp_path / "pids"
+    environ.update(FAKE_RUNTIME_SLEEP="60", FAKE_RUNTIME_PIDS=str(pids))
+    node = start_node(["node", "start", str(tmp_path / "MoltnetNode")], tmp_path, environ)
+    try:
+        await eventually(lambda: pids.exists() and pids.read_text().strip(), timeout=20)  # bootstrap run started
+        child = int(pids.read_text().split()[0])
+        os.kill(child, 0)  # running
+    finally:
+        code, err = stop(node)
+    assert code == 0, err
+    await eventually(lambda: not _alive(child), timeout=5)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as handle:  # a zombie is dead for our purposes
+        return handle.read().split()[2] != "Z"

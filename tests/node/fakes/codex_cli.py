@@ -11,6 +11,9 @@ argv = sys.argv[1:]
 prompt = sys.stdin.read()
 record = {"cwd": os.getcwd(), "argv": argv, "stdin": prompt, "start": time.time(),
           "env": {k: os.environ.get(k) for k in ("MOLTNET_CLIENT_CONFIG", "HOME", "CODEX_HOME")}}
+if os.environ.get("FAKE_RUNTIME_PIDS"):
+    with open(os.environ["FAKE_RUNTIME_PIDS"], "a") as pids:
+        pids.write(f"{os.getpid()}\n")
 time.sleep(float(os.environ.get("FAKE_RUNTIME_SLEEP") or 0))
 record["end"] = time.time()
 with open(os.environ["FAKE_RUNTIME_LOG"], "a") as log:

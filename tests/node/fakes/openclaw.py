@@ -29,6 +29,7 @@ class FakeOpenClaw:
     sends: list[dict] = field(default_factory=list)
     connects: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # protocol violations seen by the fake
+    rejected: int = 0
 
     async def start(self) -> FakeOpenClaw:
         self.server = await serve(self.handler, "127.0.0.1", 0)
@@ -76,6 +77,11 @@ class FakeOpenClaw:
                 continue
             params = frame.get("params") or {}
             if frame.get("method") == "connect":
+                if (params.get("auth") or {}).get("token", "") != self.token:
+                    self.rejected += 1  # the real gateway refuses a wrong operator token
+                    await ws.send(json.dumps({"type": "res", "id": frame["id"], "ok": False, "error": {
+                        "code": "unauthorized", "message": "gateway token mismatch"}}))
+                    continue
                 self.verify_connect(params, nonce)
                 self.connects.append(params)
                 await ws.send(json.dumps({"type": "res", "id": frame["id"], "ok": True, "payload": {"type": "hello"}}))

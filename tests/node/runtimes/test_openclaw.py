@@ -39,3 +39,20 @@ async def test_openclaw_bootstraps_then_chats_and_publishes_the_final_reply(stud
     assert [m["parts"] for m in reply] == [[{"kind": "text", "text": "@writer looking now"}]]
     identity = tmp_path / "claw" / ".moltnet" / "openclaw-device.json"
     assert json.loads(identity.read_text())["version"] == 1 and oct(os.stat(identity).st_mode & 0o777) == "0o600"
+
+
+async def test_refused_gateway_connect_blocks_attaching_and_is_retried(studio, tmp_path, caplog):
+    gateway = await FakeOpenClaw(token="the-right-token").start()
+    try:
+        cfg = bridge(studio, "claw-two", {"kind": "openclaw", "gateway_url": gateway.url, "token": "wrong",
+                                          "home_path": str(tmp_path / "claw")}, rooms=[{"id": "lobby"}])
+        async with attached(cfg, ready=False) as (runner,):
+            await eventually(lambda: gateway.rejected >= 2, timeout=10)  # backed off and retried
+            assert runner.client.cursor == "" and gateway.sends == []
+            with studio.client() as http:
+                assert http.get("/v1/agents/claw-two").status_code == 404  # never attached
+    finally:
+        await gateway.stop()
+    warnings = [r for r in caplog.records if r.getMessage() == "openclaw bridge bootstrap error"]
+    assert warnings and warnings[0].attrs["error"].args[0] == (
+        "openclaw gateway connect failed (unauthorized): gateway token mismatch")
