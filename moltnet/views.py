@@ -63,19 +63,3 @@ def catch_all(request: HttpRequest, *args, **kwargs) -> HttpResponse:
     from moltnet.console_bootstrap import bootstrap_redirect
 
     return bootstrap_redirect(request) or HttpResponseRedirect("/console/", status=307)
-
-
-def console_placeholder(request: HttpRequest) -> HttpResponse:
-    """Until the console lands: a page that proves the console path is served and guarded."""
-    from agents.policy import CONSOLE
-    from moltnet.console_bootstrap import bootstrap_redirect
-    from moltnet.routing import credentials_of
-
-    request.route_label = "GET /console" if request.path == "/console" else "GET /console/"
-    if (redirect := bootstrap_redirect(request)) is not None:
-        return redirect
-    if request.path == "/console":
-        return HttpResponseRedirect("/console/", status=307)
-    CONSOLE.authenticate(state.auth_policy(), credentials_of(request))
-    return HttpResponse(f"<!doctype html><title>Moltnet console</title><h1>{state.config().network_name}</h1>",
-                        content_type="text/html; charset=utf-8")

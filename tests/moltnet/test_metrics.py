@@ -17,6 +17,11 @@ FAMILIES = [
 ]
 
 
+HELP = ["Count of handled HTTP requests.", "Latency of handled HTTP requests.", "Open attachment sockets.",
+        "Open SSE streams.", "Pairing relay outcomes.", "Live events dropped for full subscriber buffers.",
+        "Result of the latest store health check."]
+
+
 def scrape(api) -> str:
     response = api.get("/metrics")
     assert response.status_code == 200
@@ -29,8 +34,8 @@ def test_all_seven_families_in_order_with_help_and_type(api):
     assert text.endswith("\n")
     types = re.findall(r"^# TYPE (\S+) (\S+)$", text, re.M)
     assert types == FAMILIES
-    helps = re.findall(r"^# HELP (\S+) .+$", text, re.M)
-    assert helps == [name for name, _ in FAMILIES]
+    helps = re.findall(r"^# HELP (\S+) (.+)$", text, re.M)
+    assert helps == [(name, help_text) for (name, _), help_text in zip(FAMILIES, HELP, strict=True)]
     for name, _ in FAMILIES:
         assert text.index(f"# HELP {name} ") < text.index(f"# TYPE {name} ")
 
