@@ -20,9 +20,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import free_port, percentile  # noqa: E402
 from tests.pairings.conftest import network_config  # noqa: E402
-from tests.support.live import REPO, LiveServer  # noqa: E402
+from tests.support.live import LiveServer  # noqa: E402
 
-ENV = {"MOLTNET_LOG_LEVEL": "WARNING", "PYTHONPATH": str(REPO), "MOLTNET_RELAY_BACKOFF_MIN": "0.2",
+ENV = {"MOLTNET_LOG_LEVEL": "WARNING", "MOLTNET_RELAY_BACKOFF_MIN": "0.2",
        "MOLTNET_RELAY_BACKOFF_MAX": "1", "MOLTNET_RELAY_POLL_INTERVAL": "0.2"}
 
 

@@ -8,14 +8,12 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.support.live import REPO, LiveServer
+from tests.support.live import LiveServer
 from tests.support.pgcluster import free_port
 
 # Short relay timings for tests (documented in the README "Pair two networks" section).
 FAST_RELAY = {"MOLTNET_RELAY_BACKOFF_MIN": "0.2", "MOLTNET_RELAY_BACKOFF_MAX": "1",
-              "MOLTNET_RELAY_POLL_INTERVAL": "0.2",
-              # The editable install lists packages explicitly; new apps must resolve from the checkout too.
-              "PYTHONPATH": str(REPO)}
+              "MOLTNET_RELAY_POLL_INTERVAL": "0.2"}
 
 
 def network_config(network: str, remote: str, remote_port: int, *, inbound_token: str, outbound_token: str,
