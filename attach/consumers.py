@@ -51,6 +51,7 @@ class AttachConsumer(AsyncWebsocketConsumer):
         self.last_read = time.monotonic()
         self.cfg = state.config()
         self.protocol = transport.daphne_protocol(self.base_send)
+        await get_hub().ensure_started()
         caller, denial, _ = await db.run(identify.authenticate, self.scope)
         if denial is not None:
             self.phase = "closed"

@@ -85,6 +85,7 @@ class Hub:
         self.loop = asyncio.get_running_loop()
         self.wake = asyncio.Event()
         self.last_seq = await db.run(replay.newest_seq)
+        await db.run(presence.forget_other_processes)
         broadcast.add_local_listener(self._on_local_append)
         self.tasks = [asyncio.ensure_future(self._reader()), asyncio.ensure_future(self._listen()),
                       asyncio.ensure_future(self._maintenance())]

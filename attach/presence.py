@@ -63,3 +63,12 @@ def heartbeat() -> None:
     """Refresh this process's sessions and prune those of processes that stopped heartbeating."""
     AttachmentSession.objects.filter(process_id=PROCESS_ID).update(heartbeat_at=now())
     AttachmentSession.objects.filter(heartbeat_at__lt=_cutoff()).delete()
+
+
+def forget_other_processes() -> None:
+    """On single-process storage (SQLite holds an exclusive lock) every other session is stale:
+    it belonged to a previous run of this server, perhaps killed without cleaning up."""
+    from moltnet import state
+
+    if state.config().storage_kind in ("sqlite", "memory"):
+        AttachmentSession.objects.exclude(process_id=PROCESS_ID).delete()
