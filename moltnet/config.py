@@ -210,7 +210,7 @@ def find_config_file(cwd: Path | None = None, candidates: tuple[str, ...] = CONF
             if path.is_file():
                 return path
         except OSError as exc:
-            raise ConfigError(f'inspect Moltnet config "{path}": {exc}') from exc
+            raise ConfigError(f'inspect Moltnet config "{path}": {os_error("stat", path, exc)}') from exc
     return None
 
 

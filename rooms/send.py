@@ -89,13 +89,17 @@ def write_room_for(target: dict) -> Room:
     return room
 
 
-def resolve_mentions(req: SendMessageRequest, target: dict, cfg: ServerConfig) -> list[str]:
+def resolve_mentions(req: SendMessageRequest, target: dict, cfg: ServerConfig,
+                     known: tuple[str, list[str]] | None = None) -> list[str]:
+    """Spec 01 §10; `known` is (room id, members) already loaded by the write-policy step."""
     texts = [p.text for p in req.parts if p.kind == "text" and p.text]
     cands = mentions.candidates(req.mentions, texts)
     if not cands:
         return []
     if target["kind"] == "dm":
         member_list = list(req.target.participant_ids)
+    elif known is not None and known[0] == target["room_id"]:
+        member_list = known[1]
     else:
         room = live_room(target["room_id"])
         if room is None:
@@ -121,10 +125,12 @@ def check_send_request(caller: Caller, req: SendMessageRequest, cfg: ServerConfi
     target["kind"] = trim(target["kind"])
     for key in ("room_id", "thread_id", "parent_message_id", "dm_id"):
         target[key] = trim(target[key])
+    known = None
     if target["kind"] in ("room", "thread"):
         room = write_room_for(target)
-        require_writable(caller, room, members_of(room), actor, local)
-    resolved = resolve_mentions(req, target, cfg)
+        known = (room.id, members_of(room))
+        require_writable(caller, room, known[1], actor, local)
+    resolved = resolve_mentions(req, target, cfg, known)
     if target["kind"] == "dm":
         target["participant_ids"] = normalize_participants(req.target.participant_ids, actor)
     return message_id, actor, shapes.target_json(target), resolved
