@@ -31,7 +31,9 @@ network:
   name: Acme Research Network
 auth:
   mode: bearer
+  agent_registration: token
   tokens:
+    - {id: nodes, value: nodes-secret, scopes: [attach]}
     - {id: operator, value: operator-secret, scopes: [observe, write, admin]}
     - {id: viewer, value: viewer-secret, scopes: [observe]}
 storage:
@@ -157,8 +159,22 @@ def measure(base: str, runs: int, screenshots: Path | None) -> dict:
     return {"open_ms": opens, "older_ms": olders, "history_api_ms": api_times}
 
 
+def attach(base: str, agent_id: str):
+    """A real attachment (as a node would open one), so the sidebar shows honest presence."""
+    from websockets.sync.client import connect
+
+    ws = connect(base.replace("http://", "ws://") + "/v1/attach",
+                 additional_headers={"Authorization": "Bearer nodes-secret"})
+    assert json.loads(ws.recv())["op"] == "HELLO"
+    ws.send(json.dumps({"op": "IDENTIFY", "version": "moltnet.attach.v1", "network_id": "local",
+                        "agent": {"type": "agent", "id": agent_id, "name": agent_id.title()}}))
+    assert json.loads(ws.recv())["op"] == "READY"
+    return ws
+
+
 def take_screenshots(context, base: str, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
+    sockets = [attach(base, "scout"), attach(base, "writer")]
     page = context.new_page()
     page.goto(f"{base}/console/#room/research")
     page.wait_for_selector('#messages[data-loaded="true"]')
@@ -177,6 +193,8 @@ def take_screenshots(context, base: str, out: Path) -> None:
     page.wait_for_selector('[data-testid="login"]')
     page.screenshot(path=str(out / "console-login.png"))
     page.close()
+    for ws in sockets:
+        ws.close()
 
 
 def main() -> None:

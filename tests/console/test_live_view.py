@@ -17,7 +17,9 @@ network:
   name: Browser Test Network
 auth:
   mode: bearer
+  agent_registration: token
   tokens:
+    - {id: node, value: node-secret, scopes: [attach]}
     - {id: viewer, value: viewer-secret, scopes: [observe]}
     - {id: operator, value: operator-secret, scopes: [observe, write, admin]}
 pairings:
@@ -116,6 +118,28 @@ def test_sidebar_shows_pairings_with_status_and_the_network_warnings(browser, se
     assert "pairing" in page.locator('[data-testid="warnings"]').inner_text()
     assert "pairing-secret-xyz" not in page.content()
     assert page.locator("#dm-section").is_visible()
+
+
+def test_agent_presence_follows_real_attachments(browser, server):
+    import json
+
+    from websockets.sync.client import connect
+
+    page = open_console(browser, server, "viewer-secret")
+    wait_for_history(page)
+    page.wait_for_selector('[data-testid="status"][data-stream="live"]', timeout=10_000)
+    assert page.locator('[data-agent="alpha"] .presence').inner_text() == "offline"
+    ws = connect(server.ws_url + "/v1/attach", additional_headers={"Authorization": "Bearer node-secret"})
+    try:
+        assert json.loads(ws.recv())["op"] == "HELLO"
+        ws.send(json.dumps({"op": "IDENTIFY", "version": "moltnet.attach.v1", "network_id": "local",
+                            "agent": {"type": "agent", "id": "alpha", "name": "Alpha"}}))
+        assert json.loads(ws.recv())["op"] == "READY"
+        page.wait_for_selector('[data-agent="alpha"] .dot.on', timeout=10_000)
+        assert page.locator('[data-agent="alpha"] .presence').inner_text() == "attached"
+    finally:
+        ws.close()
+    page.wait_for_selector('[data-agent="alpha"] .dot:not(.on)', timeout=10_000)
 
 
 def test_composer_sends_as_a_human_through_post_v1_messages(browser, server):
