@@ -22,9 +22,10 @@ MAX_BODY = 1 << 20
 class RemoteError(Exception):
     """A failed remote call; `str()` is a short, token-free description for diagnostics and logs."""
 
-    def __init__(self, detail: str, status: int = 0) -> None:
+    def __init__(self, detail: str, status: int = 0, remote_error: str = "") -> None:
         super().__init__(detail)
         self.status = status
+        self.remote_error = remote_error  # the `error` text of the remote's envelope, if any
 
 
 def base_url(pairing: PairingConfig) -> str:
@@ -90,7 +91,7 @@ def request(pairing: PairingConfig, method: str, path: str, body: Any = None,
     if not 200 <= status < 300:
         detail = _error_text(data)
         text = f"{label}: remote answered {status}" + (f" ({detail})" if detail else "")
-        raise RemoteError(redact(text, pairing), status)
+        raise RemoteError(redact(text, pairing), status, redact(detail, pairing))
     try:
         return json.loads(data)
     except ValueError:

@@ -45,6 +45,14 @@ OWNER = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
 RETRYABLE_4XX = {401, 408, 425, 429}
 
 
+def rejects_message(exc: client.RemoteError) -> bool:
+    """A 4xx about this message (unknown room, write policy, validation) rather than about the
+    pairing's credential (401, the auth layer's bare 403 "forbidden", a missing pair scope)."""
+    if not 400 <= exc.status < 500 or exc.status in RETRYABLE_4XX:
+        return False
+    return not (exc.status == 403 and (exc.remote_error in ("", "forbidden") or "pair scope" in exc.remote_error))
+
+
 @dataclass(frozen=True)
 class RelaySettings:
     """Timing knobs; the env vars exist so tests and impatient operators can shorten them."""
@@ -242,7 +250,7 @@ class PairingRelay:
             metrics.relay_total.labels("error").inc()
             status.record_failure(self.pairing, status.MSG_RELAY)
             log.warning("pairing %s: relay of message %s failed: %s", self.pairing.id, body["id"], exc)
-            if 400 <= exc.status < 500 and exc.status not in RETRYABLE_4XX:
+            if rejects_message(exc):
                 self.head_rejections = self.head_rejections + 1 if self.head_seq == seq else 1
                 self.head_seq = seq
                 if self.head_rejections >= self.settings.reject_attempts:

@@ -158,3 +158,16 @@ def test_only_the_lease_holder_relays(api, alpha, beta) -> None:
     drain(alpha[0])
     assert len(beta.posts()) == 1
 
+
+
+def test_a_token_without_enough_scope_never_drops_messages(api, alpha, beta) -> None:
+    beta.answers["/v1/messages"] = (403, {"error": "forbidden", "code": "forbidden"})
+    send(api, {"id": "msg_kept", "target": {"kind": "room", "room_id": "atrium"}, "from": {"id": "luna"},
+               "parts": [{"kind": "text", "text": "x"}]})
+    drain(alpha[0], 6)
+    kept = progress(api, "beta")["relay"]
+    assert kept["dropped"] == 0 and kept["queued"] == 1
+    beta.answers["/v1/messages"] = (202, ACCEPTED)
+    drain(alpha[0])
+    assert beta.posts()[-1].body["id"] == "msg_kept"
+    assert progress(api, "beta")["relay"]["queued"] == 0
