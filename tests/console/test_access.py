@@ -158,3 +158,25 @@ def test_configured_analytics_tag_is_inserted_into_the_console_head(configure, d
     assert "https://www.googletagmanager.com/gtag/js?id=G-ABC123" in head and "anonymize_ip:true" in head
     configure({})
     assert "googletagmanager" not in Client().get("/console/").content.decode()
+
+
+def test_staff_user_who_is_not_a_superuser_only_observes(bearer):
+    User.objects.create_user("watcher", password="pw-12345", is_staff=True)
+    make_room("research")
+    client = Client()
+    client.post("/console/login/", {"username": "watcher", "password": "pw-12345"})
+    boot = boot_of(client.get("/console/"))
+    assert boot["scopes"] == ["observe"] and boot["network"]["console"]["can_send_human"] is False
+    assert client.get("/console/api/v1/rooms").json()["rooms"][0]["id"] == "research"
+    body = {"target": {"kind": "room", "room_id": "research"}, "from": {"type": "human", "id": "watcher"},
+            "parts": [{"kind": "text", "text": "hi"}]}
+    refused = client.post("/console/api/v1/messages", json.dumps(body), content_type="application/json")
+    assert refused.status_code == 403 and refused.json()["error"] == "forbidden"
+    assert client.post("/console/rooms/room/add/", {"id": "x", "visibility": "private",
+                                                    "write_policy": "members"}).status_code == 403
+
+
+def test_non_staff_users_cannot_sign_in(bearer):
+    User.objects.create_user("someone", password="pw-12345")
+    response = Client().post("/console/login/", {"username": "someone", "password": "pw-12345"})
+    assert response.status_code == 401

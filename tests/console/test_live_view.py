@@ -214,4 +214,8 @@ def test_a_createsuperuser_operator_signs_in_with_a_password_and_gets_live_updat
     with server.client("operator-secret") as api:
         send(api, "seen by the password session", sender="beta")
     page.wait_for_selector("#messages >> text=seen by the password session", timeout=10_000)
-    assert page.locator('[data-testid="composer"]').is_visible()
+    page.fill("#sender", "root")
+    page.fill("#text", "the password session can write")
+    page.click("#composer button[type=submit]")
+    page.wait_for_selector("#messages li.msg.human >> text=the password session can write", timeout=10_000)
+    assert page.locator("#composer-error").inner_text() == ""
