@@ -7,6 +7,7 @@ import pytest
 from moltnet import state
 from pairings.relay import PairingRelay, RelaySettings
 from tests.pairings.remote import ACCEPTED, NETWORK, ScriptedRemote
+from tests.pairings.test_views import pairing_events
 
 FAST = RelaySettings(backoff_min=0.01, backoff_max=0.05, poll_interval=0.01, freshness=300, reject_attempts=2)
 
@@ -110,6 +111,9 @@ def test_incompatible_partner_holds_the_queue_until_it_is_fixed(api, alpha, beta
     held = progress(api, "beta")
     assert held["status"] == "incompatible" and held["diagnostics"]["reason"] == "unsupported_pair_protocol"
     assert held["relay"]["queued"] == 1 and beta.posts() == []
+    checks = len(beta.seen)
+    drain(alpha[0])
+    assert len(beta.seen) == checks  # a fresh `incompatible` is not re-checked (5 minutes)
     beta.network()
     impatient = PairingRelay(alpha[0].pairing, RelaySettings(freshness=0.001, poll_interval=0.01))
     drain(impatient, 2)
@@ -125,6 +129,7 @@ def test_dms_are_dropped_when_the_partner_disables_them_but_rooms_flow(api, alph
                "parts": [{"kind": "text", "text": "y"}]})
     drain(alpha[0])
     assert [p.body["id"] for p in beta.posts()] == ["msg_room"]
+    assert [e["status"] for e in pairing_events()] == ["degraded"]  # the relay success changed nothing
     beta_state = progress(api, "beta")
     assert beta_state["status"] == "degraded"
     assert beta_state["relay"]["dropped"] == 1 and "direct messages disabled" in beta_state["relay"]["last_error"]
@@ -142,6 +147,9 @@ def test_a_message_the_partner_keeps_rejecting_is_dropped_after_retries_and_the_
     assert failing["relay"]["queued"] == 1
     drain(alpha[0], 3)
     assert progress(api, "beta")["relay"]["dropped"] == 1
+    # After a failure every attempt is preceded by a fresh network check.
+    paths = [s.path for s in beta.seen]
+    assert paths[:4] == ["/v1/network", "/v1/messages", "/v1/network", "/v1/messages"]
     beta.answers["/v1/messages"] = (202, ACCEPTED)
     send(api, {"id": "msg_ok", "target": {"kind": "room", "room_id": "atrium"}, "from": {"id": "luna"},
                "parts": [{"kind": "text", "text": "y"}]})

@@ -93,6 +93,10 @@ def test_network_proxy_reencodes_the_remote_and_records_connected(api, configure
     assert diag["remote_version"] == "0.3.1" and diag["remote_network_id"] == "beta"
     events = pairing_events()
     assert len(events) == 1 and events[0]["status"] == "connected" and "token" not in events[0]
+    assert events[0]["diagnostics"] == diag
+
+    api.get("/v1/pairings/beta/network")  # same answer, but a new check time: another event
+    assert len(pairing_events()) == 2
 
 
 @pytest.mark.parametrize(
@@ -106,6 +110,8 @@ def test_network_proxy_reencodes_the_remote_and_records_connected(api, configure
          "unsupported_pair_protocol", "Remote server does not advertise moltnet.pair.v1."),
         ({"protocols": {"http": ["moltnet.http.v1"]}}, "connected", "", ""),
         ({"protocols": {}}, "connected", "", ""),  # legacy remote with cursor pagination
+        ({"protocols": {}, "capabilities": {"direct_messages": True}}, "incompatible", "unsupported_http_protocol",
+         "Remote server does not advertise moltnet.http.v1."),  # legacy without cursor pagination
         ({"capabilities": {**NETWORK["capabilities"], "direct_messages": False}}, "degraded",
          "direct_messages_disabled", "Remote server has direct_messages disabled."),
     ],
