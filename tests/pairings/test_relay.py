@@ -179,3 +179,18 @@ def test_a_token_without_enough_scope_never_drops_messages(api, alpha, beta) -> 
     drain(alpha[0])
     assert beta.posts()[-1].body["id"] == "msg_kept"
     assert progress(api, "beta")["relay"]["queued"] == 0
+
+
+def test_a_custom_configured_status_waits_for_a_discovery_call(api, configure, beta) -> None:
+    configure({"network": {"id": "alpha"}, "rooms": [{"id": "atrium", "members": ["luna"]}],
+               "pairings": [{"id": "beta", "remote_network_id": "beta", "remote_base_url": beta.url,
+                             "status": "paused"}]}, declared=True)
+    relay = PairingRelay(state.config().pairings[0], FAST)
+    relay.step()
+    send(api, {"id": "msg_waiting", "target": {"kind": "room", "room_id": "atrium"}, "from": {"id": "luna"},
+               "parts": [{"kind": "text", "text": "x"}]})
+    drain(relay)
+    assert beta.seen == [] and progress(api, "beta")["status"] == "paused"
+    assert api.get("/v1/pairings/beta/network").status_code == 200
+    drain(relay)
+    assert [p.body["id"] for p in beta.posts()] == ["msg_waiting"]

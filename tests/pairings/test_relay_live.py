@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.pairings.conftest import FAST_RELAY, Pair, network_config, wait_for
@@ -123,9 +125,13 @@ def test_wrong_token_shows_error_with_a_redacted_diagnostic(live_server_factory)
     live_server_factory(network_config("beta", "alpha", alpha_port, inbound_token="alpha-to-beta-secret",
                                        outbound_token="beta-to-alpha-secret", members=["gamma", "alpha:luna"]),
                         name="beta", port=beta_port, env=FAST_RELAY)
+    # The file's pairing has the right token; MOLTNET_PAIRINGS_JSON replaces it with a wrong one.
+    pairings = [{"id": "beta", "remote_network_id": "beta", "remote_base_url": f"http://127.0.0.1:{beta_port}",
+                 "token": wrong}]
     alpha = live_server_factory(network_config("alpha", "beta", beta_port, inbound_token="beta-to-alpha-secret",
-                                               outbound_token=wrong, members=["luna", "beta:gamma"]),
-                                name="alpha", port=alpha_port, env=FAST_RELAY)
+                                               outbound_token="alpha-to-beta-secret", members=["luna", "beta:gamma"]),
+                                name="alpha", port=alpha_port, env={**FAST_RELAY,
+                                                                    "MOLTNET_PAIRINGS_JSON": json.dumps(pairings)})
     ops = alpha.client("alpha-operator-secret")
     send(ops, {"target": {"kind": "room", "room_id": "atrium"}, "from": {"id": "luna"},
                "parts": [{"kind": "text", "text": "are you there?"}]})
