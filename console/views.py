@@ -65,7 +65,7 @@ def login_page(request: HttpRequest, *, status: int = 200, error: str = "") -> H
 def login_view(request: HttpRequest) -> HttpResponse:
     """POST a token (kept as the spec's HttpOnly cookie) or a Django staff user's password."""
     if request.method != "POST":
-        if access.resolve(request).can_view_live:
+        if access.resolve(request).observe:
             return HttpResponseRedirect("/console/")
         return login_page(request)
     target = _safe_next(request.POST.get("next", ""))

@@ -180,3 +180,19 @@ def test_non_staff_users_cannot_sign_in(bearer):
     User.objects.create_user("someone", password="pw-12345")
     response = Client().post("/console/login/", {"username": "someone", "password": "pw-12345"})
     assert response.status_code == 401
+
+
+def test_public_read_lets_anonymous_visitors_watch_public_rooms_only(configure, db):
+    from tests.console.conftest import TOKENS
+
+    configure({"auth": {"mode": "bearer", "public_read": True, "tokens": TOKENS}})
+    make_room("town-square", visibility="public")
+    make_room("back-office")
+    client = Client()
+    page = client.get("/console/")
+    assert page.status_code == 200 and "Sign in" in page.content.decode()
+    boot = boot_of(page)
+    assert boot["source"] == "anonymous" and boot["network"]["console"]["can_send_human"] is False
+    assert [r["id"] for r in client.get("/v1/rooms").json()["rooms"]] == ["town-square"]
+    assert client.get("/console/manage/").status_code == 401  # management needs observe/admin
+    assert client.get("/console/login/").status_code == 200

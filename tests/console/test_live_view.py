@@ -155,11 +155,31 @@ def test_composer_sends_as_a_human_through_post_v1_messages(browser, server):
     assert newest["parts"] == [{"kind": "text", "text": "hello from the console"}]
 
 
+def test_a_human_starts_a_thread_from_a_message(browser, server):
+    page = open_console(browser, server, "operator-secret")
+    wait_for_history(page)
+    first = page.locator("#messages li.msg").first
+    parent_id = first.get_attribute("data-id")
+    first.locator("button.reply").click()
+    page.wait_for_selector("#title >> text=New thread")
+    page.fill("#sender", "ada")
+    page.fill("#text", "starting a thread from the console")
+    page.click("#composer button[type=submit]")
+    page.wait_for_selector("#messages >> text=starting a thread from the console", timeout=10_000)
+    with server.client("operator-secret") as api:
+        threads = api.get("/v1/rooms/research/threads").json()["threads"]
+    started = [t for t in threads if t.get("parent_message_id") == parent_id]
+    assert len(started) == 1 and started[0]["message_count"] == 1
+    page.click("#back")
+    page.wait_for_selector(f'li.msg[data-id="{parent_id}"] a.thread-link >> text=1 reply')
+
+
 def test_read_only_token_sees_history_but_no_composer(browser, server):
     page = open_console(browser, server, "viewer-secret")
     wait_for_history(page)
     assert page.locator("#messages li.msg").count() >= 3
     assert page.locator('[data-testid="composer"]').is_hidden()
+    assert page.locator("button.reply").count() == 0
     assert "read-only session" in page.locator('[data-testid="status"]').inner_text()
 
 

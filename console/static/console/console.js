@@ -20,6 +20,7 @@
     view: null, // {kind: "room"|"thread"|"dm", id, room_id?, participant_ids?}
     seen: new Set(), oldest: null, hasMore: false, loaded: 0,
     stream: "connecting", unread: {},
+    pendingThreads: {}, // new thread id → {room_id, parent_message_id} until its first message
   };
 
   // ---- API ------------------------------------------------------------------------------
@@ -177,7 +178,18 @@
         el("time", { datetime: message.created_at }, time)),
       (message.parts || []).map((p) => renderPart(p, message)),
       thread ? el("a", { class: "thread-link", href: "#" + viewKey("thread", thread.id) },
-        `↳ ${thread.message_count} ${thread.message_count === 1 ? "reply" : "replies"} — open thread`) : null);
+        `↳ ${thread.message_count} ${thread.message_count === 1 ? "reply" : "replies"} — open thread`)
+        : canSend() && state.view && state.view.kind === "room"
+          ? el("button", { type: "button", class: "link reply", onclick: () => startThread(message) }, "Reply in thread")
+          : null);
+  }
+
+  function startThread(message) {
+    // Threads exist once their first message is stored (spec 01 §6): open an empty one to write into.
+    const random = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
+    const id = "thread-" + random;
+    state.pendingThreads[id] = { room_id: message.target.room_id, parent_message_id: message.id };
+    location.hash = viewKey("thread", id);
   }
 
   function atBottom() {
@@ -237,8 +249,9 @@
       title = "# " + (room ? room.name || view.id : view.id);
       subtitle = room ? `${(room.members || []).length} members · ${room.visibility || "private"} · ${room.write_policy || "members"}` : "";
     } else if (view.kind === "thread") {
-      title = "Thread " + view.id;
-      subtitle = view.thread ? `in # ${view.thread.room_id} · ${view.thread.message_count} messages` : "";
+      title = view.pending ? "New thread" : "Thread " + view.id;
+      subtitle = view.thread ? `in # ${view.thread.room_id} · ${view.thread.message_count} messages`
+        : view.pending ? `in # ${view.room_id} · your first message starts it` : "";
     } else {
       const dm = state.dms.find((d) => d.id === view.id);
       if (dm) view.participant_ids = dm.participant_ids;
@@ -251,7 +264,9 @@
 
   async function select(kind, id) {
     const view = { kind, id };
-    if (kind === "thread") {
+    if (kind === "thread" && state.pendingThreads[id]) {
+      Object.assign(view, state.pendingThreads[id], { pending: true });
+    } else if (kind === "thread") {
       view.thread = await api(`/v1/threads/${encodeURIComponent(id)}`).catch(() => null);
       view.room_id = view.thread ? view.thread.room_id : "";
     }
@@ -271,7 +286,8 @@
     renderComposer();
     try {
       const threads = kind === "room" ? loadThreads(id) : Promise.resolve();
-      await loadPage(null);
+      if (!view.pending) await loadPage(null);
+      else renderStatus();
       await threads;
       if (state.view !== view) return;
       rerenderTimeline();
@@ -292,15 +308,22 @@
   }
 
   // ---- Composer -------------------------------------------------------------------------
+  function canSend() {
+    return !!(state.network.capabilities.human_ingress && state.network.console.can_send_human);
+  }
+
   function renderComposer() {
-    const allowed = !!(state.network.capabilities.human_ingress && state.network.console.can_send_human);
-    $("composer").hidden = !(allowed && state.view);
+    $("composer").hidden = !(canSend() && state.view);
   }
 
   function composerTarget() {
     const v = state.view;
     if (v.kind === "room") return { kind: "room", room_id: v.id };
-    if (v.kind === "thread") return { kind: "thread", thread_id: v.id, room_id: v.room_id };
+    if (v.kind === "thread") {
+      const target = { kind: "thread", thread_id: v.id, room_id: v.room_id };
+      if (v.parent_message_id) target.parent_message_id = v.parent_message_id;
+      return target;
+    }
     return { kind: "dm", dm_id: v.id, participant_ids: v.participant_ids };
   }
 
@@ -321,6 +344,11 @@
           parts: [{ kind: "text", text }] }),
       });
       $("text").value = "";
+      if (state.view.pending) {
+        state.view.pending = false;
+        delete state.pendingThreads[state.view.id];
+        describeView();
+      }
       if (state.stream !== "live") await loadPage(null); // no stream: fetch what we just sent
     } catch (error) {
       $("composer-error").textContent = error.message;
@@ -400,6 +428,8 @@
       const label = `↳ ${thread.message_count} ${thread.message_count === 1 ? "reply" : "replies"} — open thread`;
       if (link) link.textContent = label;
       else node.append(el("a", { class: "thread-link", href: "#" + viewKey("thread", thread.id) }, label));
+      const reply = node.querySelector("button.reply");
+      if (reply) reply.remove();
     }
   }
 
