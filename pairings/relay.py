@@ -267,7 +267,7 @@ class PairingRelay:
             failure_count=self.failures, last_error=client.redact(detail, self.pairing), last_error_at=now())
 
     def advance(self, seq: int, outcome: Outcome, detail: str) -> bool:
-        fields: dict[str, Any] = {"cursor_seq": seq}
+        fields: dict[str, Any] = {"cursor_seq": seq, "lease_until": now() + LEASE_TTL}  # progress renews the lease
         if outcome is Outcome.SENT:
             self.failures = 0
             fields.update(relayed_count=F("relayed_count") + 1, failure_count=0, last_success_at=now())
