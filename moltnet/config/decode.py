@@ -1,0 +1,210 @@
+"""Finding, reading and strictly decoding a `Moltnet` file; merging it over the defaults (spec 04 §1, §3)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from moltnet.config.model import (
+    CONFIG_CANDIDATES,
+    ConfigError,
+    PairingConfig,
+    RoomConfig,
+    ServerConfig,
+    TokenConfig,
+    os_error,
+)
+
+# Known keys per nesting level; decoding is strict (unknown keys rejected) as in Go.
+_SCHEMA: dict[str, Any] = {
+    "version": str,
+    "network": {"id": str, "name": str},
+    "server": {
+        "listen_addr": str,
+        "human_ingress": bool,
+        "direct_messages": bool,
+        "debug_events": bool,
+        "allowed_origins": [str],
+        "trust_forwarded_proto": bool,
+        "console": {"analytics": {"provider": str, "measurement_id": str}},
+        "data_path": str,
+        # Extensions beyond the Go server (additive keys).
+        "redis_url": str,
+        "event_retention": str,
+    },
+    "auth": {
+        "mode": str,
+        "public_read": bool,
+        "agent_registration": str,
+        "tokens": [{"id": str, "value": str, "scopes": [str], "agents": [str]}],
+        "rate_limits": {"register_per_minute": int, "attach_per_minute": int, "enabled": bool},
+    },
+    "storage": {
+        "kind": str,
+        "sqlite": {"path": str},
+        "json": {"path": str},
+        "postgres": {"dsn": str},
+    },
+    "rooms": [{"id": str, "name": str, "members": [str], "visibility": str, "write_policy": str}],
+    "pairings": [
+        {
+            "id": str,
+            "remote_network_id": str,
+            "remote_network_name": str,
+            "remote_base_url": str,
+            "token": str,
+            "status": str,
+            "diagnostics": dict,
+        }
+    ],
+}
+
+
+def _type_name(kind: Any) -> str:
+    return {str: "string", bool: "bool", int: "int", dict: "object"}.get(kind, "value")
+
+
+def check_shape(value: Any, schema: Any, where: str) -> None:
+    """Reject unknown keys and wrong types, naming the offending field."""
+    if value is None:
+        return
+    if isinstance(schema, dict):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where or 'document'}: expected a mapping")
+        for key, item in value.items():
+            path = f"{where}.{key}" if where else str(key)
+            if key not in schema:
+                raise ConfigError(f"field {path} not found in type")
+            check_shape(item, schema[key], path)
+    elif isinstance(schema, list):
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected a list")
+        for index, item in enumerate(value):
+            check_shape(item, schema[0], f"{where}[{index}]")
+    elif schema is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected a bool, got {value!r}")
+    elif schema is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: expected an int, got {value!r}")
+    elif schema is str:
+        if isinstance(value, (dict, list)):
+            raise ConfigError(f"{where}: expected a {_type_name(schema)}")
+    elif schema is dict and not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected an object")
+
+
+def find_config_file(cwd: Path | None = None, candidates: tuple[str, ...] = CONFIG_CANDIDATES) -> Path | None:
+    cwd = cwd if cwd is not None else Path()  # relative names, as Go reports them
+    for name in candidates:
+        path = cwd / name
+        try:
+            if path.is_file():
+                return path
+        except OSError as exc:
+            raise ConfigError(f'inspect Moltnet config "{path}": {os_error("stat", path, exc)}') from exc
+    return None
+
+
+def read_document(path: Path, label: str = "Moltnet config") -> dict:
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(f'read {label} "{path}": {os_error("open", path, exc)}') from exc
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else next(yaml.safe_load_all(text), None)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f'decode {label} "{path}": {_one_line(exc)}') from exc
+    if data is None:
+        raise ConfigError(f'decode {label} "{path}": EOF')
+    if not isinstance(data, dict):
+        raise ConfigError(f'decode {label} "{path}": expected a mapping at the top level')
+    return data
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())
+
+
+def _s(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _strs(values: Any) -> list[str]:
+    return [_s(v) for v in (values or [])]
+
+
+def apply_document(cfg: ServerConfig, data: dict) -> None:
+    """Merge a decoded file over the defaults (spec 04 §3)."""
+    network = data.get("network") or {}
+    if _s(network.get("id")):
+        cfg.network_id = _s(network["id"])
+    if _s(network.get("name")):
+        cfg.network_name = _s(network["name"])
+    server = data.get("server") or {}
+    if _s(server.get("listen_addr")):
+        cfg.listen_addr = _s(server["listen_addr"])
+    for key in ("human_ingress", "direct_messages", "debug_events"):
+        if server.get(key) is not None:
+            setattr(cfg, key, bool(server[key]))
+    if "allowed_origins" in server:
+        cfg.allowed_origins = _strs(server["allowed_origins"])
+    cfg.trust_forwarded_proto = bool(server.get("trust_forwarded_proto") or False)
+    analytics = ((server.get("console") or {}).get("analytics")) or {}
+    if _s(analytics.get("provider")).strip() or _s(analytics.get("measurement_id")).strip():
+        cfg.analytics_provider = _s(analytics.get("provider")).strip()
+        cfg.analytics_measurement_id = _s(analytics.get("measurement_id")).strip()
+    if _s(server.get("redis_url")):
+        cfg.redis_url = _s(server["redis_url"])
+    if _s(server.get("event_retention")):
+        cfg.event_retention = _s(server["event_retention"])
+    auth = data.get("auth") or {}
+    if _s(auth.get("mode")).strip():
+        cfg.auth_mode = _s(auth["mode"]).strip()
+    if auth.get("public_read") is not None:
+        cfg.public_read = bool(auth["public_read"])
+    if _s(auth.get("agent_registration")).strip():
+        cfg.agent_registration = _s(auth["agent_registration"]).strip()
+    if "tokens" in auth:
+        cfg.tokens = [
+            TokenConfig(_s(t.get("id")), _s(t.get("value")), _strs(t.get("scopes")), _strs(t.get("agents")))
+            for t in auth.get("tokens") or []
+        ]
+    limits = auth.get("rate_limits") or {}
+    if limits.get("enabled") is not None:
+        cfg.rate_limits_enabled = bool(limits["enabled"])
+    if limits.get("register_per_minute") is not None:
+        cfg.register_per_minute = int(limits["register_per_minute"])
+    if limits.get("attach_per_minute") is not None:
+        cfg.attach_per_minute = int(limits["attach_per_minute"])
+    storage = data.get("storage") or {}
+    if _s(storage.get("kind")):
+        cfg.storage_kind = _s(storage["kind"])
+    elif _s(server.get("data_path")):
+        cfg.storage_kind, cfg.json_path = "json", _s(server["data_path"])
+    if _s((storage.get("sqlite") or {}).get("path")):
+        cfg.sqlite_path = _s(storage["sqlite"]["path"])
+    if _s((storage.get("json") or {}).get("path")):
+        cfg.json_path = _s(storage["json"]["path"])
+    if _s((storage.get("postgres") or {}).get("dsn")):
+        cfg.postgres_dsn = _s(storage["postgres"]["dsn"])
+    if "rooms" in data:
+        cfg.rooms = [
+            RoomConfig(_s(r.get("id")), _s(r.get("name")), _strs(r.get("members")),
+                       _s(r.get("visibility")), _s(r.get("write_policy")))
+            for r in data.get("rooms") or []
+        ]
+    if "pairings" in data:
+        cfg.pairings = [_pairing(p) for p in data.get("pairings") or []]
+
+
+def _pairing(p: dict) -> PairingConfig:
+    return PairingConfig(
+        _s(p.get("id")), _s(p.get("remote_network_id")), _s(p.get("remote_network_name")),
+        _s(p.get("remote_base_url")), _s(p.get("token")), _s(p.get("status")), p.get("diagnostics"),
+    )
+
+

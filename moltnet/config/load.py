@@ -1,0 +1,127 @@
+"""Loading the effective config: file, validation, private-file rule, environment overrides (spec 04 §1–§5)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+from moltnet.config.decode import _SCHEMA, _pairing, apply_document, check_shape, find_config_file, read_document
+from moltnet.config.model import ConfigError, ServerConfig, os_error
+from moltnet.config.validate import (
+    check_private_file,
+    has_embedded_secrets,
+    validate_analytics,
+    validate_auth,
+    validate_document,
+)
+
+
+def load_file(path: Path, *, label: str = "Moltnet config") -> ServerConfig:
+    """Read, decode strictly, validate and apply the private-file rule; no env overrides."""
+    data = read_document(path, label)
+    try:
+        check_shape(data, _SCHEMA, "")
+    except ConfigError as exc:
+        raise ConfigError(f'decode {label} "{path}": {exc}') from exc
+    try:
+        validate_document(data)
+    except ConfigError as exc:
+        raise ConfigError(f'validate {label} "{path}": {exc}') from exc
+    if has_embedded_secrets(data):
+        check_private_file(path)
+    cfg = ServerConfig(path=str(path))
+    apply_document(cfg, data)
+    validate_auth(cfg)
+    return cfg
+
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _env(name: str, environ: dict) -> str:
+    return (environ.get(name) or "").strip()
+
+
+def _env_bool(name: str, environ: dict) -> bool | None:
+    value = _env(name, environ).lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    return None
+
+
+def apply_environment(cfg: ServerConfig, environ: dict) -> None:
+    """Spec 04 §4 environment overrides, applied after the file."""
+    for var, attr in (("MOLTNET_LISTEN_ADDR", "listen_addr"), ("MOLTNET_NETWORK_ID", "network_id"),
+                      ("MOLTNET_NETWORK_NAME", "network_name"), ("MOLTNET_REDIS_URL", "redis_url")):
+        if _env(var, environ):
+            setattr(cfg, attr, _env(var, environ))
+    for var, attr in (("MOLTNET_ALLOW_HUMAN_INGRESS", "human_ingress"), ("MOLTNET_DEBUG_EVENTS", "debug_events"),
+                      ("MOLTNET_ALLOW_DIRECT_MESSAGES", "direct_messages")):
+        flag = _env_bool(var, environ)
+        if flag is not None:
+            setattr(cfg, attr, flag)
+    if _env("MOLTNET_CONSOLE_ANALYTICS_PROVIDER", environ):
+        cfg.analytics_provider = _env("MOLTNET_CONSOLE_ANALYTICS_PROVIDER", environ)
+    if _env("MOLTNET_CONSOLE_ANALYTICS_MEASUREMENT_ID", environ):
+        cfg.analytics_measurement_id = _env("MOLTNET_CONSOLE_ANALYTICS_MEASUREMENT_ID", environ)
+    validate_analytics(cfg)
+    raw_pairings = _env("MOLTNET_PAIRINGS_JSON", environ)
+    if raw_pairings:
+        try:
+            items = json.loads(raw_pairings)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"MOLTNET_PAIRINGS_JSON must contain valid JSON: {exc}") from exc
+        if not isinstance(items, list):
+            raise ConfigError("MOLTNET_PAIRINGS_JSON must contain valid JSON: expected an array")
+        cfg.pairings = [_pairing(p) for p in items if isinstance(p, dict)]
+    explicit_kind = _env("MOLTNET_STORAGE_KIND", environ)
+    for var, kind, attr in (("MOLTNET_JSON_PATH", "json", "json_path"), ("MOLTNET_DATA_PATH", "json", "json_path"),
+                            ("MOLTNET_SQLITE_PATH", "sqlite", "sqlite_path"),
+                            ("MOLTNET_POSTGRES_DSN", "postgres", "postgres_dsn")):
+        if _env(var, environ):
+            setattr(cfg, attr, _env(var, environ))
+            if not explicit_kind:
+                cfg.storage_kind = kind
+    if explicit_kind:
+        cfg.storage_kind = explicit_kind
+
+
+def locate_config(environ: dict | None = None, cwd: Path | None = None) -> Path | None:
+    environ = os.environ if environ is None else environ
+    explicit = _env("MOLTNET_CONFIG", environ)
+    if explicit:
+        path = Path(explicit)
+        try:
+            info = path.stat()
+        except OSError as exc:
+            raise ConfigError(f'stat Moltnet config "{explicit}": {os_error("stat", explicit, exc)}') from exc
+        if stat.S_ISDIR(info.st_mode):
+            raise ConfigError(f'moltnet config "{explicit}" is a directory')
+        return path
+    return find_config_file(cwd)
+
+
+def load_server_config(environ: dict | None = None, cwd: Path | None = None) -> ServerConfig:
+    """Load the effective config exactly as `moltnet start` does."""
+    environ = dict(os.environ if environ is None else environ)
+    path = locate_config(environ, cwd)
+    cfg = load_file(path) if path else ServerConfig()
+    apply_environment(cfg, environ)
+    if cfg.storage_kind not in ("memory", "json", "sqlite", "postgres"):
+        raise ConfigError(f'unsupported storage kind "{cfg.storage_kind}"')
+    if cfg.storage_kind == "json":
+        raise ConfigError(
+            'storage kind "json" is not supported by this server; use "sqlite" (the default) or "postgres"'
+        )
+    return cfg
+
+
+def resolve_relative(cfg: ServerConfig) -> None:
+    """Storage paths are relative to the working directory, as in Go."""
+    if cfg.sqlite_path:
+        cfg.sqlite_path = str(Path(cfg.sqlite_path))

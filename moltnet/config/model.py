@@ -1,0 +1,118 @@
+"""Config constants, the default files of `moltnet init`, and the effective-config dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CONFIG_CANDIDATES = ("Moltnet", "moltnet.yaml", "moltnet.yml", "moltnet.json")
+NODE_CONFIG_CANDIDATES = ("MoltnetNode", "moltnet-node.yaml", "moltnet-node.yml", "moltnet-node.json")
+SCOPES = ("observe", "write", "admin", "attach", "pair")
+VISIBILITIES = ("", "private", "public")
+WRITE_POLICIES = ("", "members", "registered_agents", "operators")
+
+DEFAULT_SERVER_FILE = """version: moltnet.v1
+
+network:
+  id: local
+  name: Local Moltnet
+
+server:
+  listen_addr: ":8787"
+  human_ingress: true
+  debug_events: false
+
+storage:
+  kind: sqlite
+  sqlite:
+    path: .moltnet/moltnet.db
+
+rooms: []
+pairings: []
+"""
+
+DEFAULT_NODE_FILE = """version: moltnet.node.v1
+
+moltnet:
+  base_url: http://127.0.0.1:8787
+  network_id: local
+
+attachments: []
+"""
+
+
+class ConfigError(Exception):
+    """A config problem; the message is shown to the operator as-is."""
+
+
+def os_error(op: str, path: object, exc: OSError) -> str:
+    """Go's *PathError text, e.g. `stat Moltnet: no such file or directory`."""
+    reason = exc.strerror or str(exc)
+    return f"{op} {path}: {reason[:1].lower()}{reason[1:]}"
+
+
+@dataclass
+class TokenConfig:
+    id: str
+    value: str
+    scopes: list[str]
+    agents: list[str]
+
+
+@dataclass
+class RoomConfig:
+    id: str
+    name: str = ""
+    members: list[str] = field(default_factory=list)
+    visibility: str = ""
+    write_policy: str = ""
+
+
+@dataclass
+class PairingConfig:
+    id: str
+    remote_network_id: str = ""
+    remote_network_name: str = ""
+    remote_base_url: str = ""
+    token: str = ""
+    status: str = ""
+    diagnostics: dict | None = None
+
+
+@dataclass
+class ServerConfig:
+    """The effective server configuration after defaults, file and environment."""
+
+    path: str = ""
+    network_id: str = "local"
+    network_name: str = "Local Moltnet"
+    listen_addr: str = ":8787"
+    human_ingress: bool = True
+    direct_messages: bool = True
+    debug_events: bool = False
+    allowed_origins: list[str] = field(default_factory=list)
+    trust_forwarded_proto: bool = False
+    analytics_provider: str = ""
+    analytics_measurement_id: str = ""
+    auth_mode: str = "none"
+    public_read: bool = False
+    agent_registration: str = "disabled"
+    tokens: list[TokenConfig] = field(default_factory=list)
+    rate_limits_enabled: bool | None = None
+    register_per_minute: int = 10
+    attach_per_minute: int = 30
+    storage_kind: str = "sqlite"
+    sqlite_path: str = ".moltnet/moltnet.db"
+    json_path: str = ""
+    postgres_dsn: str = ""
+    redis_url: str = ""
+    event_retention: str = "168h"
+    rooms: list[RoomConfig] = field(default_factory=list)
+    pairings: list[PairingConfig] = field(default_factory=list)
+
+    @property
+    def rate_limits_active(self) -> bool:
+        if self.rate_limits_enabled is None:
+            return self.auth_mode == "open"
+        return self.rate_limits_enabled
+
+

@@ -1,0 +1,111 @@
+"""File-level validation with the spec's exact messages, and the private-file rule (spec 04 §2, §5)."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from moltnet.config.decode import _s, apply_document
+from moltnet.config.model import SCOPES, VISIBILITIES, WRITE_POLICIES, ConfigError, PairingConfig, ServerConfig
+
+
+def validate_document(data: dict) -> None:
+    """File-level validation in the spec's order: version, storage, auth, analytics, pairings, rooms."""
+    version = _s(data.get("version")).strip()
+    if version and version != "moltnet.v1":
+        raise ConfigError(f'unsupported version "{version}"')
+    storage = data.get("storage") or {}
+    kind = _s(storage.get("kind"))
+    if kind not in ("", "memory", "json", "sqlite", "postgres"):
+        raise ConfigError(f'unsupported storage kind "{kind}"')
+    if kind == "json" and not _s((storage.get("json") or {}).get("path")):
+        raise ConfigError("storage.json.path is required for json storage")
+    if kind == "sqlite" and not _s((storage.get("sqlite") or {}).get("path")):
+        raise ConfigError("storage.sqlite.path is required for sqlite storage")
+    if kind == "postgres" and not _s((storage.get("postgres") or {}).get("dsn")):
+        raise ConfigError("storage.postgres.dsn is required for postgres storage")
+    cfg = ServerConfig()
+    apply_document(cfg, data)
+    validate_auth(cfg)
+    validate_analytics(cfg)
+    for index, pairing in enumerate(cfg.pairings):
+        validate_pairing(index, pairing)
+    for index, room in enumerate(cfg.rooms):
+        if room.visibility not in VISIBILITIES:
+            raise ConfigError(f'rooms[{index}].visibility: unsupported room visibility "{room.visibility}"')
+        if room.write_policy not in WRITE_POLICIES:
+            raise ConfigError(f'rooms[{index}].write_policy: unsupported room write_policy "{room.write_policy}"')
+
+
+def validate_auth(cfg: ServerConfig) -> None:
+    if cfg.auth_mode not in ("none", "bearer", "open"):
+        raise ConfigError(f'unsupported auth mode "{cfg.auth_mode}"')
+    if cfg.auth_mode == "open":
+        cfg.public_read, cfg.agent_registration = True, "open"
+    elif cfg.agent_registration not in ("disabled", "token", "open"):
+        raise ConfigError(f'unsupported auth.agent_registration "{cfg.agent_registration}"')
+    if cfg.auth_mode == "none":
+        return
+    if cfg.auth_mode == "bearer" and not cfg.tokens:
+        raise ConfigError("bearer auth requires at least one token")
+    for index, token in enumerate(cfg.tokens):
+        if not token.value.strip():
+            raise ConfigError(f"auth.tokens[{index}].value is required")
+        if not token.scopes:
+            raise ConfigError(f"auth.tokens[{index}].scopes is required")
+        for scope in token.scopes:
+            if scope.strip() not in SCOPES:
+                raise ConfigError(f'auth.tokens[{index}].scope "{scope.strip()}" is unsupported')
+
+
+def validate_analytics(cfg: ServerConfig) -> None:
+    provider, mid = cfg.analytics_provider, cfg.analytics_measurement_id
+    if not provider and not mid:
+        return
+    if not provider:
+        raise ConfigError("server.console.analytics.provider is required")
+    if provider != "google":
+        raise ConfigError(f'unsupported server.console.analytics.provider "{provider}"')
+    if not mid:
+        raise ConfigError("server.console.analytics.measurement_id is required")
+    if not mid.startswith("G-"):
+        raise ConfigError("server.console.analytics.measurement_id must be a Google Analytics measurement ID")
+
+
+def validate_pairing(index: int, pairing: PairingConfig) -> None:
+    if not pairing.id.strip():
+        raise ConfigError(f"pairings[{index}].id is required")
+    url = pairing.remote_base_url.strip()
+    if not url:
+        raise ConfigError(f"pairings[{index}].remote_base_url is required")
+    from moltnet import gourl
+
+    try:
+        parsed = gourl.parse(url)
+    except gourl.UrlError as exc:
+        raise ConfigError(f"pairings[{index}].remote_base_url is invalid: {exc}") from exc
+    if parsed.scheme not in ("http", "https"):
+        raise ConfigError(f'pairings[{index}].remote_base_url scheme "{parsed.scheme}" is unsupported')
+    if not parsed.host.strip():
+        raise ConfigError(f"pairings[{index}].remote_base_url host is required")
+
+
+def has_embedded_secrets(data: dict) -> bool:
+    if any(_s(p.get("token")).strip() for p in data.get("pairings") or [] if isinstance(p, dict)):
+        return True
+    auth = data.get("auth") or {}
+    if any(_s(t.get("value")).strip() for t in auth.get("tokens") or [] if isinstance(t, dict)):
+        return True
+    storage = data.get("storage") or {}
+    return _s(storage.get("kind")) == "postgres" and bool(_s((storage.get("postgres") or {}).get("dsn")).strip())
+
+
+def check_private_file(path: Path) -> None:
+    """Spec 04 §5: files with embedded secrets must not be symlinks or group/world readable."""
+    info = path.lstat()
+    if stat.S_ISLNK(info.st_mode):
+        raise ConfigError(f'moltnet config "{path}" must not be a symlink when secrets are present')
+    if info.st_mode & 0o077:
+        raise ConfigError(f'moltnet config "{path}" must not be group/world readable when tokens are present')
+
+
