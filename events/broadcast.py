@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 log = logging.getLogger("moltnet.events")
 GROUP = "moltnet.events"
@@ -33,8 +33,8 @@ def announce_appended() -> None:
         except Exception:  # a broken listener must not fail the send that committed
             log.exception("local event listener failed")
     layer = get_channel_layer()
-    if layer is None:
-        return
+    if layer is None or isinstance(layer, InMemoryChannelLayer):
+        return  # in-memory fan-out never leaves this process: the local listeners already woke the hub
     try:
         async_to_sync(layer.group_send)(GROUP, {"type": "log.appended"})
     except Exception:
