@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import posixpath
+
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.views.decorators.csrf import csrf_exempt
 
 from agents.auth import Caller
@@ -52,9 +54,22 @@ def network(request: HttpRequest, caller: Caller) -> HttpResponse:
     return json_response(network_json(cfg, caller, network_warnings()))
 
 
+def clean_path(path: str) -> str:
+    """Go's path.Clean for request paths: no `//`, `.` or `..` segments; a trailing slash is kept."""
+    cleaned = posixpath.normpath("/" + path.lstrip("/"))
+    cleaned = "/" + cleaned.lstrip("/")  # normpath keeps a leading "//"
+    if path.endswith("/") and cleaned != "/":
+        cleaned += "/"
+    return cleaned
+
+
 @csrf_exempt
 def catch_all(request: HttpRequest, *args, **kwargs) -> HttpResponse:
     """Unmatched paths: JSON 404 under /v1/ (an improvement on Go's redirect), else the console."""
+    cleaned = clean_path(request.path)
+    if cleaned != request.path:  # Go's router: 301 to the cleaned path, for every method
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponsePermanentRedirect(cleaned + (f"?{query}" if query else ""))
     if request.method not in ("GET", "HEAD"):
         raise ApiError(405, "method not allowed", {"Allow": "GET, HEAD"})
     request.route_label = "GET /"  # Go's catch-all pattern, also for HEAD

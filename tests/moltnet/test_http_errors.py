@@ -74,3 +74,11 @@ def test_server_errors_never_leak_details(api, db):
     assert response.status_code == 500
     assert response.json() == {"error": "internal server error", "code": "internal_error",
                                "request_id": response["X-Request-Id"]}
+
+
+@pytest.mark.parametrize(("path", "location"), [("/./v1/rooms", "/v1/rooms"), ("/v1/./rooms/../network", "/v1/network"),
+                                                ("/v1//rooms/", "/v1/rooms/")])
+def test_non_canonical_paths_redirect_permanently_to_the_clean_path(api, path, location):
+    for method in ("GET", "POST"):
+        response = api.request(method, path)
+        assert (response.status_code, response["Location"]) == (301, location)
