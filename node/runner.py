@@ -25,10 +25,14 @@ class Runner:
         self.client = AttachmentClient(cfg, environ, store)
         self.adapter = build_adapter(cfg, self.client, environ)
 
-    async def run(self) -> None:
+    def log_starting(self) -> None:
         logs.info("moltnet-bridge starting", component="bridge.core", runtime=self.cfg.runtime.kind,
                   agent_id=self.cfg.agent_id, network_id=self.cfg.moltnet.network_id,
                   moltnet_url=redact(self.cfg.moltnet.base_url))
+
+    async def run(self, log: bool = True) -> None:
+        if log:
+            self.log_starting()
         await self.adapter.run()
 
 
@@ -57,8 +61,9 @@ async def run_bridge(cfg: BridgeConfig, environ: Mapping[str, str] | None = None
     runner = Runner(cfg, environ)
 
     async def work() -> None:
+        runner.log_starting()  # a bridge logs before its preflight (spec 09 §12.4)
         await preflight(cfg, environ)
-        await runner.run()
+        await runner.run(log=False)
 
     task = asyncio.ensure_future(work())
     if await until_signal(task):
