@@ -324,6 +324,8 @@ class AttachmentClient:
                 await self._process(ws, item, handler)
         except ConnectionClosed as exc:
             raise AttachError(f"read attachment frame: {exc}") from None
+        except (OSError, TimeoutError) as exc:  # e.g. a frame write missing its 10 s deadline
+            raise AttachError(f"write attachment frame: {exc or 'i/o timeout'}") from None
         finally:
             for task in (reader, getter):
                 if task is not None:

@@ -14,7 +14,7 @@ import pytest
 
 from node.config import load_node_file
 from node.runner import Runner, supervise
-from tests.node.conftest import REPO, eventually, post, read_log, room
+from tests.node.conftest import REPO, connected, eventually, post, read_log, room
 from tests.node.fakes.services import FakeControl
 from tests.support.pgcluster import free_port
 
@@ -180,3 +180,20 @@ def _alive(pid: int) -> bool:
         return False
     with open(f"/proc/{pid}/stat") as handle:  # a zombie is dead for our purposes
         return handle.read().split()[2] != "Z"
+
+
+async def test_a_runner_error_stops_the_siblings_and_names_the_attachment(studio):
+    control = FakeControl()
+    try:
+        from tests.node.conftest import bridge
+
+        healthy = bridge(studio, "sib-ok", {"kind": "pi", "control_url": f"{control.base}/control"})
+        broken = bridge(studio, "sib-bad", {"kind": "pi", "control_url": f"{control.base}/control"})
+        broken.runtime.control_url = ""  # only a start-time seam check can fail a runner (spec 09 §12.3)
+        runners = [Runner(healthy), Runner(broken)]
+        with pytest.raises(Exception) as info:
+            await asyncio.wait_for(supervise(runners), 10)
+        assert str(info.value) == "attachment sib-bad: pi adapter requires runtime.control_url"
+        await eventually(lambda: not connected(runners[0]))  # the healthy sibling was stopped too
+    finally:
+        control.stop()
