@@ -5,6 +5,8 @@ from __future__ import annotations
 import fcntl
 import logging
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from moltnet.config import ConfigError, ServerConfig
@@ -76,6 +78,30 @@ def apply_declared_state(cfg: ServerConfig) -> None:
             raise ConfigError(f"{prefix}{exc.message}") from None
 
 
+MIGRATION_LOCK_KEY = 715308742994555159  # the Go server's key (spec 04 §7.3)
+
+
+@contextmanager
+def migration_lock() -> Iterator[None]:
+    """On Postgres, serialize start-up across server processes: migrate and reconcile one at a time.
+
+    `migrate` reads the applied set after the lock is taken, so a process that waited finds the
+    schema current instead of failing on "relation already exists".
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [MIGRATION_LOCK_KEY])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [MIGRATION_LOCK_KEY])
+
+
 def prepare_server(cfg: ServerConfig, *, verbosity: int = 0) -> None:
     """Everything between loading config and listening; raises ConfigError with one clear message."""
     from django.core.management import call_command
@@ -85,5 +111,6 @@ def prepare_server(cfg: ServerConfig, *, verbosity: int = 0) -> None:
     prepare_sqlite_directory(cfg)
     acquire_sqlite_lock(cfg)
     keep_memory_database(cfg)
-    call_command("migrate", interactive=False, verbosity=verbosity)
-    apply_declared_state(cfg)
+    with migration_lock():
+        call_command("migrate", interactive=False, verbosity=verbosity)
+        apply_declared_state(cfg)

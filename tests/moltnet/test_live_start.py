@@ -136,3 +136,33 @@ def test_an_unreachable_postgres_stops_start_with_one_line(tmp_path):
     message = one_error_line(run_start(tmp_path, {"MOLTNET_POSTGRES_DSN": f"postgresql://u@127.0.0.1:{port}/db"}))
     assert message.startswith("open postgres storage: ")
     assert "Connection refused" in message or "connection failed" in message
+
+
+def test_two_servers_starting_together_on_one_fresh_postgres_database_both_serve(tmp_path, pg_cluster):
+    dsn = pg_cluster.create_database("moltnet_two_starts")
+    config = "rooms:\n  - id: lab\n    members: [ada]\n"
+    servers = [LiveServer(tmp_path / name, config, {"MOLTNET_POSTGRES_DSN": dsn}) for name in ("a", "b")]
+    for server in servers:  # launch both before waiting for either
+        log = open(server.log_path, "ab")  # noqa: SIM115 - owned by the process
+        server.process = subprocess.Popen([sys.executable, "-m", "moltnet.cli", "start"], cwd=server.workdir,
+                                          env=server.env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 60
+        for server in servers:
+            while True:
+                assert server.process.poll() is None, server.log()
+                try:
+                    if httpx.get(server.base_url + "/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert time.time() < deadline, server.log()
+                time.sleep(0.2)
+        a, b = (server.client() for server in servers)
+        sent = a.post("/v1/messages", json={"target": {"kind": "room", "room_id": "lab"}, "from": {"id": "ada"},
+                                            "parts": [{"kind": "text", "text": "shared"}]})
+        assert sent.status_code == 202
+        assert [m["id"] for m in b.get("/v1/rooms/lab/messages").json()["messages"]] == [sent.json()["message_id"]]
+    finally:
+        for server in servers:
+            server.stop()
