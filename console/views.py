@@ -31,7 +31,9 @@ def bootstrapped(view):
         request.route_label = f"{request.method} /console/"  # Go's pattern, for metrics
         if request.method == "GET" and (redirect := bootstrap_redirect(request)) is not None:
             return redirect
-        return view(request, *args, **kwargs)
+        response = view(request, *args, **kwargs)
+        response.setdefault("X-Frame-Options", "DENY")  # console pages act with the operator's cookie
+        return response
 
     inner.csrf_exempt = getattr(view, "csrf_exempt", False)
     return update_wrapper(inner, view)
@@ -78,7 +80,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if not claims.has_any("observe", "admin"):
             return login_page(request, status=403, error="this token may not observe the network")
         response = HttpResponseRedirect(target)
-        response.set_cookie(COOKIE, token, path="/", httponly=True, samesite="Lax", secure=request.is_secure())
+        forwarded = request.headers.get("X-Forwarded-Proto", "").strip().lower()
+        secure = request.is_secure() or (state.config().trust_forwarded_proto and forwarded == "https")
+        response.set_cookie(COOKIE, token, path="/", httponly=True, samesite="Lax", secure=secure)
         return response
     user = auth.authenticate(request, username=request.POST.get("username", ""),
                              password=request.POST.get("password", ""))

@@ -196,3 +196,13 @@ def test_public_read_lets_anonymous_visitors_watch_public_rooms_only(configure, 
     assert [r["id"] for r in client.get("/v1/rooms").json()["rooms"]] == ["town-square"]
     assert client.get("/console/manage/").status_code == 401  # management needs observe/admin
     assert client.get("/console/login/").status_code == 200
+
+
+def test_console_pages_refuse_framing_and_the_login_cookie_honours_forwarded_https(configure, db):
+    from tests.console.conftest import TOKENS
+
+    configure({"auth": {"mode": "bearer", "tokens": TOKENS}, "server": {"trust_forwarded_proto": True}})
+    assert Client().get("/console/")["X-Frame-Options"] == "DENY"
+    response = Client().post("/console/login/", {"access_token": SECRET["viewer"]},
+                             headers={"X-Forwarded-Proto": "https"})
+    assert response.cookies["moltnet_auth"]["secure"]
