@@ -54,8 +54,10 @@ class Accepted:
 
 
 def normalize_actor(actor: dict, local: str) -> dict:
-    network = actor.get("network_id") or local
-    fqid = actor.get("fqid") or (agent_fqid(network, actor["id"]) if actor.get("id") else "")
+    network = actor.get("network_id") if trim(actor.get("network_id")) else local
+    fqid = actor.get("fqid") if trim(actor.get("fqid")) else ""
+    if not fqid and trim(actor.get("id")):
+        fqid = agent_fqid(network, actor["id"])
     return shapes.actor_json({**actor, "network_id": network, "fqid": fqid})
 
 

@@ -137,3 +137,10 @@ def test_response_is_application_json_with_a_request_id(api, lab, send):
     assert response["Content-Type"] == "application/json"
     assert response["X-Request-Id"].startswith("req_")
     assert response.content.endswith(b"}\n")
+
+
+def test_blank_actor_network_and_fqid_are_filled(api, lab):
+    api.post("/v1/messages", {"target": room(), "from": {"id": "ada", "network_id": " ", "fqid": ""},
+                              "parts": text("x")})
+    [message] = api.get("/v1/rooms/lab/messages").json()["messages"]
+    assert (message["from"]["network_id"], message["from"]["fqid"]) == ("local", "molt://local/agents/ada")
