@@ -340,6 +340,11 @@ function onEvent(event) {
     case "agent.connected": case "agent.disconnected": case "agent.removed":
       later("agents", refreshAgents); break;
     case "pairing.updated": later("pairings", refreshPairings); later("network", refreshNetwork); break;
+    case "stream.replay_gap":
+      // Events were missed (older than the server keeps): reload what is on screen from history.
+      later("rooms", refreshRooms); later("dms", refreshDms); later("agents", refreshAgents);
+      if (state.view && !state.view.pending) later("view", () => select(state.view.kind, state.view.id));
+      break;
     default: break;
   }
 }
