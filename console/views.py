@@ -58,7 +58,8 @@ def login_page(request: HttpRequest, *, status: int = 200, error: str = "") -> H
     if not error and presented and who.error and who.error != "authorization required":
         # A stale, wrong or under-scoped cookie says so instead of silently looping.
         error = "this token may not observe the network" if who.error == "forbidden" else who.error
-    context = {"network_name": state.config().network_name, "error": error, "analytics_id": analytics_id(),
+    # Nothing about the network itself, not even its name, before a credential is shown.
+    context = {"error": error, "analytics_id": analytics_id(),
                "next": request.GET.get("next", "") or request.path}
     return render(request, "console/login.html", context, status=status)
 

@@ -26,7 +26,7 @@ def test_anonymous_visitor_gets_the_login_page_and_no_data(bearer):
         assert response.status_code == 401, path
         body = response.content.decode()
         assert 'data-testid="login"' in body
-        assert "secret-plans" not in body and "1234" not in body
+        assert "secret-plans" not in body and "1234" not in body and "Console Test" not in body
 
 
 def test_access_token_bootstrap_sets_the_cookie_and_redirects(bearer):
