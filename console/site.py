@@ -62,6 +62,12 @@ class ConsoleSite(admin.AdminSite):
         inherited = [p for p in super().get_urls() if getattr(p, "name", None) not in names]
         return custom + inherited
 
+    def password_change(self, request: HttpRequest, extra_context=None):
+        """Only Django users have a password; token sessions have nothing to change here."""
+        if access.resolve(request).source != "user":
+            return HttpResponseNotFound("no password: this session uses a token", content_type="text/plain")
+        return super().password_change(request, extra_context)
+
     def each_context(self, request: HttpRequest) -> dict:
         from console import views
 

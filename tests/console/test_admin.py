@@ -154,3 +154,26 @@ def test_manage_index_lists_what_the_session_may_see(bearer, browser_as):
     assert "Rooms" in viewer and "Credential events" not in viewer
     operator = browser_as("operator").get("/console/manage/").content.decode()
     assert "Credential events" in operator
+
+
+def test_dm_history_is_hidden_from_the_admin_when_dms_are_off(configure, db, browser_as):
+    from tests.console.conftest import TOKENS
+
+    configure({"auth": {"mode": "bearer", "tokens": TOKENS}, "server": {"direct_messages": False}})
+    client = browser_as("operator")
+    assert "Direct conversations" not in client.get("/console/manage/").content.decode()
+    assert client.get("/console/rooms/directconversation/").status_code == 403
+    configure({"auth": {"mode": "bearer", "tokens": TOKENS}})
+    assert "Direct conversations" in client.get("/console/manage/").content.decode()
+
+
+def test_password_users_can_change_their_password_tokens_cannot(bearer, browser_as):
+    from django.contrib.auth.models import User
+
+    User.objects.create_superuser("root", "root@example.com", "pw-12345")
+    client = Client()
+    client.post("/console/login/", {"username": "root", "password": "pw-12345"})
+    assert "Change password" in client.get("/console/manage/").content.decode()
+    assert client.get("/console/password_change/").status_code == 200
+    assert "Change password" not in browser_as("operator").get("/console/manage/").content.decode()
+    assert browser_as("operator").get("/console/password_change/").status_code == 404
