@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 
@@ -25,10 +26,15 @@ class SlogFormatter(logging.Formatter):
         return f"time={stamp} level={level} msg={_quote(record.getMessage())}{tail}"
 
 
-def setup(level: int = logging.INFO) -> None:
-    """Install the stderr handler once (commands call this; tests rely on caplog instead)."""
+def setup(level: int | None = None) -> None:
+    """Install the stderr handler once (commands call this; tests rely on caplog instead).
+
+    The level is INFO unless MOLTNET_LOG_LEVEL says otherwise (DEBUG shows CLI runtime output).
+    """
     if any(isinstance(h.formatter, SlogFormatter) for h in log.handlers):
         return
+    if level is None:
+        level = getattr(logging, (os.environ.get("MOLTNET_LOG_LEVEL") or "INFO").strip().upper(), logging.INFO)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(SlogFormatter())
     log.addHandler(handler)

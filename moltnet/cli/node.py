@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 
 from moltnet.cli.flags import CliError
@@ -24,6 +25,15 @@ Runs exactly one attachment from a bridge JSON config.
 """
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt  # the dispatcher turns it into a clean exit 0
+
+
+def _early_signals() -> None:
+    """Until the event loop installs its own handlers, SIGTERM during start-up is still a clean stop."""
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
 def _run(coro) -> int:
     from node import logs
 
@@ -38,6 +48,7 @@ def _run(coro) -> int:
 
 
 def node(args: list[str]) -> int:
+    _early_signals()
     if args and args[0] == "help":
         sys.stdout.write(NODE_USAGE)
         return 0
@@ -57,6 +68,7 @@ def node(args: list[str]) -> int:
 
 
 def _bridge(name: str, args: list[str]) -> int:
+    _early_signals()
     if not args:
         raise CliError(f"{name} runner config path required")
     if args[0] == "help":
