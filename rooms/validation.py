@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from moltnet import gourl
-from moltnet.errors import unprocessable
+from moltnet.errors import ApiError, unprocessable
 from moltnet.ids import id_error, member_id_error, parse_agent_fqid, parse_scoped, trim
 from rooms.schemas import CreateRoomRequest, PartIn, SendMessageRequest, TargetIn
 
@@ -124,8 +124,8 @@ def room_request_error(req: CreateRoomRequest) -> str | None:
         return f"room id {err}"
     try:
         check_member_list("members", req.members)
-    except Exception as exc:  # ApiError from check_member_list
-        return getattr(exc, "message", str(exc))
+    except ApiError as exc:
+        return exc.message
     if req.visibility not in ("", "private", "public"):
         return f'unsupported room visibility "{req.visibility}"'
     if req.write_policy not in ("", "members", "registered_agents", "operators"):
