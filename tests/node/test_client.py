@@ -10,7 +10,7 @@ import pytest
 
 from moltnet.config import ConfigError
 from node.client import backoff, preflight
-from tests.node.conftest import attached, bridge, eventually, post, room
+from tests.node.conftest import attached, bridge, connected, eventually, post, room
 from tests.node.fakes.services import FakeControl
 
 pytestmark = pytest.mark.live
@@ -142,3 +142,17 @@ def test_backoff_schedule_matches_the_spec():
     high = lambda a, b: b  # noqa: E731
     assert [backoff(n, low) for n in (1, 2, 3, 4, 5, 6, 9)] == [0.5, 0.8, 1.6, 3.2, 6.4, 12.0, 12.0]
     assert [backoff(n, high) for n in (1, 2, 3, 4, 5, 6)] == [0.6, 1.2, 2.4, 4.8, 9.6, 15.0]
+
+
+async def test_a_slow_runtime_keeps_the_attachment_alive_by_answering_pings(studio):
+    slow = FakeControl(delay=12)  # longer than the gateway's 10 s read deadline
+    try:
+        async with attached(pi(studio, "slow-one", slow)) as (runner,):
+            post(studio, room("lobby"), "take your time")
+            await eventually(lambda: wakes_of(slow, "take your time") == 1)
+            cursor = runner.client.cursor
+            await eventually(lambda: runner.client.cursor != cursor, timeout=20)  # ACKed after the slow answer
+            assert connected(runner)
+        assert wakes_of(slow, "take your time") == 1  # PONGs kept the session: no drop, no re-delivery
+    finally:
+        slow.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -63,8 +64,9 @@ class FakeHttp:
 class FakeControl(FakeHttp):
     """A control URL answering `{"from", "message"}`; `reply` is the message text."""
 
-    def __init__(self, reply: str = "", fail_first: int = 0, on_request=None) -> None:
+    def __init__(self, reply: str = "", fail_first: int = 0, on_request=None, delay: float = 0) -> None:
         self.reply = reply
+        self.delay = delay  # seconds before answering a wake (a slow runtime)
         self.fail_first = fail_first  # answer 500 to the first N wakes (the node must re-deliver them)
         self.on_request = on_request  # called with each request record (e.g. to snapshot local state)
         super().__init__()
@@ -74,6 +76,12 @@ class FakeControl(FakeHttp):
             return 404, {"error": "not found"}
         if self.on_request:
             self.on_request(record)
+        if self.delay and record["body"].get("from") != "Moltnet Bootstrap":
+            self.lock.release()  # let other requests be recorded while this one is slow
+            try:
+                time.sleep(self.delay)
+            finally:
+                self.lock.acquire()
         if self.fail_first > 0 and record["body"].get("from") != "Moltnet Bootstrap":
             self.fail_first -= 1
             return 500, {"error": "runtime is warming up"}
