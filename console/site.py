@@ -19,6 +19,7 @@ class ConsoleSite(admin.AdminSite):
     site_header = "Moltnet console"
     site_title = "Moltnet console"
     index_title = "Manage the network"
+    index_template = "admin/console_index.html"
     site_url = None
     enable_nav_sidebar = False
     final_catch_all_view = False
@@ -61,6 +62,13 @@ class ConsoleSite(admin.AdminSite):
         names = {"index", "login", "logout"}
         inherited = [p for p in super().get_urls() if getattr(p, "name", None) not in names]
         return custom + inherited
+
+    def index(self, request: HttpRequest, extra_context=None):
+        """The management index, with the newest events of the log beside the app list."""
+        from events.models import Event
+
+        recent = list(Event.objects.order_by("-seq").only("seq", "type", "created_at")[:10])
+        return super().index(request, {**(extra_context or {}), "recent_events": recent})
 
     def password_change(self, request: HttpRequest, extra_context=None):
         """Only Django users have a password; token sessions have nothing to change here."""

@@ -154,6 +154,8 @@ def test_manage_index_lists_what_the_session_may_see(bearer, browser_as):
     assert "Rooms" in viewer and "Credential events" not in viewer
     operator = browser_as("operator").get("/console/manage/").content.decode()
     assert "Credential events" in operator
+    make_room("lab")
+    assert "room.created" in browser_as("viewer").get("/console/manage/").content.decode()  # latest events
 
 
 def test_dm_history_is_hidden_from_the_admin_when_dms_are_off(configure, db, browser_as):
