@@ -179,3 +179,13 @@ def test_password_users_can_change_their_password_tokens_cannot(bearer, browser_
     assert client.get("/console/password_change/").status_code == 200
     assert "Change password" not in browser_as("operator").get("/console/manage/").content.decode()
     assert browser_as("operator").get("/console/password_change/").status_code == 404
+
+
+def test_event_log_says_what_each_event_is_about(bearer, browser_as):
+    make_room("research")
+    message = say("research", "hello")
+    listing = browser_as("viewer").get("/console/events/event/").content.decode()
+    assert "alpha → # research" in listing and "room research" in listing
+    seq = Event.objects.get(type="message.created").seq
+    detail = browser_as("viewer").get(f"/console/events/event/{seq}/change/").content.decode()
+    assert f"&quot;id&quot;: &quot;{message.id}&quot;" in detail
