@@ -351,7 +351,8 @@ class AttachmentClient:
             raise AttachError(text) from exc
         cursor = str(frame.get("cursor") or "")
         await self._send(ws, {"op": "ACK", "version": PROTOCOL, "cursor": cursor})
-        if cursor:
+        # A replay-gap id is not a resume point: resuming from it would replay the whole buffer again.
+        if cursor and not cursor.startswith("evt_gap_"):
             self.cursor = cursor
             if self.store:
                 self.store.save(cursor)
