@@ -9,20 +9,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote_plus, urlsplit
 
 import yaml
 
 from moltnet.config import NODE_CONFIG_CANDIDATES, ConfigError
 from node.tokens import effective_mode, go_cause, resolve_token
+from node.validation import apply_runtime_defaults, check_private, validate_bridge
+
+__all__ = ["BridgeConfig", "NodeConfig", "apply_runtime_defaults", "bridge_from_document", "discover_node_config",
+           "load_bridge_file", "load_node_file", "validate_bridge", "validate_node"]
 
 NODE_VERSION = "moltnet.node.v1"
 BRIDGE_VERSION = "moltnet.bridge.v1"
-KINDS = ("openclaw", "picoclaw", "tinyclaw", "pi", "codex", "claude-code")
-WAKES = ("", "all", "mentions", "thread_only", "never")
-DEFAULT_OPENCLAW_GATEWAY = "ws://127.0.0.1:18789"
-DEFAULT_PICOCLAW_EVENTS = "ws://127.0.0.1:18990/pico/ws"
-DEFAULT_TINYCLAW_BASE = "http://127.0.0.1:3777"
 
 _MOLTNET = {"base_url": str, "network_id": str, "auth_mode": str, "registration": str, "static_token": bool,
             "token": str, "token_env": str, "token_path": str}
@@ -189,137 +187,6 @@ def _resolve_relative(token_path: str, config_path: Path) -> str:
     if not token_path.strip() or os.path.isabs(token_path):
         return token_path
     return os.path.normpath(os.path.join(config_path.parent, token_path))
-
-
-# ---- defaults and validation (spec 09 §4.3, §5; spec 10 §1) -----------------------------------------------------
-
-def apply_runtime_defaults(rt: RuntimeBlock) -> None:
-    if rt.kind == "openclaw":
-        if not any((rt.gateway_url, rt.control_url, rt.events_url, rt.command, rt.inbound_url, rt.outbound_url,
-                    rt.ack_url)):
-            rt.gateway_url = DEFAULT_OPENCLAW_GATEWAY
-    elif rt.kind == "picoclaw":
-        if not rt.command and rt.config_path:
-            rt.command = "picoclaw"
-        elif not any((rt.command, rt.config_path, rt.control_url, rt.events_url)):
-            rt.events_url = DEFAULT_PICOCLAW_EVENTS
-    elif rt.kind == "tinyclaw" and not rt.control_url:
-        rt.channel = rt.channel or "moltnet"
-        base = DEFAULT_TINYCLAW_BASE
-        for candidate in (rt.inbound_url, rt.outbound_url, rt.ack_url):
-            try:
-                parts = urlsplit(candidate)
-            except ValueError:
-                continue
-            if parts.scheme and parts.netloc:
-                base = f"{parts.scheme}://{parts.netloc}"
-                break
-        rt.inbound_url = rt.inbound_url or f"{base}/api/message"
-        rt.outbound_url = rt.outbound_url or f"{base}/api/responses/pending?channel={quote_plus(rt.channel)}"
-        rt.ack_url = rt.ack_url or f"{base}/api/responses"
-    elif rt.kind == "claude-code":
-        rt.command = rt.command or "claude"
-    elif rt.kind == "codex":
-        rt.command = rt.command or "codex"
-
-
-def _check_url(label: str, value: str, schemes: tuple[str, ...]) -> None:
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 - raises on a bad port like Go's parser
-    except ValueError as exc:
-        raise ConfigError(f"bridge config {label} is invalid: {exc}") from None
-    if parts.scheme not in schemes:
-        raise ConfigError(f'bridge config {label} scheme "{parts.scheme}" is unsupported')
-    if not parts.hostname:
-        raise ConfigError(f"bridge config {label} host is required")
-
-
-def _validate_runtime(rt: RuntimeBlock) -> None:
-    kind = rt.kind
-    if rt.gateway_url:
-        if kind != "openclaw":
-            raise ConfigError("bridge config runtime.gateway_url is only supported for openclaw")
-        _check_url("runtime.gateway_url", rt.gateway_url, ("ws", "wss"))
-    if rt.control_url:
-        if kind == "openclaw":
-            raise ConfigError("bridge config runtime.control_url is unsupported for openclaw; use runtime.gateway_url")
-        if kind not in ("picoclaw", "tinyclaw", "pi"):
-            raise ConfigError("bridge config runtime.control_url is only supported for picoclaw, tinyclaw, or pi")
-        _check_url("runtime.control_url", rt.control_url, ("http", "https"))
-    if rt.events_url:
-        if kind != "picoclaw":
-            raise ConfigError("bridge config runtime.events_url is only supported for picoclaw")
-        _check_url("runtime.events_url", rt.events_url, ("ws", "wss"))
-    if rt.command:
-        if kind not in ("picoclaw", "claude-code", "codex"):
-            raise ConfigError("bridge config runtime.command is only supported for picoclaw, claude-code, or codex")
-        if kind == "picoclaw" and not rt.config_path:
-            raise ConfigError("bridge config runtime.config_path is required when runtime.command is set")
-    for name in ("inbound_url", "outbound_url", "ack_url"):
-        if getattr(rt, name) and kind != "tinyclaw":
-            raise ConfigError(f"bridge config runtime.{name} is only supported for tinyclaw")
-    for name in ("inbound_url", "outbound_url", "ack_url"):
-        if getattr(rt, name):
-            _check_url(f"runtime.{name}", getattr(rt, name), ("http", "https"))
-    if rt.config_path and kind != "picoclaw":
-        raise ConfigError("bridge config runtime.config_path is only supported for picoclaw")
-    # Seam presence (spec 10 §1.3).
-    if kind in ("codex", "claude-code") and not rt.workspace_path.strip():
-        raise ConfigError(f"bridge config runtime.workspace_path is required for {kind}")
-    if kind == "tinyclaw" and not rt.control_url:
-        for name in ("inbound_url", "outbound_url", "ack_url"):
-            if not getattr(rt, name):
-                raise ConfigError(f"bridge config runtime.{name} is required for tinyclaw")
-    if kind == "openclaw" and not rt.gateway_url:
-        raise ConfigError("bridge config runtime.gateway_url is required for openclaw")
-    if kind == "picoclaw" and not (rt.control_url or rt.events_url or rt.command):
-        raise ConfigError("bridge config runtime.control_url, runtime.events_url, or runtime.command is required "
-                          "for picoclaw")
-    if kind == "pi" and not rt.control_url:
-        raise ConfigError("bridge config runtime.control_url is required for pi")
-
-
-def validate_bridge(cfg: BridgeConfig) -> None:
-    """Spec 09 §4.3 in order; the first failure is raised with the exact message."""
-    m = cfg.moltnet
-    if not cfg.version.strip():
-        raise ConfigError("bridge config version is required")
-    if not cfg.agent_id.strip():
-        raise ConfigError("bridge config agent.id is required")
-    if not m.base_url.strip():
-        raise ConfigError("bridge config moltnet.base_url is required")
-    if not m.network_id.strip():
-        raise ConfigError("bridge config moltnet.network_id is required")
-    if m.registration not in ("", "disabled", "token", "open"):
-        raise ConfigError(f'bridge config moltnet.registration "{m.registration}" is unsupported')
-    mode = m.mode
-    if mode == "none":
-        if m.static_token:
-            raise ConfigError("bridge config moltnet.static_token requires auth_mode open")
-    elif mode in ("bearer", "open"):
-        if not m.has_token_source():
-            raise ConfigError(f"bridge config moltnet.token, token_env, or token_path is required for {mode} auth")
-    else:
-        raise ConfigError(f'bridge config moltnet.auth_mode "{mode}" is unsupported')
-    if cfg.runtime.kind not in KINDS:
-        raise ConfigError(f'bridge config runtime.kind "{cfg.runtime.kind}" is unsupported')
-    _check_url("moltnet.base_url", m.base_url, ("http", "https"))
-    for index, room in enumerate(cfg.rooms):
-        if room.wake not in WAKES:
-            raise ConfigError(f'bridge config rooms[{index}].wake "{room.wake}" is unsupported')
-    if cfg.dms is not None and cfg.dms.wake not in WAKES:
-        raise ConfigError(f'bridge config dms.wake "{cfg.dms.wake}" is unsupported')
-    _validate_runtime(cfg.runtime)
-
-
-def check_private(path: Path, label: str) -> None:
-    """Files holding plaintext tokens must be regular private files (spec 09 §3.10, §4.2)."""
-    info = os.lstat(path)
-    if stat.S_ISLNK(info.st_mode):
-        raise ConfigError(f'{label} "{path}" must not be a symlink when tokens are present')
-    if info.st_mode & 0o077:
-        raise ConfigError(f'{label} "{path}" must not be group/world readable when tokens are present')
 
 
 # ---- bridge files ---------------------------------------------------------------------------------------------
