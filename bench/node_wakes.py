@@ -56,7 +56,7 @@ async def run(args: argparse.Namespace, server: BenchServer, control_url: str) -
     doc = {"version": "moltnet.bridge.v1", "agent": {"id": "bench"},
            "moltnet": {"base_url": server.base_url, "network_id": "local"},
            "runtime": {"kind": "pi", "control_url": control_url}, "rooms": [{"id": "bench", "wake": "mentions"}]}
-    cfg = bridge_from_document(doc, Path("/nonexistent/bench.json"))
+    cfg = bridge_from_document(doc, server.dir / "bench-bridge.json")  # node state lands in the server's temp dir
     validate_bridge(cfg)
     task = asyncio.create_task(Runner(cfg).run())
     http = httpx.AsyncClient(base_url=server.base_url, timeout=30)

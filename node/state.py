@@ -7,10 +7,13 @@ IDENTIFY. A state file written for another server, network or agent is ignored.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
 from pathlib import Path
+
+from node import logs
 
 STATE_VERSION = "moltnet.node-state.v1"
 
@@ -27,6 +30,7 @@ class CursorStore:
     def __init__(self, path: Path, base_url: str, network_id: str, agent_id: str) -> None:
         self.path = path
         self.identity = {"base_url": base_url.rstrip("/"), "network_id": network_id, "agent_id": agent_id}
+        self.warned = False
 
     def load(self) -> str:
         try:
@@ -41,10 +45,19 @@ class CursorStore:
         return cursor if isinstance(cursor, str) else ""
 
     def save(self, cursor: str) -> None:
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        """Best effort: a state directory we cannot write must not stop deliveries (the cursor stays in memory)."""
         temp = self.path.parent / f".{self.path.name}.{secrets.token_hex(4)}.tmp"
         body = json.dumps({"version": STATE_VERSION, **self.identity, "cursor": cursor}) + "\n"
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(body)
-        os.replace(temp, self.path)
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(body)
+            os.replace(temp, self.path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                temp.unlink(missing_ok=True)
+            if not self.warned:
+                self.warned = True
+                logs.warn("node state not saved", component="node", agent_id=self.identity["agent_id"],
+                          path=str(self.path), error=exc.strerror or exc)

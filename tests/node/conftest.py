@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import json
 import os
+import shutil
 import stat
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -20,6 +23,8 @@ from node.runner import Runner
 from tests.support.live import LiveServer
 
 FAKES = Path(__file__).parent / "fakes"
+_scratch: list[str] = []
+atexit.register(lambda: [shutil.rmtree(d, ignore_errors=True) for d in _scratch])
 REPO = Path(__file__).resolve().parents[2]
 
 STUDIO = """version: moltnet.v1
@@ -74,7 +79,10 @@ def bridge(server_or_url, agent_id: str, runtime: dict, *, rooms: list | None = 
     doc = {"version": "moltnet.bridge.v1", "agent": {"id": agent_id, "name": name},
            "moltnet": {"base_url": base, "network_id": "studio", **(moltnet or {})}, "runtime": runtime,
            "rooms": rooms if rooms is not None else [{"id": "lobby", "wake": "all"}], "dms": dms}
-    cfg = bridge_from_document({k: v for k, v in doc.items() if v is not None}, path or Path("/nonexistent/b.json"))
+    if path is None:  # state files go beside the config file
+        _scratch.append(tempfile.mkdtemp(prefix="moltnet-node-test-"))
+        path = Path(_scratch[-1]) / "bridge.json"
+    cfg = bridge_from_document({k: v for k, v in doc.items() if v is not None}, path)
     validate_bridge(cfg)
     return cfg
 
