@@ -13,6 +13,11 @@ from tests.node.fakes.openclaw import FakeOpenClaw
 pytestmark = pytest.mark.live
 
 
+def dm_history(server, dm_id: str) -> list[dict]:
+    with server.client() as http:
+        return http.get(f"/v1/dms/{dm_id}/messages").json().get("messages", [])
+
+
 async def test_openclaw_bootstraps_then_chats_and_publishes_the_final_reply(studio, tmp_path):
     gateway = await FakeOpenClaw(token="gw-token", reply="@writer looking now").start()
     try:
@@ -25,10 +30,15 @@ async def test_openclaw_bootstraps_then_chats_and_publishes_the_final_reply(stud
             post(studio, thread, "threads never reach openclaw")
             sent = post(studio, room("lobby"), "build status?")
             await eventually(lambda: any(m["from"]["id"] == "claw-one" for m in history(studio, "lobby")))
+            dm = {"kind": "dm", "dm_id": "dm_claw_writer", "participant_ids": ["writer", "claw-one"]}
+            post(studio, dm, "a word in private")
+            await eventually(lambda: len(gateway.sends) == 3)
+            await eventually(lambda: any(m["from"]["id"] == "claw-one" for m in dm_history(studio, "dm_claw_writer")))
     finally:
         await gateway.stop()
     assert gateway.problems == []
-    bootstrap, wake = gateway.sends
+    bootstrap, wake, private = gateway.sends
+    assert private["sessionKey"] == "agent:main:moltnet:studio:dm:dm_claw_writer"
     assert bootstrap["idempotencyKey"] == "moltnet:claw-one:bootstrap:moltnet:studio:room:lobby"
     assert bootstrap["sessionKey"] == "agent:main:moltnet:studio:room:lobby"
     assert wake["sessionKey"] == "agent:main:moltnet:studio:room:lobby"

@@ -56,3 +56,20 @@ async def test_command_mode_runs_picoclaw_agent_and_publishes_message_tool_calls
                           "CODEX_HOME": str(home / ".codex")}
     published = [m for m in history(studio, "dev") if m["from"]["id"] == "pico-cmd"]
     assert [m["parts"][0]["text"] for m in published] == ["@writer fixed it"]
+
+
+async def test_refused_event_socket_blocks_attaching_and_is_retried(studio, caplog):
+    pico = await FakePicoClaw(token="expected-token").start()
+    try:
+        cfg = bridge(studio, "pico-refused", {"kind": "picoclaw", "events_url": pico.url, "token": "wrong-token"},
+                     rooms=[{"id": "lobby", "wake": "all"}])
+        async with attached(cfg, ready=False):
+            await eventually(lambda: len(pico.handshakes) >= 2, timeout=10)
+            with studio.client() as http:
+                assert http.get("/v1/agents/pico-refused").status_code == 404  # not attached before bootstrap
+    finally:
+        await pico.stop()
+    assert pico.frames == []
+    warning = next(r for r in caplog.records if r.getMessage() == "picoclaw bridge bootstrap error")
+    assert str(warning.attrs["error"]).startswith(f"connect pico websocket {pico.url}?session_id=")
+    assert str(warning.attrs["error"]).endswith("(status 401 Unauthorized)")
