@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import random
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
@@ -155,7 +156,7 @@ async def preflight(cfg: BridgeConfig, environ: Mapping[str, str] | None = None,
 
 # ---- the attachment (spec 09 §7.3–§7.7) --------------------------------------------------------------------------
 
-Handler = Callable[[dict], Awaitable[None]]
+Handler = Callable[[dict], Awaitable[asyncio.Future | None]]
 
 
 class AttachmentClient:
@@ -173,6 +174,9 @@ class AttachmentClient:
         self.store = store
         self.cursor = store.load() if store else ""
         self._write_lock = asyncio.Lock()
+        # ACKed cursors in arrival order with "finished" flags: the persisted cursor only moves past an event
+        # once the runtime has really run it, so wakes still queued in a CLI runtime survive a node restart.
+        self._unfinished: deque[list] = deque()
 
     async def _send(self, ws: ClientConnection, frame: dict) -> None:
         async with self._write_lock:
@@ -339,7 +343,7 @@ class AttachmentClient:
         if not isinstance(event, dict):
             raise AttachError("attachment event frame is missing event payload")
         try:
-            await handler(event)
+            completion = await handler(event)
         except (asyncio.CancelledError, KeyboardInterrupt):
             raise
         except Exception as exc:  # noqa: BLE001 - any runtime failure is reported to the server
@@ -354,5 +358,21 @@ class AttachmentClient:
         # A replay-gap id is not a resume point: resuming from it would replay the whole buffer again.
         if cursor and not cursor.startswith("evt_gap_"):
             self.cursor = cursor
-            if self.store:
-                self.store.save(cursor)
+            entry = [cursor, completion is None]
+            self._unfinished.append(entry)
+            if completion is not None:
+                completion.add_done_callback(lambda f, entry=entry: self._finished(entry, f))
+            self._persist()
+
+    def _finished(self, entry: list, future: asyncio.Future) -> None:
+        if not future.cancelled():  # cancelled = shutdown before the runtime ran it: replay after restart
+            entry[1] = True
+            self._persist()
+
+    def _persist(self) -> None:
+        """Save the newest cursor before which every event has been fully handled."""
+        last = ""
+        while self._unfinished and self._unfinished[0][1]:
+            last = self._unfinished.popleft()[0]
+        if last and self.store:
+            self.store.save(last)

@@ -44,15 +44,17 @@ class Adapter:
     def wants(self, event: dict) -> bool:
         return should_wake(self.cfg, event)
 
-    async def deliver(self, message: dict) -> None:
+    async def deliver(self, message: dict) -> asyncio.Future | None:
+        """Wake the runtime; CLI runtimes return a future that completes once the queued wake has run."""
         raise NotImplementedError
 
     async def bootstrap_room(self, room_id: str) -> None:
         raise NotImplementedError
 
-    async def handle(self, event: dict) -> None:
+    async def handle(self, event: dict) -> asyncio.Future | None:
         if self.wants(event):
-            await self.deliver(event["message"])
+            return await self.deliver(event["message"])
+        return None
 
     async def bootstrap_all(self) -> None:
         for room_id in bootstrap_rooms(self.cfg):

@@ -105,24 +105,30 @@ class CliAdapter(Adapter):
     def key_for(self, target: dict) -> str:
         return cli_session_key(self.rt.session_prefix, self.cfg.agent_id, context_id(self.net, target))
 
-    async def deliver(self, message: dict) -> None:
+    async def deliver(self, message: dict) -> asyncio.Future:
+        """Enqueue and return at once (the event is ACKed); the future completes when the wake has run."""
         key = self.key_for(message.get("target") or {})
         pending = self.queues.setdefault(key, [])
         if len(pending) >= QUEUE_LIMIT:
             raise RuntimeError(f'CLI runtime wake queue "{key}" is full')
-        pending.append(dict(message))
+        done = asyncio.get_running_loop().create_future()
+        pending.append((dict(message), done))
         if key not in self.drainers:
             self.drainers[key] = asyncio.create_task(self._drain(key))
+        return done
 
     async def _drain(self, key: str) -> None:
         try:
             while self.queues.get(key):
                 batch, self.queues[key] = self.queues[key], []
                 try:
-                    await self.dispatch(key, queued_batch(self.net, batch))
+                    await self.dispatch(key, queued_batch(self.net, [message for message, _ in batch]))
                 except Exception as exc:  # noqa: BLE001 - logged and dropped (no retry), as in Go
                     logs.warn("CLI runtime queued delivery failed", component=self.component,
                               agent_id=self.cfg.agent_id, error=exc, context_key=key)
+                for _, done in batch:  # ran (or was dropped): a restarted node need not replay it
+                    if not done.done():
+                        done.set_result(None)
         finally:
             self.queues.pop(key, None)
             self.drainers.pop(key, None)

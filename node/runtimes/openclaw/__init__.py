@@ -45,6 +45,7 @@ class OpenClawAdapter(Adapter):
     async def handle(self, event: dict) -> None:
         self._event_id = event.get("id") or ""
         await super().handle(event)
+        return None
 
     async def bootstrap_room(self, room_id: str) -> None:
         conversation = f"moltnet:{self.net}:room:{room_id}"

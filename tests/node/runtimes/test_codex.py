@@ -17,7 +17,8 @@ def codex_config(studio, tmp_path, fake_bin, agent_id: str, rooms: list):
     workspace.mkdir(exist_ok=True)
     command = fake_bin("codex", "codex_cli.py")
     return bridge(studio, agent_id, {"kind": "codex", "command": str(command), "workspace_path": str(workspace),
-                                     "home_path": str(tmp_path / "home")}, rooms=rooms), workspace
+                                     "home_path": str(tmp_path / "home")}, rooms=rooms,
+                  path=tmp_path / "bridge.json"), workspace
 
 
 async def test_codex_wakes_in_its_conversation_and_resumes_the_captured_session(studio, tmp_path, fake_bin, environ):
@@ -91,3 +92,25 @@ async def test_busy_conversation_gets_one_ordered_batch_while_others_run(studio,
     bodies = [prompt.index(f"@cx-batch {t}") for t in ("second", "third", "fourth")]
     assert positions == sorted(positions) and bodies == sorted(bodies) and positions[0] < bodies[0] < positions[1]
     assert batch["argv"][:2] == ["exec", "resume"]  # the batch continues the conversation's session
+
+
+async def test_wakes_still_queued_at_shutdown_run_after_a_node_restart(studio, tmp_path, fake_bin, environ):
+    cfg, workspace = codex_config(studio, tmp_path, fake_bin, "cx-restart", [{"id": "lobby", "wake": "mentions"}])
+    join(studio, "lobby", "cx-restart")
+    log = tmp_path / "runtime.log"
+    environ.update(FAKE_RUNTIME_SLEEP="30", FAKE_RUNTIME_PIDS=str(tmp_path / "pids"))
+    state = tmp_path / ".moltnet" / "node-state" / "studio--cx-restart.json"
+    async with attached(cfg, environ=environ):
+        post(studio, room("lobby"), "no mention: ACKed and finished at once, a first resume point")
+        await eventually(state.exists)
+        post(studio, room("lobby"), "@cx-restart long job")
+        await eventually(lambda: (tmp_path / "pids").exists())  # the first command is running
+        post(studio, room("lobby"), "@cx-restart queued behind it")
+        await asyncio.sleep(0.5)  # ACKed (enqueued), but not run: then the node stops and kills the command
+    assert read_log(log) == []
+    environ["FAKE_RUNTIME_SLEEP"] = "0"
+    async with attached(codex_config(studio, tmp_path, fake_bin, "cx-restart",
+                                      [{"id": "lobby", "wake": "mentions"}])[0], environ=environ):
+        await eventually(lambda: "queued behind it" in "".join(r["stdin"] for r in read_log(log)), timeout=15)
+    prompts = "".join(r["stdin"] for r in read_log(log))
+    assert "long job" in prompts  # the killed run is replayed too (at-least-once)
