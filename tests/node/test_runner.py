@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from moltnet.config import ConfigError
 from node.config import load_node_file
-from node.runner import Runner, supervise
+from node.runner import Runner, preflight_all, supervise
 from tests.node.conftest import REPO, eventually, post, read_log, room
 from tests.node.fakes.services import FakeControl
 from tests.support.pgcluster import free_port
@@ -134,6 +135,12 @@ attachments:
 """)
     environ = {**os.environ, "ALPHA_TOKEN": "alpha-token-0123456789abcdef"}
     node = load_node_file(path, environ)
+    with pytest.raises(ConfigError) as info:  # an unknown token is caught by the start-up preflight
+        await preflight_all(node.attachments, {**environ, "ALPHA_TOKEN": "not-a-token"})
+    assert str(info.value).split("\n") == [
+        f"attachment {agent}: moltnet compatibility preflight {server.base_url}/v1/network returned 401 Unauthorized: "
+        "configured credentials cannot read network compatibility metadata; required scopes: observe, pair, or attach"
+        for agent in ("alpha", "beta")]
     task = asyncio.create_task(supervise([Runner(cfg, environ) for cfg in node.attachments]))
     try:
         await asyncio.sleep(1)
