@@ -68,7 +68,7 @@ async def test_busy_conversation_gets_one_ordered_batch_while_others_run(studio,
     log = tmp_path / "runtime.log"
     join(studio, "lobby", "cx-batch")
     join(studio, "dev", "cx-batch")
-    environ["FAKE_RUNTIME_SLEEP"] = "1.5"
+    environ["FAKE_RUNTIME_SLEEP"] = "3"  # long enough for the next three posts even on a loaded box
     async with attached(cfg, environ=environ):
         post(studio, room("lobby"), "@cx-batch first")
         await asyncio.sleep(0.4)  # the first command is now running
