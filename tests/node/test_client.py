@@ -69,7 +69,7 @@ async def test_reconnects_after_a_server_restart_without_losing_wakes(live_serve
         server.stop()
         server.start()
         post(server, room("lobby"), "during reconnect")  # sent before the node is back: replayed by cursor
-        await eventually(lambda: wakes_of(control, "during reconnect") == 1, timeout=20)
+        await eventually(lambda: wakes_of(control, "during reconnect") == 1, timeout=40)  # back-off grows to 15 s
         post(server, room("lobby"), "after reconnect")
         await eventually(lambda: wakes_of(control, "after reconnect") == 1)
     assert wakes_of(control, "before restart") == 1
