@@ -26,6 +26,10 @@ IDENTIFY_TIMEOUT = 10.0
 PING_SECONDS = frames.HEARTBEAT_INTERVAL_MS / 2000
 READ_DEADLINE = 2 * frames.HEARTBEAT_INTERVAL_MS / 1000
 PENDING_WINDOW = 1024
+# Durable replay can be far longer than the window: while replaying, wait (bounded) for ACKs
+# instead of evicting cursors the client is about to ACK. Live delivery never waits (spec 05 §11.3).
+REPLAY_ACK_WAIT = 2.0
+REPLAY_RESUME_BELOW = PENDING_WINDOW - 256
 REMOVED = "agent was removed from the network"
 CLOSE_POLICY = 1008  # never 1000/1001: Go nodes treat those as a deliberate, permanent end
 CLOSE_TOO_BIG = 1009
@@ -49,6 +53,7 @@ class AttachConsumer(AsyncWebsocketConsumer):
         self.wakes: dict[str, Wake] = {}
         self.tasks: list[asyncio.Task] = []
         self.last_read = time.monotonic()
+        self.acked = asyncio.Event()
         self.cfg = state.config()
         self.protocol = transport.daphne_protocol(self.base_send)
         await get_hub().ensure_started()
@@ -144,6 +149,7 @@ class AttachConsumer(AsyncWebsocketConsumer):
                             send_error="unexpected ACK cursor")
             return
         del self.pending[cursor]
+        self.acked.set()
         wake = self.wakes.pop(cursor, None)
         if wake is not None and self.ref is not None:
             await db.run(publish_wake, "agent.wake.delivered", self.ref, wake)
@@ -192,7 +198,7 @@ class AttachConsumer(AsyncWebsocketConsumer):
             if plan.after is None:
                 sub = hub.subscribe(hub.last_seq)
             else:
-                sub = await hub.replay_then_subscribe(plan.after, self._deliver)
+                sub = await hub.replay_then_subscribe(plan.after, self._replay)
             self.subscriber = sub
             while self.phase == "ready":
                 for event in await sub.next_batch():
@@ -207,6 +213,18 @@ class AttachConsumer(AsyncWebsocketConsumer):
         finally:
             if sub is not None:
                 sub.close()
+
+    async def _replay(self, event: LogEvent) -> None:
+        if len(self.pending) >= PENDING_WINDOW:
+            deadline = time.monotonic() + REPLAY_ACK_WAIT
+            while len(self.pending) > REPLAY_RESUME_BELOW and self.phase == "ready":
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break  # a client that does not ACK gets the spec's silent eviction
+                self.acked.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.acked.wait(), remaining)
+        await self._deliver(event)
 
     async def _deliver(self, event: LogEvent) -> None:
         if self.phase != "ready" or self.ref is None:

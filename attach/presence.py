@@ -18,6 +18,9 @@ from attach.models import AttachmentSession
 from moltnet.ids import now
 
 PROCESS_ID = "proc_" + uuid.uuid4().hex
+# Sessions this process is actually serving; only these are kept alive by the heartbeat, so a row
+# whose release failed (e.g. the database was busy) still disappears at the next heartbeat.
+_live: set[str] = set()
 HEARTBEAT_SECONDS = 5.0
 TIMEOUT_SECONDS = 15.0
 
@@ -48,6 +51,7 @@ def claim(session_id: str, agent_id: str, key: str, authenticated: bool) -> str 
         AttachmentSession.objects.create(session_id=session_id, agent_id=agent_id, credential_key=key,
                                          authenticated=authenticated, process_id=PROCESS_ID,
                                          created_at=stamp, heartbeat_at=stamp)
+    _live.add(session_id)
     return None
 
 
@@ -56,12 +60,15 @@ def mark_ready(session_id: str) -> None:
 
 
 def release(session_id: str) -> None:
+    _live.discard(session_id)
     AttachmentSession.objects.filter(session_id=session_id).delete()
 
 
 def heartbeat() -> None:
     """Refresh this process's sessions and prune those of processes that stopped heartbeating."""
-    AttachmentSession.objects.filter(process_id=PROCESS_ID).update(heartbeat_at=now())
+    mine = AttachmentSession.objects.filter(process_id=PROCESS_ID)
+    mine.filter(session_id__in=list(_live)).update(heartbeat_at=now())
+    mine.exclude(session_id__in=list(_live)).delete()
     AttachmentSession.objects.filter(heartbeat_at__lt=_cutoff()).delete()
 
 
