@@ -41,6 +41,16 @@ class AttachConsumer(AsyncWebsocketConsumer):
 
     channel_layer_alias = "moltnet.no-per-connection-channel"  # the hub owns the only layer channel
 
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except asyncio.CancelledError:
+            # Server shutdown (Daphne cancels every application and waits for it): publish
+            # agent.disconnected and release the slot, without wake failures (05 §14.1).
+            if getattr(self, "phase", "closed") != "closed":
+                await self.fail("request_context_done", "", wake_failures=False, close_code=None)
+            raise
+
     async def websocket_connect(self, message: dict) -> None:
         self.started = time.perf_counter()
         self.phase = "hello"  # hello → identifying → ready → closed

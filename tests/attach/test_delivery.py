@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
@@ -101,3 +103,32 @@ def test_open_mode_agent_sees_public_rooms_and_its_own_dms_only(open_server):
         ("dm.created", None), ("message.created", mine["message_id"]),
         ("message.created", public["message_id"])]
     luna.close()
+
+
+def test_server_shutdown_publishes_disconnect_and_frees_the_slot(tmp_path_factory):
+    from tests.attach.conftest import NONE_CONFIG, start_live
+
+    server = start_live(tmp_path_factory, NONE_CONFIG, "shutdown")
+    try:
+        att = Attachment(server.ws_url)
+        att.identify("leaver")
+        assert eventually(lambda: httpx.get(server.base_url + "/v1/agents/leaver").json().get("connected"))
+        time.sleep(1)
+        server.stop()
+        server.start()
+        events = []
+        stream_att = Attachment(server.ws_url)
+        stream_att.identify("after", cursor="evt_gap_")  # replays the newest window
+        while True:
+            event = stream_att.next_event()["event"]
+            agent = event.get("agent", {})
+            events.append((event["type"], agent.get("agent_id"), agent.get("reason")))
+            if event["type"] == "agent.connected" and event["agent"]["agent_id"] == "after":
+                break
+        assert ("agent.disconnected", "leaver", "request_context_done") in events
+        again = Attachment(server.ws_url)
+        assert again.identify("leaver")["op"] == "READY"
+        again.close()
+        stream_att.close()
+    finally:
+        server.stop()
