@@ -9,6 +9,7 @@ import time
 import uuid
 from collections import OrderedDict
 
+from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 
@@ -50,6 +51,15 @@ class AttachConsumer(AsyncWebsocketConsumer):
             if getattr(self, "phase", "closed") != "closed":
                 await self.fail("request_context_done", "", wake_failures=False, close_code=None)
             raise
+
+    async def dispatch(self, message: dict) -> None:
+        # Channels' dispatch hops to the shared sync thread (close_old_connections) before every
+        # inbound message; our ORM work runs in attach.db, which manages connections itself, so
+        # ACK/PONG handling stays on the event loop.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def websocket_connect(self, message: dict) -> None:
         self.started = time.perf_counter()

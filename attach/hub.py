@@ -134,9 +134,12 @@ class Hub:
     async def _drain(self) -> None:
         while True:
             if not self.subscribers:
+                # Nobody to deliver to: skip ahead, unless someone subscribed during the await
+                # (they registered at the old position and must get the rows in between).
                 newest = await db.run(replay.newest_seq)
-                self.last_seq = max(self.last_seq, newest)
-                return
+                if not self.subscribers:
+                    self.last_seq = max(self.last_seq, newest)
+                    return
             rows = await db.run(replay.read_after, self.last_seq, replay.PAGE)
             for row in rows:
                 if row.seq <= self.last_seq:

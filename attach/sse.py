@@ -7,6 +7,7 @@ import contextlib
 import logging
 import time
 
+from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.http import AsyncHttpConsumer
 
@@ -72,6 +73,13 @@ class EventStreamConsumer(AsyncHttpConsumer):
     # Who is asking (scope → caller, denial, request id, credentials). The console's stream for
     # password sessions substitutes its own (console/stream.py); everything else is shared.
     authenticate = staticmethod(authenticate_stream)
+
+    async def dispatch(self, message: dict) -> None:
+        # No per-message hop to the shared sync thread: ORM work goes through attach.db.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def http_request(self, message: dict) -> None:
         if message.get("more_body"):

@@ -17,6 +17,7 @@ import json
 import subprocess
 import sys
 import time
+import uuid
 
 import httpx
 from attach_common import OPEN_CONFIG, OPS, attach, listen, percentile, start_server
@@ -50,10 +51,13 @@ def run(server, agents: int, messages: int, procs: int) -> dict:
     workers = []
     for p in range(procs):
         share = agents // procs + (1 if p < agents % procs else 0)
-        workers.append(subprocess.Popen([sys.executable, __file__, "--worker", server.ws_url, f"n{agents}p{p}",
-                                         str(share)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
+        prefix = f"n{agents}p{p}-{uuid.uuid4().hex[:6]}"
+        workers.append(subprocess.Popen([sys.executable, __file__, "--worker", server.ws_url, prefix, str(share)],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
     for w in workers:
         assert w.stdout.readline().strip() == "ready"
+    # A live-only attachment subscribes just after READY (spec 05 §10); let the last ones settle.
+    time.sleep(1)
     accepted: dict[str, float] = {}
     with httpx.Client(base_url=server.base_url, headers=OPS, timeout=30) as client:
         for i in range(messages):
@@ -64,12 +68,17 @@ def run(server, agents: int, messages: int, procs: int) -> dict:
             time.sleep(0.25)
     time.sleep(3)
     latencies, delivered = [], 0
+    per_message = dict.fromkeys(accepted, 0)
     for w in workers:
         out, _ = w.communicate("", timeout=120)
         for message_id, times in json.loads(out.strip().splitlines()[-1]).items():
             if message_id in accepted:
                 delivered += len(times)
+                per_message[message_id] += len(times)
                 latencies += [(t - accepted[message_id]) * 1000 for t in times]
+    short = [(i, n) for i, n in enumerate(per_message.values()) if n != agents]
+    if short:
+        print(f"  messages not delivered to every agent (index, deliveries): {short}", flush=True)
     return {"agents": agents, "expected": agents * messages, "delivered": delivered,
             "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99)}
 
