@@ -13,7 +13,7 @@ from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from attach import db, frames, identify, presence, transport
+from attach import db, frames, identify, presence, replay, transport
 from attach.frames import VERSION, FrameError, go_quote
 from attach.hub import get_hub
 from attach.replay import LogEvent
@@ -215,10 +215,9 @@ class AttachConsumer(AsyncWebsocketConsumer):
             plan = await db.run(identify.replay_plan, self.cursor)
             if plan.gap is not None:
                 await self._deliver(plan.gap)
-            if plan.after is None:
-                sub = hub.subscribe(hub.last_seq)
-            else:
-                sub = await hub.replay_then_subscribe(plan.after, self._replay)
+            # Live only = from what is committed now (the hub may not have read it yet).
+            after = plan.after if plan.after is not None else await db.run(replay.newest_seq)
+            sub = await hub.replay_then_subscribe(after, self._replay)
             self.subscriber = sub
             while self.phase == "ready":
                 for event in await sub.next_batch():

@@ -153,10 +153,9 @@ class EventStreamConsumer(AsyncHttpConsumer):
             async def deliver(event: LogEvent) -> None:
                 await self._deliver(event, audience)
 
-            if plan.after is None:
-                sub = hub.subscribe(hub.last_seq)
-            else:
-                sub = await hub.replay_then_subscribe(plan.after, deliver)
+            # Live only = from what is committed now (the hub may not have read it yet).
+            after = plan.after if plan.after is not None else await db.run(replay.newest_seq)
+            sub = await hub.replay_then_subscribe(after, deliver)
             while True:
                 for event in await sub.next_batch():
                     await self._deliver(event, audience)
