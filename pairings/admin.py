@@ -44,10 +44,14 @@ class PairingStateAdmin(ConsoleModelAdmin):
     def reason(self, obj: PairingState) -> str:
         return status.runtime_of(obj).reason
 
+    def _progress(self, obj: PairingState) -> dict:
+        pairing = self._pairing(obj)
+        return services.relay_progress(obj, pairing) if pairing else {"queued": 0, "lag_seconds": 0.0}
+
     @admin.display(description="queued")
     def queued(self, obj: PairingState) -> int:
-        return services.relay_progress(obj)["queued"]
+        return self._progress(obj)["queued"]
 
     @admin.display(description="lag (s)")
     def lag_seconds(self, obj: PairingState) -> float:
-        return services.relay_progress(obj)["lag_seconds"]
+        return self._progress(obj)["lag_seconds"]

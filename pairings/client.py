@@ -1,5 +1,8 @@
 """Outbound HTTP client for one pairing (spec 07 §2).
 
+Like Go's `http.Client` it follows redirects (10 requests at most; the token is not sent on to
+another origin) and bounds each call in total, body included. Success is a 2xx whose body — read up
+to 1 MiB — starts with a JSON value that decodes into the expected shape (`pairings.wire`).
 The token goes only into the `Authorization: Bearer` header; error texts built here never
 contain it (and never echo remote bodies verbatim without redaction).
 """
@@ -8,15 +11,19 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from typing import Any
 
 import httpx
 
 from moltnet.config import PairingConfig
 from moltnet.ids import trim
+from pairings import wire
 
 REQUEST_TIMEOUT = 10.0
 MAX_BODY = 1 << 20
+MAX_REDIRECTS = 9  # Go's client stops before its 11th request: "stopped after 10 redirects"
+_JSON_SPACE = " \t\r\n"
 
 
 class RemoteError(Exception):
@@ -62,69 +69,82 @@ def http_client(pairing: PairingConfig) -> httpx.Client:
     with _clients_lock:
         client = _clients.get(pairing.id)
         if client is None:
-            client = _clients[pairing.id] = httpx.Client(follow_redirects=False)
+            client = _clients[pairing.id] = httpx.Client(follow_redirects=True, max_redirects=MAX_REDIRECTS)
         return client
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"invalid JSON literal {name}")
+
+
+def first_json_value(data: bytes) -> Any:
+    """What Go's json.Decoder.Decode reads: the first JSON value; anything after it is ignored."""
+    text = data.decode("utf-8", errors="replace").lstrip(_JSON_SPACE)
+    value, _ = json.JSONDecoder(parse_constant=_reject_constant).raw_decode(text)
+    return value
 
 
 def request(pairing: PairingConfig, method: str, path: str, body: Any = None,
             timeout: float = REQUEST_TIMEOUT) -> Any:
-    """One call: 2xx with a JSON body (≤ 1 MiB) is success; anything else raises RemoteError."""
+    """One call within `timeout` seconds in total: a 2xx with a JSON body is success (its first
+    JSON value, read from at most 1 MiB); anything else raises RemoteError."""
     headers = _headers(pairing)
     content = None
     if body is not None:
         headers["Content-Type"] = "application/json"
         content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
     label = f"{method} {path}"
+    deadline = time.monotonic() + timeout
     try:
         with http_client(pairing).stream(method, base_url(pairing) + path, headers=headers, content=content,
-                                  timeout=timeout) as response:
+                                         timeout=timeout) as response:
             data = b""
             for chunk in response.iter_bytes():
                 data += chunk
-                if len(data) > MAX_BODY:
-                    raise RemoteError(f"{label}: response body exceeds 1 MiB", response.status_code)
+                if len(data) >= MAX_BODY:
+                    data = data[:MAX_BODY]
+                    break
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("deadline exceeded")
             status = response.status_code
     except httpx.TimeoutException:
         raise RemoteError(f"{label}: timed out") from None
+    except httpx.TooManyRedirects:
+        raise RemoteError(f"{label}: stopped after 10 redirects") from None
     except httpx.HTTPError as exc:
         raise RemoteError(redact(f"{label}: {type(exc).__name__}", pairing)) from None
+    except httpx.InvalidURL:
+        raise RemoteError(f"{label}: remote_base_url is not a valid URL") from None
     if not 200 <= status < 300:
         detail = _error_text(data)
         text = f"{label}: remote answered {status}" + (f" ({detail})" if detail else "")
         raise RemoteError(redact(text, pairing), status, redact(detail, pairing))
     try:
-        return json.loads(data)
-    except ValueError:
+        return first_json_value(data)
+    except (ValueError, RecursionError):
         raise RemoteError(f"{label}: response is not JSON", status) from None
 
 
-def _object(value: Any, label: str) -> dict:
-    if not isinstance(value, dict):
-        raise RemoteError(f"{label}: response is not a JSON object")
-    return value
+def _decode[M: wire.GoModel](value: Any, model: type[M], label: str) -> M:
+    try:
+        return wire.decode(value, model)
+    except wire.DecodeError as exc:
+        raise RemoteError(f"{label}: response does not decode: {exc}") from None
 
 
-def _list_field(value: Any, key: str, label: str) -> list[dict]:
-    items = _object(value, label).get(key)
-    if items is None:
-        return []
-    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-        raise RemoteError(f"{label}: {key} is not a list of objects")
-    return items
+def fetch_network(pairing: PairingConfig) -> wire.NetworkIn:
+    return _decode(request(pairing, "GET", "/v1/network"), wire.NetworkIn, "GET /v1/network")
 
 
-def fetch_network(pairing: PairingConfig) -> dict:
-    return _object(request(pairing, "GET", "/v1/network"), "GET /v1/network")
+def fetch_rooms(pairing: PairingConfig) -> list[wire.RoomIn]:
+    return _decode(request(pairing, "GET", "/v1/rooms"), wire.RoomsIn, "GET /v1/rooms").rooms
 
 
-def fetch_rooms(pairing: PairingConfig) -> list[dict]:
-    return _list_field(request(pairing, "GET", "/v1/rooms"), "rooms", "GET /v1/rooms")
+def fetch_agents(pairing: PairingConfig) -> list[wire.AgentIn]:
+    return _decode(request(pairing, "GET", "/v1/agents"), wire.AgentsIn, "GET /v1/agents").agents
 
 
-def fetch_agents(pairing: PairingConfig) -> list[dict]:
-    return _list_field(request(pairing, "GET", "/v1/agents"), "agents", "GET /v1/agents")
-
-
-def relay(pairing: PairingConfig, body: dict, timeout: float) -> dict:
+def relay(pairing: PairingConfig, body: dict, timeout: float) -> wire.MessageAcceptedIn:
     """POST the relay body; the remote answers MessageAccepted."""
-    return _object(request(pairing, "POST", "/v1/messages", body, timeout), "POST /v1/messages")
+    return _decode(request(pairing, "POST", "/v1/messages", body, timeout), wire.MessageAcceptedIn,
+                   "POST /v1/messages")

@@ -31,7 +31,7 @@ class RelayProgressCollector(Collector):
         families = [GaugeMetricFamily(name, doc, labels=["pairing"]) for name, doc in FAMILIES]
         for pairing in sorted(pairings, key=lambda p: p.id):
             row = status.state_row(pairing)
-            progress = services.relay_progress(row)
+            progress = services.relay_progress(row, pairing)
             families[0].add_metric([pairing.id], progress["queued"])
             families[1].add_metric([pairing.id], progress["lag_seconds"])
             families[2].add_metric([pairing.id], progress["consecutive_failures"])

@@ -21,6 +21,7 @@ from moltnet.config import PairingConfig
 from moltnet.ids import format_time, now, trim
 from moltnet.jsonshape import omit_empty
 from pairings.models import PairingState
+from pairings.wire import NetworkIn
 
 HTTP_V1 = "moltnet.http.v1"
 PAIR_V1 = "moltnet.pair.v1"
@@ -177,21 +178,20 @@ def touch(pairing: PairingConfig) -> None:
 
 # --- evaluation -------------------------------------------------------------------------------
 
-def _trimmed(values: Any) -> list[str]:
-    return [trim(str(v)) for v in values] if isinstance(values, list) else []
+def _trimmed(values: list[str]) -> list[str]:
+    return [trim(v) for v in values]
 
 
-def evaluate(pairing: PairingConfig, remote: dict, scope: str) -> Runtime:
+def evaluate(pairing: PairingConfig, remote: NetworkIn, scope: str) -> Runtime:
     """Spec 07 §3.3: the first matching rule wins."""
-    caps = remote.get("capabilities") if isinstance(remote.get("capabilities"), dict) else {}
-    protocols = remote.get("protocols") if isinstance(remote.get("protocols"), dict) else {}
-    dm_ok = caps.get("direct_messages") is True
-    cursor_ok = trim(str(caps.get("message_pagination") or "")) == "cursor"
-    http, attach, pair = (_trimmed(protocols.get(k)) for k in ("http", "attach", "pair"))
-    legacy = not http and not attach and not pair
-    remote_id = trim(str(remote.get("id") or ""))
-    diag: dict[str, Any] = {"checked_at": format_time(now()), "remote_version": trim(str(remote.get("version") or "")),
-                            "remote_network_id": remote_id, "remote_protocols": protocols_json(protocols)}
+    caps, protocols = remote.capabilities, remote.protocols
+    dm_ok = caps.direct_messages
+    cursor_ok = trim(caps.message_pagination) == "cursor"
+    http, pair = _trimmed(protocols.http), _trimmed(protocols.pair)
+    legacy = not protocols.http and not protocols.attach and not protocols.pair
+    remote_id = trim(remote.id)
+    diag: dict[str, Any] = {"checked_at": format_time(now()), "remote_version": trim(remote.version),
+                            "remote_network_id": remote_id, "remote_protocols": protocols.model_dump()}
     expected = trim(pairing.remote_network_id)
     status, reason, message = "connected", "", ""
     if expected and expected != remote_id:
@@ -212,7 +212,7 @@ def evaluate(pairing: PairingConfig, remote: dict, scope: str) -> Runtime:
                    now())
 
 
-def apply_check(pairing: PairingConfig, remote: dict, scope: str) -> Runtime:
+def apply_check(pairing: PairingConfig, remote: NetworkIn, scope: str) -> Runtime:
     """Evaluate and store, honouring the stickiness of `missing_cursor_pagination` (§3.3)."""
     new = evaluate(pairing, remote, scope)
     current = load(pairing)

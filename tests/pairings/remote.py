@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -29,10 +30,19 @@ class Seen:
 
 
 @dataclass
-class ScriptedRemote:
-    """`answers[path] = (status, json-able body or raw bytes)`; unknown paths answer 404."""
+class Drip:
+    """A body written in `chunks`, `delay` seconds apart (a slow partner)."""
 
-    answers: dict[str, tuple[int, object]] = field(default_factory=dict)
+    chunks: list[bytes]
+    delay: float
+
+
+@dataclass
+class ScriptedRemote:
+    """`answers[path] = (status, json-able body, raw bytes or Drip[, extra headers])`; unknown paths
+    answer 404."""
+
+    answers: dict[str, tuple] = field(default_factory=dict)
     seen: list[Seen] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -46,13 +56,23 @@ class ScriptedRemote:
                 raw = self.rfile.read(length) if length else b""
                 remote.seen.append(Seen(self.command, self.path, dict(self.headers),
                                         json.loads(raw) if raw else None))
-                status, body = remote.answers.get(self.path.split("?")[0], (404, {"error": "not found"}))
-                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                status, body, *extra = remote.answers.get(self.path.split("?")[0], (404, {"error": "not found"}))
+                chunks = body.chunks if isinstance(body, Drip) else [
+                    body if isinstance(body, bytes) else json.dumps(body).encode()]
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Content-Length", str(sum(len(c) for c in chunks)))
+                for name, value in (extra[0] if extra else {}).items():
+                    self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    for index, chunk in enumerate(chunks):
+                        if index and isinstance(body, Drip):
+                            time.sleep(body.delay)
+                        self.wfile.write(chunk)
+                        self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up first
+                    pass
 
             do_GET = do_POST = _answer  # noqa: N815
 

@@ -194,3 +194,19 @@ def test_a_custom_configured_status_waits_for_a_discovery_call(api, configure, b
     assert api.get("/v1/pairings/beta/network").status_code == 200
     drain(relay)
     assert [p.body["id"] for p in beta.posts()] == ["msg_waiting"]
+
+
+def test_queued_counts_only_what_this_partner_will_receive(api, alpha, beta) -> None:
+    beta.answers["/v1/network"] = (503, {"error": "down for maintenance"})
+    send(api, {"target": {"kind": "room", "room_id": "atrium"}, "from": {"id": "luna"},
+               "parts": [{"kind": "text", "text": "for everyone"}]})
+    for dm_id, participants in (("dm_beta", ["luna", "beta:gamma"]), ("dm_delta", ["luna", "delta:kai"]),
+                                ("dm_home", ["luna", "sol"])):
+        send(api, {"target": {"kind": "dm", "dm_id": dm_id, "participant_ids": participants}, "from": {"id": "luna"},
+                   "parts": [{"kind": "text", "text": "psst"}]})
+    alpha[0].step()  # beta is down: its backlog stays
+    waiting = progress(api, "beta")
+    assert waiting["status"] == "error"
+    assert waiting["relay"]["queued"] == 2  # the room message and the DM scoped to beta
+    metrics = api.get("/metrics").content.decode()
+    assert 'moltnet_relay_queued_messages{pairing="beta"} 2\n' in metrics
