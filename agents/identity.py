@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from agents.auth import ANONYMOUS_KEY, Caller
 from agents.models import AgentRegistration
 from moltnet.errors import ApiError
+from moltnet.gourl import go_quote
 from moltnet.ids import parse_agent_fqid, parse_scoped, trim
 
 
@@ -77,36 +78,37 @@ def check_sender(caller: Caller, facts: SenderFacts, local: str) -> None:
     x, is_local = collision_id(facts, local)
     if not x:
         return
+    q = go_quote(x)  # Go formats the id with %q
     open_mode = caller.mode == "open"
     if open_mode and not is_local:
-        raise ApiError(403, f'remote-origin agent "{x}" requires pair scope')
+        raise ApiError(403, f"remote-origin agent {q} requires pair scope")
     if not is_local and claims is not None:
-        raise ApiError(409, f'agent "{x}" is already registered with different credentials')
+        raise ApiError(409, f"agent {q} is already registered with different credentials")
     if claims is not None:
         if has_pair and "write" not in claims.scopes:
             raise ApiError(403, "pair tokens cannot assert local agents")
         if not claims.allows_agent(x):
             if claims.is_agent_token:
-                raise ApiError(409, f'agent token is not valid for agent "{x}"')
-            raise ApiError(403, f'agent "{x}" is not allowed for this token')
+                raise ApiError(409, f"agent token is not valid for agent {q}")
+            raise ApiError(403, f"agent {q} is not allowed for this token")
     registration = AgentRegistration.objects.filter(agent_id=x).first()
     if registration is None:
         if open_mode:
-            raise ApiError(401, f'agent "{x}" must be registered before sending')
+            raise ApiError(401, f"agent {q} must be registered before sending")
         return
     if caller.key == ANONYMOUS_KEY:
         if open_mode:
-            raise ApiError(401, f'agent "{x}" requires its agent token')
+            raise ApiError(401, f"agent {q} requires its agent token")
         if registration.credential_key == ANONYMOUS_KEY:
             return
     if registration.credential_key == caller.key:
         if open_mode and (claims is None or "write" not in claims.scopes):
-            raise ApiError(403, f'agent "{x}" requires write scope')
+            raise ApiError(403, f"agent {q} requires write scope")
         return
     if claims is not None and {"admin", "write"} <= claims.scopes:
         return
     if claims is not None and claims.is_agent_token:
-        raise ApiError(409, f'agent token is not valid for agent "{x}"')
+        raise ApiError(409, f"agent token is not valid for agent {q}")
     if open_mode and claims is not None and "write" not in claims.scopes:
-        raise ApiError(403, f'agent "{x}" requires write scope')
-    raise ApiError(409, f'agent "{x}" is already registered with different credentials')
+        raise ApiError(403, f"agent {q} requires write scope")
+    raise ApiError(409, f"agent {q} is already registered with different credentials")

@@ -8,13 +8,15 @@ from moltnet.fields import SortableDateTimeField
 
 
 class AgentRegistration(models.Model):
-    agent_id = models.CharField(primary_key=True, max_length=300)
-    network_id = models.CharField(max_length=255)
+    # Text columns as in Go's schema: generated ids are not length-capped (spec 01 §9.2) and
+    # credential keys embed configured token ids of any length.
+    agent_id = models.TextField(primary_key=True)
+    network_id = models.TextField()
     actor_uid = models.CharField(max_length=64)
-    actor_uri = models.CharField(max_length=600)
+    actor_uri = models.TextField()
     display_name = models.TextField(null=True, blank=True)
     # `token:<id>`, `agent-token:<sha256 hex>` or `anonymous`; never serialized (spec 03 §14).
-    credential_key = models.CharField(max_length=128, db_index=True)
+    credential_key = models.TextField(db_index=True)
     created_at = SortableDateTimeField()
     updated_at = SortableDateTimeField()
 
@@ -44,8 +46,8 @@ class CredentialEvent(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     kind = models.CharField(max_length=32, choices=[(k, k) for k in KINDS])
-    agent_id = models.CharField(max_length=300, blank=True, default="")
-    credential = models.CharField(max_length=160, blank=True, default="")
+    agent_id = models.TextField(blank=True, default="")
+    credential = models.TextField(blank=True, default="")
     remote_addr = models.CharField(max_length=64, blank=True, default="")
     detail = models.TextField(blank=True, default="")
     created_at = SortableDateTimeField()

@@ -13,6 +13,7 @@ from agents.auth import ANONYMOUS_KEY, Caller, agent_token_key
 from agents.models import AgentRegistration, CredentialEvent
 from events import log
 from moltnet.errors import ApiError, not_found
+from moltnet.gourl import go_quote
 from moltnet.ids import agent_fqid, format_time, member_id_error, new_actor_uid, new_agent_token, now, trim
 from moltnet.jsonshape import omit_empty
 
@@ -48,8 +49,10 @@ def registration_json(reg: AgentRegistration, agent_token: str = "") -> dict:
 
 
 def slugify_name(name: str) -> str:
+    """Spec 01 §9.2. Lowercasing is per character with Go's simple case mapping: `İ` → `i`
+    (Python's full mapping would give `i` plus a combining dot, i.e. `i-`)."""
     out: list[str] = []
-    for ch in trim(name).lower():
+    for ch in (c.lower()[:1] for c in trim(name)):
         if re.fullmatch(r"[a-z0-9]", ch):
             out.append(ch)
         elif not out or out[-1] != "-":
@@ -169,11 +172,11 @@ def do_remove_agent(caller: Caller, agent_id: str, network_id: str) -> str:
 
     agent_id = trim(agent_id)
     if member_id_error(agent_id):
-        raise not_found(f'unknown agent "{agent_id}"')
+        raise not_found(f"unknown agent {go_quote(agent_id)}")
     with transaction.atomic():
         reg, rooms = find_agent(agent_id)
         if reg is None and not rooms:
-            raise not_found(f'unknown agent "{agent_id}"')
+            raise not_found(f"unknown agent {go_quote(agent_id)}")
         # Exact member string only, and no room.members.updated events (as in Go).
         RoomMember.objects.filter(member_id=agent_id, room_id__in=rooms).delete()
         payload = {"agent_id": agent_id, "network_id": reg.network_id if reg else network_id,
@@ -210,7 +213,7 @@ def do_rotate_token(caller: Caller, agent_id: str) -> Registered:
     with transaction.atomic():
         reg = AgentRegistration.objects.select_for_update().filter(agent_id=agent_id).first()
         if reg is None:
-            raise not_found(f'unknown agent "{agent_id}"')
+            raise not_found(f"unknown agent {go_quote(agent_id)}")
         previous = reg.credential_key
         # Slot claims made with the revoked credential no longer block the new token.
         _clear_presence(agent_id, credential_key=previous)

@@ -29,7 +29,7 @@ def bootstrapped(view):
 
     def inner(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         request.route_label = f"{request.method} /console/"  # Go's pattern, for metrics
-        if request.method == "GET" and (redirect := bootstrap_redirect(request)) is not None:
+        if (redirect := bootstrap_redirect(request)) is not None:  # GET and HEAD only
             return redirect
         response = view(request, *args, **kwargs)
         response.setdefault("X-Frame-Options", "DENY")  # console pages act with the operator's cookie

@@ -22,6 +22,7 @@ def error(response) -> tuple[int, str]:
 
 @pytest.mark.parametrize("body,text", [
     ({"network_id": "other"}, 'network_id "other" does not match server network "local"'),
+    ({"network_id": 'o"ther'}, 'network_id "o\\"ther" does not match server network "local"'),
     ({"agents": [{"id": "bad id!", "credential_key": "token:x"}]},
      "agents[0].id id must match [A-Za-z0-9][A-Za-z0-9._:-]{0,127}"),
     ({"agents": [{"id": "luna", "credential_key": " "}]}, "agents[0].credential_key is required"),
@@ -91,3 +92,10 @@ def test_apply_requires_admin(configure, as_token):
     configure(auth("bearer"))
     assert error(as_token("write").post("/v1/apply", {})) == (403, "forbidden")
     assert error(as_token(None).post("/v1/apply", {})) == (401, "authorization required")
+
+
+def test_long_credential_keys_are_stored(admin):
+    key = "token:" + "k" * 200  # a configured token id may be any length
+    response = admin.post("/v1/apply", {"agents": [{"id": "scout", "credential_key": key}]})
+    assert response.status_code == 200
+    assert AgentRegistration.objects.get(agent_id="scout").credential_key == key

@@ -39,6 +39,8 @@ def test_generated_ids_follow_the_slug_examples(api):
     assert register(api, name="Díréctor Prime").json()["agent_id"] == "d-r-ctor-prime"
     assert register(api).json()["agent_id"] == "agent"
     assert register(api, name="  __Hello..World__ ").json()["agent_id"] == "hello-world"
+    # Go lowercases with the simple case mapping: İ is i (Python's str.lower() gives i + U+0307).
+    assert register(api, name="İstanbul Bot").json()["agent_id"] == "istanbul-bot"
     again = register(api, name="Director Prime").json()["agent_id"]
     assert re.fullmatch(r"director-prime-[0-9a-f]{8}", again)
 
@@ -133,3 +135,12 @@ def test_mode_none_cannot_take_an_id_owned_by_a_token(configure, api, registered
     registered("luna", key="token:attach")
     response = register(api, requested_agent_id="luna")
     assert response.status_code == 409 and response.json()["error"] == 'agent "luna" is already registered'
+
+
+def test_long_names_give_uncapped_slugs(configure, as_token):
+    """Spec 01 §9.2: the slug is not length-capped (Go quirk), on every storage backend."""
+    configure(auth("bearer", agent_registration="token"))
+    response = register(as_token("attach"), name="Agent " * 80)
+    assert response.status_code == 201
+    assert response.json()["agent_id"] == "-".join(["agent"] * 80)
+    assert AgentRegistration.objects.get(agent_id="-".join(["agent"] * 80)).credential_key == "token:attach"

@@ -82,3 +82,10 @@ def test_removal_clears_presence(configure, as_token, room_with, registered):
     assert as_token("observe").get("/v1/agents/luna").json()["connected"] is True
     assert as_token("admin").delete("/v1/agents/luna").status_code == 200
     assert not AttachmentSession.objects.filter(agent_id="luna").exists()
+
+
+def test_unknown_agent_text_quotes_the_id_like_go(configure, as_token):
+    configure(auth("bearer"))
+    response = as_token("admin").delete("/v1/agents/a%22b")
+    assert response.status_code == 404 and response.json()["error"] == 'unknown agent "a\\"b"'
+    assert as_token("admin").delete("/v1/agents/ghost").json()["error"] == 'unknown agent "ghost"'

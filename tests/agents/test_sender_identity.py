@@ -110,6 +110,16 @@ def test_row14_someone_elses_agent(configure, as_token, lab, registered):
     assert send(as_token(None), message("luna")) == taken
 
 
+def test_refusals_quote_the_sender_id_like_go(configure, as_token, lab):
+    """The id is unvalidated at this step; Go prints it with %q, escaping quotes and backslashes."""
+    configure(auth("bearer"))
+    assert send(as_token("luna-only"), message('lu"na')) == (403, 'agent "lu\\"na" is not allowed for this token')
+    assert send(as_token("write"), message('remote:a\\b')) == (
+        409, 'agent "a\\\\b" is already registered with different credentials')
+    configure(auth("open"))
+    assert send(as_token("write"), message("gh\tost")) == (401, 'agent "gh\\tost" must be registered before sending')
+
+
 # --- §7 rows only reachable without a credential or with unusual claims -----------------------------
 
 def facts(actor_id: str) -> SenderFacts:
