@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from moltnet.config import ConfigError, ServerConfig
+from moltnet.config import ConfigError, ServerConfig, quoted
 from moltnet.ids import default_token_id, trim
 
 log = logging.getLogger("moltnet.startup")
@@ -27,7 +27,7 @@ def acquire_sqlite_lock(cfg: ServerConfig) -> None:
     except BlockingIOError:
         handle.close()
         raise ConfigError(
-            f'SQLite database "{cfg.sqlite_path}" is already in use by another Moltnet server '
+            f'SQLite database {quoted(cfg.sqlite_path)} is already in use by another Moltnet server '
             "(use storage.kind: postgres to run several server processes)"
         ) from None
     _held.append(handle)
@@ -51,31 +51,32 @@ def declared_bindings(cfg: ServerConfig) -> list[tuple[str, str]]:
             if not agent:
                 continue
             if agent in owners and owners[agent] != token_id:
-                raise ConfigError(f'agent "{agent}" is declared by multiple auth tokens')
+                raise ConfigError(f'agent {quoted(agent)} is declared by multiple auth tokens')
             owners[agent] = token_id
     return [(agent, f"token:{token_id}") for agent, token_id in owners.items()]
 
 
 def apply_declared_state(cfg: ServerConfig) -> None:
-    """Reconcile token bindings and declared rooms exactly like POST /v1/apply."""
-    from agents.services import reconcile_binding
-    from moltnet.errors import ApiError
-    from moltnet.ids import member_id_error
-    from rooms.schemas import CreateRoomRequest
-    from rooms.services import do_reconcile_room
+    """Reconcile token bindings and declared rooms exactly like POST /v1/apply (spec 04 §6).
 
-    for index, (agent, key) in enumerate(declared_bindings(cfg)):
-        if err := member_id_error(agent):
-            raise ConfigError(f"agents[{index}].id {err}")
-        reconcile_binding(agent, key, cfg.network_id)
-    for index, room in enumerate(cfg.rooms):
-        request = CreateRoomRequest(id=room.id, name=room.name, members=room.members, visibility=room.visibility,
-                                    write_policy=room.write_policy)
-        try:
-            do_reconcile_room(request, cfg.network_id)
-        except ApiError as exc:
-            prefix = "" if exc.status == 404 else f"rooms[{index}]: "
-            raise ConfigError(f"{prefix}{exc.message}") from None
+    The whole request is validated before anything changes, so a bad declared room or agent id
+    stops start-up without having created or rewritten the entries before it.
+    """
+    from agents.apply import do_apply
+    from agents.schemas import ApplyAgentIn, ApplyConfigRequest
+    from moltnet.errors import ApiError
+    from rooms.schemas import CreateRoomRequest
+
+    request = ApplyConfigRequest(
+        network_id=cfg.network_id,
+        agents=[ApplyAgentIn(id=agent, credential_key=key) for agent, key in declared_bindings(cfg)],
+        rooms=[CreateRoomRequest(id=room.id, name=room.name, members=room.members, visibility=room.visibility,
+                                 write_policy=room.write_policy) for room in cfg.rooms],
+    )
+    try:
+        do_apply(request, cfg.network_id)
+    except ApiError as exc:
+        raise ConfigError(exc.message) from None
 
 
 MIGRATION_LOCK_KEY = 715308742994555159  # the Go server's key (spec 04 §7.3)

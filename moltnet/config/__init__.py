@@ -1,10 +1,11 @@
 """The `Moltnet` server config file: discovery, strict decoding, defaults, validation, env overrides (spec 04).
 
-`model` holds the dataclasses and constants, `decode` reads and merges a file, `validate` checks it
-with the spec's messages, `load` is what `moltnet start` and `moltnet validate` call.
+`model` holds the dataclasses and constants, `typed` decodes YAML/JSON into typed values as Go
+does, `decode` reads and merges a file, `validate` checks it with the spec's messages, `load` is
+what `moltnet start` and `moltnet validate` call.
 """
 
-from moltnet.config.decode import apply_document, check_shape, find_config_file, read_document
+from moltnet.config.decode import SCHEMA, apply_document, find_config_file, read_document
 from moltnet.config.load import apply_environment, load_file, load_server_config, locate_config, resolve_relative
 from moltnet.config.model import (
     CONFIG_CANDIDATES,
@@ -20,6 +21,7 @@ from moltnet.config.model import (
     ServerConfig,
     TokenConfig,
     os_error,
+    quoted,
 )
 from moltnet.config.validate import (
     check_private_file,
@@ -33,7 +35,7 @@ from moltnet.config.validate import (
 __all__ = [
     "CONFIG_CANDIDATES", "DEFAULT_NODE_FILE", "DEFAULT_SERVER_FILE", "NODE_CONFIG_CANDIDATES", "SCOPES",
     "VISIBILITIES", "WRITE_POLICIES", "ConfigError", "PairingConfig", "RoomConfig", "ServerConfig", "TokenConfig",
-    "apply_document", "apply_environment", "check_private_file", "check_shape", "find_config_file",
+    "SCHEMA", "apply_document", "apply_environment", "check_private_file", "find_config_file",
     "has_embedded_secrets", "load_file", "load_server_config", "locate_config", "os_error", "read_document",
-    "resolve_relative", "validate_analytics", "validate_auth", "validate_document", "validate_pairing",
+    "quoted", "resolve_relative", "validate_analytics", "validate_auth", "validate_document", "validate_pairing",
 ]

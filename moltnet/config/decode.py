@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +18,20 @@ from moltnet.config.model import (
     ServerConfig,
     TokenConfig,
     os_error,
+    quoted,
 )
+from moltnet.config.typed import TIME, decode_json, decode_yaml
 
+_DIAGNOSTICS = {
+    "checked_at": TIME, "remote_version": str, "remote_network_id": str,
+    "remote_protocols": {"http": [str], "attach": [str], "pair": [str]}, "reason": str, "message": str,
+}
+PAIRING_SCHEMA: dict[str, Any] = {
+    "id": str, "remote_network_id": str, "remote_network_name": str, "remote_base_url": str, "token": str,
+    "status": str, "diagnostics": _DIAGNOSTICS,
+}
 # Known keys per nesting level; decoding is strict (unknown keys rejected) as in Go.
-_SCHEMA: dict[str, Any] = {
+SCHEMA: dict[str, Any] = {
     "version": str,
     "network": {"id": str, "name": str},
     "server": {
@@ -49,80 +61,52 @@ _SCHEMA: dict[str, Any] = {
         "postgres": {"dsn": str},
     },
     "rooms": [{"id": str, "name": str, "members": [str], "visibility": str, "write_policy": str}],
-    "pairings": [
-        {
-            "id": str,
-            "remote_network_id": str,
-            "remote_network_name": str,
-            "remote_base_url": str,
-            "token": str,
-            "status": str,
-            "diagnostics": dict,
-        }
-    ],
+    "pairings": [PAIRING_SCHEMA],
 }
 
 
-def _type_name(kind: Any) -> str:
-    return {str: "string", bool: "bool", int: "int", dict: "object"}.get(kind, "value")
+def find_config_file(cwd: Path | None = None, candidates: tuple[str, ...] = CONFIG_CANDIDATES, *,
+                     inspect: str = "inspect Moltnet config") -> Path | None:
+    """The first candidate that exists and is not a directory (Go's os.Stat rule).
 
-
-def check_shape(value: Any, schema: Any, where: str) -> None:
-    """Reject unknown keys and wrong types, naming the offending field."""
-    if value is None:
-        return
-    if isinstance(schema, dict):
-        if not isinstance(value, dict):
-            raise ConfigError(f"{where or 'document'}: expected a mapping")
-        for key, item in value.items():
-            path = f"{where}.{key}" if where else str(key)
-            if key not in schema:
-                raise ConfigError(f"field {path} not found in type")
-            check_shape(item, schema[key], path)
-    elif isinstance(schema, list):
-        if not isinstance(value, list):
-            raise ConfigError(f"{where}: expected a list")
-        for index, item in enumerate(value):
-            check_shape(item, schema[0], f"{where}[{index}]")
-    elif schema is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"{where}: expected a bool, got {value!r}")
-    elif schema is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{where}: expected an int, got {value!r}")
-    elif schema is str:
-        if isinstance(value, (dict, list)):
-            raise ConfigError(f"{where}: expected a {_type_name(schema)}")
-    elif schema is dict and not isinstance(value, dict):
-        raise ConfigError(f"{where}: expected an object")
-
-
-def find_config_file(cwd: Path | None = None, candidates: tuple[str, ...] = CONFIG_CANDIDATES) -> Path | None:
-    cwd = cwd if cwd is not None else Path()  # relative names, as Go reports them
+    A stat error other than "does not exist" (a symlink loop, a permission problem) is reported
+    as `<inspect> "<path>": <os error>` rather than skipped.
+    """
     for name in candidates:
-        path = cwd / name
+        path = Path(os.path.normpath(os.path.join(cwd, name))) if cwd is not None else Path(name)
         try:
-            if path.is_file():
-                return path
+            info = os.stat(path)
+        except FileNotFoundError:
+            continue
         except OSError as exc:
-            raise ConfigError(f'inspect Moltnet config "{path}": {os_error("stat", path, exc)}') from exc
+            raise ConfigError(f'{inspect} {quoted(path)}: {os_error("stat", path, exc)}') from exc
+        if not stat.S_ISDIR(info.st_mode):
+            return path
     return None
 
 
 def read_document(path: Path, label: str = "Moltnet config") -> dict:
+    """Read and strictly decode a `Moltnet` file: JSON for a `.json` extension, else YAML."""
     try:
-        text = path.read_text()
+        content = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f'read {label} "{path}": {os_error("open", path, exc)}') from exc
+        raise ConfigError(f'read {label} {quoted(path)}: {os_error("open", path, exc)}') from exc
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else next(yaml.safe_load_all(text), None)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f'decode {label} "{path}": {_one_line(exc)}') from exc
-    if data is None:
-        raise ConfigError(f'decode {label} "{path}": EOF')
-    if not isinstance(data, dict):
-        raise ConfigError(f'decode {label} "{path}": expected a mapping at the top level')
-    return data
+        if _extension(path) == ".json":
+            # encoding/json replaces invalid UTF-8 inside strings with U+FFFD.
+            data = decode_json(content.decode("utf-8", errors="replace"), SCHEMA)
+        else:
+            data = decode_yaml(content, SCHEMA)
+    except (json.JSONDecodeError, yaml.YAMLError, ConfigError) as exc:
+        raise ConfigError(f'decode {label} {quoted(path)}: {_one_line(exc)}') from exc
+    return data or {}
+
+
+def _extension(path: Path) -> str:
+    """Go's filepath.Ext, lower-cased: `.json` is also the extension of a file named `.json`."""
+    name = path.name
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot >= 0 else ""
 
 
 def _one_line(exc: Exception) -> str:
@@ -183,14 +167,14 @@ def apply_document(cfg: ServerConfig, data: dict) -> None:
     storage = data.get("storage") or {}
     if _s(storage.get("kind")):
         cfg.storage_kind = _s(storage["kind"])
-    elif _s(server.get("data_path")):
-        cfg.storage_kind, cfg.json_path = "json", _s(server["data_path"])
     if _s((storage.get("sqlite") or {}).get("path")):
         cfg.sqlite_path = _s(storage["sqlite"]["path"])
     if _s((storage.get("json") or {}).get("path")):
         cfg.json_path = _s(storage["json"]["path"])
     if _s((storage.get("postgres") or {}).get("dsn")):
         cfg.postgres_dsn = _s(storage["postgres"]["dsn"])
+    if _s(server.get("data_path")) and not _s(storage.get("kind")).strip():  # legacy: JSON storage at data_path
+        cfg.storage_kind, cfg.json_path = "json", _s(server["data_path"])
     if "rooms" in data:
         cfg.rooms = [
             RoomConfig(_s(r.get("id")), _s(r.get("name")), _strs(r.get("members")),

@@ -7,8 +7,9 @@ import os
 import stat
 from pathlib import Path
 
-from moltnet.config.decode import _SCHEMA, _pairing, apply_document, check_shape, find_config_file, read_document
-from moltnet.config.model import ConfigError, ServerConfig, os_error
+from moltnet.config.decode import PAIRING_SCHEMA, _pairing, apply_document, find_config_file, read_document
+from moltnet.config.model import ConfigError, ServerConfig, os_error, quoted
+from moltnet.config.typed import from_json
 from moltnet.config.validate import (
     check_private_file,
     has_embedded_secrets,
@@ -22,13 +23,9 @@ def load_file(path: Path, *, label: str = "Moltnet config") -> ServerConfig:
     """Read, decode strictly, validate and apply the private-file rule; no env overrides."""
     data = read_document(path, label)
     try:
-        check_shape(data, _SCHEMA, "")
-    except ConfigError as exc:
-        raise ConfigError(f'decode {label} "{path}": {exc}') from exc
-    try:
         validate_document(data)
     except ConfigError as exc:
-        raise ConfigError(f'validate {label} "{path}": {exc}') from exc
+        raise ConfigError(f'validate {label} {quoted(path)}: {exc}') from exc
     if has_embedded_secrets(data):
         check_private_file(path)
     cfg = ServerConfig(path=str(path))
@@ -72,13 +69,7 @@ def apply_environment(cfg: ServerConfig, environ: dict) -> None:
     validate_analytics(cfg)
     raw_pairings = _env("MOLTNET_PAIRINGS_JSON", environ)
     if raw_pairings:
-        try:
-            items = json.loads(raw_pairings)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"MOLTNET_PAIRINGS_JSON must contain valid JSON: {exc}") from exc
-        if not isinstance(items, list):
-            raise ConfigError("MOLTNET_PAIRINGS_JSON must contain valid JSON: expected an array")
-        cfg.pairings = [_pairing(p) for p in items if isinstance(p, dict)]
+        cfg.pairings = _env_pairings(raw_pairings)
     explicit_kind = _env("MOLTNET_STORAGE_KIND", environ)
     for var, kind, attr in (("MOLTNET_JSON_PATH", "json", "json_path"), ("MOLTNET_DATA_PATH", "json", "json_path"),
                             ("MOLTNET_SQLITE_PATH", "sqlite", "sqlite_path"),
@@ -91,6 +82,15 @@ def apply_environment(cfg: ServerConfig, environ: dict) -> None:
         cfg.storage_kind = explicit_kind
 
 
+def _env_pairings(raw: str) -> list:
+    """MOLTNET_PAIRINGS_JSON: a JSON array of pairings, typed like the file's; unknown keys ignored."""
+    try:
+        items = from_json(json.loads(raw), [PAIRING_SCHEMA], "pairings", strict=False)
+    except (json.JSONDecodeError, ConfigError) as exc:
+        raise ConfigError(f"MOLTNET_PAIRINGS_JSON must contain valid JSON: {exc}") from exc
+    return [_pairing(item) for item in items or []]
+
+
 def locate_config(environ: dict | None = None, cwd: Path | None = None) -> Path | None:
     environ = os.environ if environ is None else environ
     explicit = _env("MOLTNET_CONFIG", environ)
@@ -99,9 +99,9 @@ def locate_config(environ: dict | None = None, cwd: Path | None = None) -> Path 
         try:
             info = path.stat()
         except OSError as exc:
-            raise ConfigError(f'stat Moltnet config "{explicit}": {os_error("stat", explicit, exc)}') from exc
+            raise ConfigError(f'stat Moltnet config {quoted(explicit)}: {os_error("stat", explicit, exc)}') from exc
         if stat.S_ISDIR(info.st_mode):
-            raise ConfigError(f'moltnet config "{explicit}" is a directory')
+            raise ConfigError(f'moltnet config {quoted(explicit)} is a directory')
         return path
     return find_config_file(cwd)
 
@@ -113,7 +113,7 @@ def load_server_config(environ: dict | None = None, cwd: Path | None = None) -> 
     cfg = load_file(path) if path else ServerConfig()
     apply_environment(cfg, environ)
     if cfg.storage_kind not in ("memory", "json", "sqlite", "postgres"):
-        raise ConfigError(f'unsupported storage kind "{cfg.storage_kind}"')
+        raise ConfigError(f'unsupported storage kind {quoted(cfg.storage_kind)}')
     if cfg.storage_kind == "json":
         raise ConfigError(
             'storage kind "json" is not supported by this server; use "sqlite" (the default) or "postgres"'

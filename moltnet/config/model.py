@@ -44,6 +44,13 @@ class ConfigError(Exception):
     """A config problem; the message is shown to the operator as-is."""
 
 
+def quoted(value: object) -> str:
+    """Go's %q, as the Go server quotes paths and values in its error texts."""
+    from moltnet.gourl import go_quote
+
+    return go_quote(str(value))
+
+
 def os_error(op: str, path: object, exc: OSError) -> str:
     """Go's *PathError text, e.g. `stat Moltnet: no such file or directory`."""
     reason = exc.strerror or str(exc)

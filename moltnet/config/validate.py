@@ -6,24 +6,24 @@ import stat
 from pathlib import Path
 
 from moltnet.config.decode import _s, apply_document
-from moltnet.config.model import SCOPES, VISIBILITIES, WRITE_POLICIES, ConfigError, PairingConfig, ServerConfig
+from moltnet.config.model import (
+    SCOPES,
+    VISIBILITIES,
+    WRITE_POLICIES,
+    ConfigError,
+    PairingConfig,
+    ServerConfig,
+    os_error,
+    quoted,
+)
 
 
 def validate_document(data: dict) -> None:
     """File-level validation in the spec's order: version, storage, auth, analytics, pairings, rooms."""
     version = _s(data.get("version")).strip()
     if version and version != "moltnet.v1":
-        raise ConfigError(f'unsupported version "{version}"')
-    storage = data.get("storage") or {}
-    kind = _s(storage.get("kind"))
-    if kind not in ("", "memory", "json", "sqlite", "postgres"):
-        raise ConfigError(f'unsupported storage kind "{kind}"')
-    if kind == "json" and not _s((storage.get("json") or {}).get("path")):
-        raise ConfigError("storage.json.path is required for json storage")
-    if kind == "sqlite" and not _s((storage.get("sqlite") or {}).get("path")):
-        raise ConfigError("storage.sqlite.path is required for sqlite storage")
-    if kind == "postgres" and not _s((storage.get("postgres") or {}).get("dsn")):
-        raise ConfigError("storage.postgres.dsn is required for postgres storage")
+        raise ConfigError(f'unsupported version {quoted(version)}')
+    _validate_storage(data.get("storage") or {})
     cfg = ServerConfig()
     apply_document(cfg, data)
     validate_auth(cfg)
@@ -32,18 +32,40 @@ def validate_document(data: dict) -> None:
         validate_pairing(index, pairing)
     for index, room in enumerate(cfg.rooms):
         if room.visibility not in VISIBILITIES:
-            raise ConfigError(f'rooms[{index}].visibility: unsupported room visibility "{room.visibility}"')
+            raise ConfigError(f'rooms[{index}].visibility: unsupported room visibility {quoted(room.visibility)}')
         if room.write_policy not in WRITE_POLICIES:
-            raise ConfigError(f'rooms[{index}].write_policy: unsupported room write_policy "{room.write_policy}"')
+            raise ConfigError(f'rooms[{index}].write_policy: unsupported room write_policy {quoted(room.write_policy)}')
+
+
+def _validate_storage(storage: dict) -> None:
+    """The file's own storage block; the kind and the required path/DSN are compared trimmed, as in Go."""
+    kind = _s(storage.get("kind"))
+
+    def given(section: str, key: str) -> bool:
+        return bool(_s((storage.get(section) or {}).get(key)).strip())
+
+    match kind.strip():
+        case "" | "memory":
+            pass
+        case "json" if not given("json", "path"):
+            raise ConfigError("storage.json.path is required for json storage")
+        case "sqlite" if not given("sqlite", "path"):
+            raise ConfigError("storage.sqlite.path is required for sqlite storage")
+        case "postgres" if not given("postgres", "dsn"):
+            raise ConfigError("storage.postgres.dsn is required for postgres storage")
+        case "json" | "sqlite" | "postgres":
+            pass
+        case _:
+            raise ConfigError(f'unsupported storage kind {quoted(kind)}')
 
 
 def validate_auth(cfg: ServerConfig) -> None:
     if cfg.auth_mode not in ("none", "bearer", "open"):
-        raise ConfigError(f'unsupported auth mode "{cfg.auth_mode}"')
+        raise ConfigError(f'unsupported auth mode {quoted(cfg.auth_mode)}')
     if cfg.auth_mode == "open":
         cfg.public_read, cfg.agent_registration = True, "open"
     elif cfg.agent_registration not in ("disabled", "token", "open"):
-        raise ConfigError(f'unsupported auth.agent_registration "{cfg.agent_registration}"')
+        raise ConfigError(f'unsupported auth.agent_registration {quoted(cfg.agent_registration)}')
     if cfg.auth_mode == "none":
         return
     if cfg.auth_mode == "bearer" and not cfg.tokens:
@@ -55,7 +77,7 @@ def validate_auth(cfg: ServerConfig) -> None:
             raise ConfigError(f"auth.tokens[{index}].scopes is required")
         for scope in token.scopes:
             if scope.strip() not in SCOPES:
-                raise ConfigError(f'auth.tokens[{index}].scope "{scope.strip()}" is unsupported')
+                raise ConfigError(f'auth.tokens[{index}].scope {quoted(scope.strip())} is unsupported')
 
 
 def validate_analytics(cfg: ServerConfig) -> None:
@@ -65,7 +87,7 @@ def validate_analytics(cfg: ServerConfig) -> None:
     if not provider:
         raise ConfigError("server.console.analytics.provider is required")
     if provider != "google":
-        raise ConfigError(f'unsupported server.console.analytics.provider "{provider}"')
+        raise ConfigError(f'unsupported server.console.analytics.provider {quoted(provider)}')
     if not mid:
         raise ConfigError("server.console.analytics.measurement_id is required")
     if not mid.startswith("G-"):
@@ -85,7 +107,7 @@ def validate_pairing(index: int, pairing: PairingConfig) -> None:
     except gourl.UrlError as exc:
         raise ConfigError(f"pairings[{index}].remote_base_url is invalid: {exc}") from exc
     if parsed.scheme not in ("http", "https"):
-        raise ConfigError(f'pairings[{index}].remote_base_url scheme "{parsed.scheme}" is unsupported')
+        raise ConfigError(f'pairings[{index}].remote_base_url scheme {quoted(parsed.scheme)} is unsupported')
     if not parsed.host.strip():
         raise ConfigError(f"pairings[{index}].remote_base_url host is required")
 
@@ -102,10 +124,13 @@ def has_embedded_secrets(data: dict) -> bool:
 
 def check_private_file(path: Path) -> None:
     """Spec 04 §5: files with embedded secrets must not be symlinks or group/world readable."""
-    info = path.lstat()
+    try:
+        info = path.lstat()
+    except OSError as exc:
+        raise ConfigError(f'stat Moltnet config {quoted(path)}: {os_error("lstat", path, exc)}') from exc
     if stat.S_ISLNK(info.st_mode):
-        raise ConfigError(f'moltnet config "{path}" must not be a symlink when secrets are present')
+        raise ConfigError(f'moltnet config {quoted(path)} must not be a symlink when secrets are present')
     if info.st_mode & 0o077:
-        raise ConfigError(f'moltnet config "{path}" must not be group/world readable when tokens are present')
+        raise ConfigError(f'moltnet config {quoted(path)} must not be group/world readable when tokens are present')
 
 

@@ -159,3 +159,27 @@ def test_unknown_command(capsys):
     code, out, err = run(capsys, "frobnicate")
     assert (code, out) == (1, "")
     assert 'unknown command "frobnicate"\n\nUsage:\n' in err
+
+
+def test_init_reports_a_file_it_cannot_inspect(cwd, capsys):
+    (cwd / "Moltnet").symlink_to("Moltnet")
+    code, out, err = run(capsys, "init")
+    assert (code, out) == (1, "")
+    assert err.endswith(' inspect "Moltnet": stat Moltnet: too many levels of symbolic links\n')
+    assert not (cwd / "MoltnetNode").exists()
+
+
+def test_validate_a_directory_reports_a_candidate_it_cannot_inspect(cwd, capsys):
+    (cwd / "conf").mkdir()
+    (cwd / "conf" / "Moltnet").symlink_to("Moltnet")
+    (cwd / "conf" / "moltnet.yaml").write_text(DEFAULT_MOLTNET)
+    code, _, err = run(capsys, "validate", "conf")
+    assert code == 1
+    assert err.endswith(' inspect "conf/Moltnet": stat conf/Moltnet: too many levels of symbolic links\n')
+
+
+def test_validate_a_directory_prints_cleaned_paths(cwd, capsys):
+    for name in ("conf", "other"):
+        (cwd / name).mkdir()
+    (cwd / "conf" / "Moltnet").write_text(DEFAULT_MOLTNET)
+    assert run(capsys, "validate", "./other/../conf/") == (0, "validated conf/Moltnet\n", "")

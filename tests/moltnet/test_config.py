@@ -269,3 +269,30 @@ def test_files_with_secrets_must_not_be_symlinks(tmp_path):
 def test_files_without_secrets_may_have_any_mode(tmp_path):
     load_file(write(tmp_path, "Moltnet", "auth: {tokens: [{value: '  ', scopes: [admin]}]}\n", 0o644))
     load_file(write(tmp_path, "Moltnet", "storage: {kind: sqlite, sqlite: {path: x}, postgres: {dsn: d}}\n", 0o644))
+
+
+def test_discovery_reports_a_candidate_it_cannot_stat(tmp_path):
+    (tmp_path / "Moltnet").symlink_to("Moltnet")  # a loop: not "missing", so not skipped
+    write(tmp_path, "moltnet.yaml", "network: {id: second}\n")
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path)
+    path = tmp_path / "Moltnet"
+    assert str(info.value) == f'inspect Moltnet config "{path}": stat {path}: too many levels of symbolic links'
+
+
+def test_storage_kind_and_paths_are_checked_trimmed(tmp_path):
+    path = write(tmp_path, "Moltnet", "storage: {kind: ' sqlite ', sqlite: {path: x.db}}\n")
+    load_file(path)  # what `moltnet validate` accepts
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path)  # ...but the kind is used as written when the server starts
+    assert str(info.value) == 'unsupported storage kind " sqlite "'
+    for text, message in (("storage: {kind: sqlite, sqlite: {path: '  '}}\n", "storage.sqlite.path is required"),
+                          ("storage: {kind: postgres, postgres: {dsn: ' '}}\n", "storage.postgres.dsn is required")):
+        assert message in error_of(tmp_path, text)
+
+
+def test_values_and_paths_in_errors_are_quoted_like_go(tmp_path):
+    odd = tmp_path / 'we"ird'
+    odd.mkdir()
+    message = error_of(odd, 'auth: {mode: "be\\"ar\\u00e9\\u0007"}\n')
+    assert message == f'validate Moltnet config "{tmp_path}/we\\"ird/Moltnet": unsupported auth mode "be\\"aré\\a"'
