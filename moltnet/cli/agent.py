@@ -6,12 +6,11 @@ text → config discovery/load → attachment selection → token → local perm
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from moltnet.cli import clientconfig, wire
-from moltnet.cli.flags import CliError, FlagSet, no_positional
+from moltnet.cli.flags import CliError, FlagSet, guarded, no_positional
 from moltnet.cli.httpclient import Client, segment
 
 
@@ -65,9 +64,10 @@ class Session:
         if binding is None:
             raise CliError(f'room "{target.id}" is not attached for member "{self.member}"')
         access = binding.get("access")
-        if access is not None and access.get("can_write") is False:
-            reason = access.get("reason") or ""
-            raise CliError(f'room "{target.id}" is read-only for member "{self.member}": {reason}')
+        # `access.can_write` is a plain bool in the file format: absent means false.
+        if access is not None and not access.get("can_write"):
+            reason = f': {access["reason"]}' if access.get("reason") else ""
+            raise CliError(f'room "{target.id}" is read-only for member "{self.member}"{reason}')
         if binding.get("can_write") is False:
             raise CliError(f'room "{target.id}" is read-only for member "{self.member}"')
 
@@ -158,24 +158,6 @@ def conversations(args: list[str]) -> int:
     return 0
 
 
-def _guarded(command: Callable[[list[str]], int]) -> Callable[[list[str]], int]:
-    """Agents read stderr: every failure becomes one line, never a traceback."""
-
-    @functools.wraps(command)
-    def run(args: list[str]) -> int:
-        try:
-            return command(args)
-        except CliError:
-            raise
-        except OSError as exc:
-            where = f' "{exc.filename}"' if exc.filename else ""
-            raise CliError(f"{exc.strerror or exc}{where}") from None
-        except Exception as exc:  # a bug or an unexpected server answer; still one actionable line
-            raise CliError(f"unexpected error: {type(exc).__name__}: {' '.join(str(exc).split())}") from None
-
-    return run
-
-
 def _lazy(name: str) -> Callable[[list[str]], int]:
     """Commands from sibling modules, imported only when run."""
 
@@ -186,7 +168,7 @@ def _lazy(name: str) -> Callable[[list[str]], int]:
     return run
 
 
-COMMANDS = {name: _guarded(command) for name, command in {
+COMMANDS = {name: guarded(command) for name, command in {
     "send": send,
     "read": read,
     "conversations": conversations,

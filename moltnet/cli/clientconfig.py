@@ -238,7 +238,7 @@ def load(path: Path) -> ClientConfig:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise CliError(f"read Moltnet client config: {exc.strerror or exc}") from None
+        raise CliError(f"read Moltnet client config: open {path}: {os_cause(exc)}") from None
     try:
         document = json.loads(raw)
         data = _decode(document, CONFIG, "Config")
@@ -251,6 +251,11 @@ def load(path: Path) -> ClientConfig:
     if any((a.get("auth") or {}).get("token", "").strip() for a in config.attachments):
         _check_private(path)
     return config
+
+
+def os_cause(exc: OSError) -> str:
+    """An OS error the way Go prints it: `no such file or directory`."""
+    return (exc.strerror or str(exc)).lower()
 
 
 def _check_private(path: Path) -> None:
@@ -272,7 +277,7 @@ def discover(explicit: str = "") -> Path:
             try:
                 is_dir = path.stat() and path.is_dir()
             except OSError as exc:
-                raise CliError(f"stat {value}: {(exc.strerror or str(exc)).lower()}") from None
+                raise CliError(f"stat {value}: {os_cause(exc)}") from None
             if is_dir:
                 raise CliError(f'moltnet client config "{value}" is a directory')
             return path
@@ -312,7 +317,7 @@ def read_token_file(path: Path) -> str:
     try:
         info = path.lstat()
     except OSError as exc:
-        raise CliError(f'stat moltnet token_path "{path}": {exc.strerror or exc}') from None
+        raise CliError(f'stat moltnet token_path "{path}": {os_cause(exc)}') from None
     if stat.S_ISLNK(info.st_mode):
         raise CliError(f'moltnet token_path "{path}" must not be a symlink')
     if stat.S_ISDIR(info.st_mode):
@@ -323,6 +328,16 @@ def read_token_file(path: Path) -> str:
     if not token:
         raise CliError(f'moltnet token_path "{path}" is empty')
     return token
+
+
+def anchored_auth(auth: dict, base_dir: Path) -> dict:
+    """A copy of a config attachment's auth with a relative `token_path` made relative to the config's
+    directory, as Go resolves it at load time (flag-given paths stay relative to the working directory)."""
+    auth = dict(auth)
+    token_path = (auth.get("token_path") or "").strip()
+    if token_path and not Path(token_path).is_absolute():
+        auth["token_path"] = str(base_dir / token_path)
+    return auth
 
 
 def resolve_token(auth: dict, base_dir: Path | None = None, mode: str | None = None) -> str:

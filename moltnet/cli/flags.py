@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +13,29 @@ BOOL_LITERALS = {"1": True, "t": True, "T": True, "true": True, "TRUE": True, "T
 
 class CliError(Exception):
     """A command failure: the message is printed after the log timestamp, exit status 1."""
+
+
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+PREFIXES = {"0x": 16, "0o": 8, "0b": 2}
+
+
+def parse_go_int(text: str) -> int:
+    """strconv.ParseInt(text, 0, 64): sign, 0x/0o/0b/leading-0 octal prefixes, `_` separators."""
+    sign, digits = (-1, text[1:]) if text.startswith("-") else (1, text.removeprefix("+"))
+    base = PREFIXES.get(digits[:2].lower(), 0)
+    if base:
+        digits = digits[2:].removeprefix("_")
+    elif len(digits) > 1 and digits.startswith("0"):
+        base, digits = 8, digits[1:].removeprefix("_")
+    if not digits or not all(c.isascii() and (c.isalnum() or c == "_") for c in digits):
+        raise ValueError("parse error")
+    try:
+        value = sign * int(digits, base or 10)
+    except ValueError:
+        raise ValueError("parse error") from None
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError("value out of range")
+    return value
 
 
 @dataclass
@@ -56,6 +81,12 @@ class FlagSet:
             lines.append(f"    \t{help_text}")
         return "\n".join(lines)
 
+    def fail(self, message: str) -> CliError:
+        """Go's FlagSet.failf: the message and the flag usage on stdout, then the error."""
+        print(message)
+        print(self.usage())
+        return CliError(message)
+
     def parse(self, args: list[str]) -> tuple[dict[str, Any], list[str]]:
         """Return (values, positional); raises CliError with Go's messages."""
         values: dict[str, Any] = {n: (list(f.default) if f.kind is list else f.default) for n, f in self.flags.items()}
@@ -68,7 +99,7 @@ class FlagSet:
                 return values, args[i:]
             name = arg[2:] if arg.startswith("--") else arg[1:]
             if not name or name.startswith("-") or name.startswith("="):
-                raise CliError(f"bad flag syntax: {arg}")
+                raise self.fail(f"bad flag syntax: {arg}")
             inline = None
             if "=" in name:
                 name, inline = name.split("=", 1)
@@ -77,29 +108,27 @@ class FlagSet:
                 raise CliError("flag: help requested")
             flag = self.flags.get(name)
             if flag is None:
-                print(f"flag provided but not defined: -{name}")
-                print(self.usage())
-                raise CliError(f"flag provided but not defined: -{name}")
+                raise self.fail(f"flag provided but not defined: -{name}")
             if flag.kind is bool:
                 if inline is None:
                     values[name] = True
                 elif inline in BOOL_LITERALS:
                     values[name] = BOOL_LITERALS[inline]
                 else:
-                    raise CliError(f'invalid boolean value "{inline}" for -{name}: parse error')
+                    raise self.fail(f'invalid boolean value "{inline}" for -{name}: parse error')
                 i += 1
                 continue
             if inline is None:
                 if i + 1 >= len(args):
-                    raise CliError(f"flag needs an argument: -{name}")
+                    raise self.fail(f"flag needs an argument: -{name}")
                 inline = args[i + 1]
                 i += 1
             i += 1
             if flag.kind is int:
                 try:
-                    values[name] = int(inline, 0)
-                except ValueError:
-                    raise CliError(f'invalid value "{inline}" for flag -{name}: parse error') from None
+                    values[name] = parse_go_int(inline)
+                except ValueError as exc:
+                    raise self.fail(f'invalid value "{inline}" for flag -{name}: {exc}') from None
             elif flag.kind is list:
                 values[name].append(inline)
             else:
@@ -110,3 +139,21 @@ class FlagSet:
 def no_positional(command: str, positional: list[str]) -> None:
     if positional:
         raise CliError(f"{command} does not accept positional arguments")
+
+
+def guarded(command: Callable[[list[str]], int]) -> Callable[[list[str]], int]:
+    """Agents read stderr: every failure becomes one line, never a traceback."""
+
+    @functools.wraps(command)
+    def run(args: list[str]) -> int:
+        try:
+            return command(args)
+        except CliError:
+            raise
+        except OSError as exc:
+            where = f' "{exc.filename}"' if exc.filename else ""
+            raise CliError(f"{exc.strerror or exc}{where}") from None
+        except Exception as exc:  # a bug or an unexpected server answer; still one actionable line
+            raise CliError(f"unexpected error: {type(exc).__name__}: {' '.join(str(exc).split())}") from None
+
+    return run

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -66,7 +67,7 @@ class Client:
             headers["Content-Type"] = "application/json"
             content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
         try:
-            with httpx.Client(timeout=self.timeout, follow_redirects=False) as client:
+            with _client(self.timeout) as client:
                 response = client.request(method, url, content=content, headers=headers)
         except (httpx.HTTPError, ValueError) as exc:
             raise CliError(f"request Moltnet {method} {redact(url)}: {_cause(exc)}") from None
@@ -94,12 +95,23 @@ class Client:
         return self.request("POST", path, body=body)
 
     def fetch_text(self, path: str, timeout: float, limit: int) -> tuple[int, str]:
-        """A best-effort GET returning (status, body) — used for the server-generated skill."""
+        """A best-effort GET returning (status, body) — used for the server-generated skill.
+
+        `timeout` bounds the whole exchange, as Go's http.Client.Timeout does, not each read."""
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        with httpx.Client(timeout=timeout) as client, client.stream("GET", self.url(path), headers=headers) as resp:
+        deadline = time.monotonic() + timeout
+        with _client(timeout) as client, client.stream("GET", self.url(path), headers=headers) as resp:
             data = b""
             for chunk in resp.iter_bytes():
                 data += chunk
                 if len(data) >= limit:
                     break
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("timeout awaiting the skill", request=resp.request)
             return resp.status_code, data[:limit].decode("utf-8", errors="replace")
+
+
+def _client(timeout: float) -> httpx.Client:
+    """Like Go's http.Client: redirects are followed (10 at most). httpx keeps the bearer token only
+    for the same origin (or an http→https upgrade), where Go also sends it to other ports and subdomains."""
+    return httpx.Client(timeout=timeout, follow_redirects=True, max_redirects=10)

@@ -239,12 +239,13 @@ def register_agent(args: list[str]) -> int:
                 raise first from None
         for key in ("base_url", "member_id", "agent_name"):
             attachment[key] = attachment[key] or found.get(key, "")
-        attachment["auth"] = merge_auth(auth, found, given)
+        existing = {"auth": clientconfig.anchored_auth(found.get("auth") or {}, config.base_dir)}
+        attachment["auth"] = merge_auth(auth, existing, given)
     if not attachment["base_url"]:
         raise CliError("register-agent requires --base-url or --config")
 
     mode = effective_mode(attachment["auth"])
-    token = clientconfig.resolve_token(attachment["auth"], config.base_dir if config else None, mode)
+    token = clientconfig.resolve_token(attachment["auth"], None, mode)
     target = None
     if config is not None and mode == "open" and not token:
         target = config.find(network, attachment["member_id"])

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from moltnet.cli import clientconfig, wire
-from moltnet.cli.flags import CliError, FlagSet, no_positional
+from moltnet.cli.flags import CliError, FlagSet, guarded, no_positional
 from moltnet.cli.httpclient import Client, segment
 
 ADMIN_USAGE = """Usage:
@@ -43,36 +43,45 @@ def credential_flags(command: str, *, member_selector: bool = True) -> FlagSet:
     return flags
 
 
-def resolve_client(values: dict, *, member_selector: bool = True) -> Client:
+def parse_credentials(flags: FlagSet, args: list[str]) -> tuple[dict, set[str], list[str]]:
+    """(values, flags given on the command line, positional) — `given` drives the auth merge."""
+    from moltnet.cli.onboarding import given_flags
+
+    values, positional = flags.parse(args)
+    return values, given_flags(flags, args), positional
+
+
+def resolve_client(values: dict, given: set[str], *, member_selector: bool = True) -> Client:
     """Build the attachment from flags, fill blanks from a client config, resolve the token (§8.6)."""
-    auth = {"mode": values["auth-mode"].strip(), "token": values["token"], "token_env": values["token-env"],
-            "token_path": values["token-path"]}
+    from moltnet.cli.onboarding import merge_auth
+
+    auth = {key: values[flag].strip() for key, flag in (("mode", "auth-mode"), ("token", "token"),
+                                                        ("token_env", "token-env"), ("token_path", "token-path"))}
+    auth = {key: value for key, value in auth.items() if value or key == "mode"}
     base_url = values["base-url"].strip()
-    base_dir: Path | None = None
-    if values["config"].strip() or not base_url:
+    explicit = values["config"].strip()
+    if explicit or not base_url:
         try:
-            path = clientconfig.discover(values["config"])
+            path: Path | None = clientconfig.discover(explicit)
         except CliError:
-            if not base_url:
-                raise CliError("admin command requires --base-url or --config") from None
-            raise
-        config = clientconfig.load(path)
-        member = values.get("member", "") if member_selector else ""
-        chosen = clientconfig.select_attachment(config.attachments, values["network"], member)
-        base_url = base_url or (chosen.get("base_url") or "").strip()
-        if not clientconfig.has_token_source(auth):
-            existing = chosen.get("auth") or {}
-            auth = {**existing, "mode": auth["mode"] if auth["mode"] not in ("", "none") else existing.get("mode", "")}
-            base_dir = config.base_dir
+            if explicit:  # an explicit --config must exist; only a discovered one may be absent
+                raise
+            path = None
+        if path is not None:
+            config = clientconfig.load(path)
+            member = values.get("member", "") if member_selector else ""
+            chosen = config.select(values["network"], member)
+            base_url = base_url or (chosen.get("base_url") or "").strip()
+            existing = {"auth": clientconfig.anchored_auth(chosen.get("auth") or {}, config.base_dir)}
+            auth = merge_auth(auth, existing, given)  # the rules of `connect` step 7
     if not base_url:
         raise CliError("admin command requires --base-url or --config")
-    mode = auth["mode"]
+    mode = (auth.get("mode") or "").strip()
     if mode in ("", "none") and clientconfig.has_token_source(auth):
         mode = "bearer"
     if mode not in ("", "none", "bearer", "open"):
         raise CliError(f'unsupported auth.mode "{mode}"')
-    token = clientconfig.resolve_token(auth, base_dir, mode or "none")
-    return Client(base_url, token)
+    return Client(base_url, clientconfig.resolve_token(auth, None, mode or "none"))
 
 
 # --- apply ------------------------------------------------------------------------------------
@@ -136,11 +145,11 @@ def find_server_config(path: str) -> Path:
 
 def apply(args: list[str]) -> int:
     flag_args, path = split_apply_args(args)
-    values, positional = credential_flags("apply").parse(flag_args)
+    values, given, positional = parse_credentials(credential_flags("apply"), flag_args)
     if positional:  # only reachable through "--"
         raise CliError("apply accepts at most one config path")
     body = build_apply_request(find_server_config(path))
-    result = resolve_client(values).post("/v1/apply", body)
+    result = resolve_client(values, given).post("/v1/apply", body)
     out: dict = {"applied": bool((result or {}).get("applied"))}
     if (result or {}).get("rooms"):
         out["rooms"] = [wire.room(r) for r in result["rooms"]]
@@ -170,12 +179,12 @@ def _print_usage() -> int:
 def admin_agent(action: str, args: list[str]) -> int:
     command = f"admin agent {action}"
     flags = credential_flags(command).string("agent", help="agent id")
-    values, positional = flags.parse(args)
+    values, given, positional = parse_credentials(flags, args)
     no_positional(command, positional)
     agent = values["agent"].strip()
     if not agent:
         raise CliError(f"{command} requires --agent")
-    client = resolve_client(values)
+    client = resolve_client(values, given)
     if action == "remove":
         wire.emit(remove_result(client.request("DELETE", f"/v1/agents/{segment(agent)}")))
     else:
@@ -185,12 +194,12 @@ def admin_agent(action: str, args: list[str]) -> int:
 
 def admin_room_remove(args: list[str]) -> int:
     command = "admin room remove"
-    values, positional = credential_flags(command).string("room", help="room id").parse(args)
+    values, given, positional = parse_credentials(credential_flags(command).string("room", help="room id"), args)
     no_positional(command, positional)
     room = values["room"].strip()
     if not room:
         raise CliError(f"{command} requires --room")
-    wire.emit(remove_result(resolve_client(values).request("DELETE", f"/v1/rooms/{segment(room)}")))
+    wire.emit(remove_result(resolve_client(values, given).request("DELETE", f"/v1/rooms/{segment(room)}")))
     return 0
 
 
@@ -198,7 +207,7 @@ def admin_room_members(action: str, args: list[str]) -> int:
     command = f"admin room members {action}"
     flags = credential_flags(command, member_selector=False).string("room", help="room id")
     flags.repeated("member", help="member id to change (repeatable, comma-separated)")
-    values, positional = flags.parse(args)
+    values, given, positional = parse_credentials(flags, args)
     no_positional(command, positional)
     room = values["room"].strip()
     if not room:
@@ -206,7 +215,7 @@ def admin_room_members(action: str, args: list[str]) -> int:
     members = [m.strip() for value in values["member"] for m in value.split(",") if m.strip()]
     if not members:
         raise CliError(f"{command} requires --member")
-    client = resolve_client(values, member_selector=False)
+    client = resolve_client(values, given, member_selector=False)
     result = client.request("PATCH", f"/v1/rooms/{segment(room)}/members", body={action: members})
     wire.emit(wire.room(result))
     return 0
@@ -243,4 +252,4 @@ def admin(args: list[str]) -> int:
     raise _usage_error(f'unknown admin command "{group}"')
 
 
-COMMANDS = {"apply": apply, "admin": admin}
+COMMANDS = {"apply": guarded(apply), "admin": guarded(admin)}

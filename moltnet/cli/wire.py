@@ -74,7 +74,9 @@ def message_page(data: Any) -> dict:
     messages = data.get("messages")
     page = _pick(data.get("page"), [("has_more", True), ("next_before", False), ("next_after", False)])
     page["has_more"] = bool(page["has_more"])
-    return {"messages": [message(m) for m in messages] if messages else None, "page": page}
+    # An empty array stays `[]`; only a missing/null `messages` prints as null (Go's nil slice).
+    listed = [message(m) for m in messages] if isinstance(messages, list) else None
+    return {"messages": listed, "page": page}
 
 
 def room(data: Any) -> dict:

@@ -16,6 +16,9 @@ from rooms.services import members_by_room
 ROOM_LIMIT = 100
 BARE = re.compile(r"[A-Za-z0-9._:/,-]+")
 RUNTIMES = ("codex", "claude-code", "openclaw", "picoclaw", "tinyclaw")
+# The example texts of the generated send commands, as the Go documents spell them.
+GREETING = '"Hello from <agent-id>."'
+DM_TEXT = '"Can you review this?"'
 
 
 def base_url(request: HttpRequest) -> str:

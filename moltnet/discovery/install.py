@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from moltnet.discovery.context import RUNTIMES, AccessContext, id_list, shell_quote
+from moltnet.discovery.context import GREETING, RUNTIMES, AccessContext, id_list, shell_quote
 
 DOCS = ("quickstart.md", "guides/runtimes-and-attachments.md", "reference/node-config.md",
         "reference/runtime-capabilities.md", "reference/cli.md", "reference/authentication.md",
@@ -91,7 +91,7 @@ def render_install(ctx: AccessContext) -> str:
         if after:
             greeting = shell_quote(f"room:{after[0]}")
             out += [f"`{after[0]}` accepts registered agents once you are registered:", "", "```sh",
-                    f'moltnet send --network {net} --target {greeting} --text "Hello from <agent name>"', "```", ""]
+                    f"moltnet send --network {net} --target {greeting} --text {GREETING}", "```", ""]
         else:
             out += ["No send example is given: no public room accepts newly registered outsiders.", ""]
     else:

@@ -6,7 +6,7 @@ access lets it succeed.
 
 from __future__ import annotations
 
-from moltnet.discovery.context import RUNTIMES, AccessContext, id_list, shell_quote
+from moltnet.discovery.context import DM_TEXT, GREETING, RUNTIMES, AccessContext, id_list, shell_quote
 
 PLACEHOLDER_TARGET = "room:<room-id>"
 
@@ -142,7 +142,7 @@ def _read_section(f: dict, has_target: bool, net: str, target: str) -> list[str]
 
 
 def _send_section(f: dict, has_target: bool, net: str, target: str) -> list[str]:
-    send = f'moltnet send --network {net} --target {target} --text "<greeting>"'
+    send = f"moltnet send --network {net} --target {target} --text {GREETING}"
     if f["can_send_now"] and has_target:
         return ["Send a message:", "", *_block(send)]
     if f["can_send_after_connect"] and has_target:
@@ -164,7 +164,7 @@ def _dm_section(ctx: AccessContext, f: dict, net: str) -> list[str]:
     # `moltnet send --target dm:` first reads the DM (observe/admin), so a send-only token could not run it.
     if f["can_send"] and f["can_read_protected"]:
         out += ["Reply in a direct conversation:", "",
-                *_block(f'moltnet send --network {net} --target dm:<dm-id> --text "<text>"')]
+                *_block(f"moltnet send --network {net} --target dm:<dm-id> --text {DM_TEXT}")]
     return out or ["Direct messages exist on this network but are unavailable with your current access.", ""]
 
 

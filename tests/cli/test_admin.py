@@ -163,3 +163,35 @@ def test_as_a_real_process(tmp_path, server):
                  "--base-url", server.base_url, "--token-env", "ADMIN_TOKEN", cwd=tmp_path, env=ENV)
     assert result.code == 0, result.err
     assert "omega" in json.loads(result.out)["members"]
+
+
+def test_an_explicit_config_must_exist(cli, tmp_path):
+    missing = tmp_path / "missing.json"
+    result = cli(tmp_path, "admin", "agent", "remove", "--agent", "x", "--config", str(missing))
+    assert result.code == 1
+    assert result.error == f"stat {missing}: no such file or directory"
+
+
+@pytest.mark.live  # starts a real server
+def test_config_auth_merges_like_connect(cli, tmp_path, server):
+    write_config(tmp_path, [{"auth": {"mode": "bearer", "token": "admin-secret"}, "base_url": server.base_url,
+                             "member_id": "operator", "network_id": "works"}])
+    # An explicit --auth-mode none replaces the config's bearer auth, so no token is sent (connect step 7).
+    refused = cli(tmp_path, "admin", "room", "members", "add", "--room", "lobby", "--member", "zeta",
+                  "--auth-mode", "none")
+    assert refused.code == 1
+    assert refused.error.startswith(f"moltnet PATCH {server.base_url}/v1/rooms/lobby/members returned 401 ")
+    assert "zeta" not in room(server, "lobby")["members"]
+    # Without --auth-mode the config's auth is kept as it is.
+    kept = cli(tmp_path, "admin", "room", "members", "add", "--room", "lobby", "--member", "zeta")
+    assert kept.code == 0, kept.err
+
+
+def test_unreadable_token_file_is_one_line_without_traceback(tmp_path):
+    token = tmp_path / "admin.token"
+    token.write_bytes(b"\xff\xfe\x00binary")
+    token.chmod(0o600)
+    result = run("admin", "agent", "remove", "--agent", "x", "--base-url", "http://127.0.0.1:9",
+                 "--token-path", str(token), cwd=tmp_path)
+    assert result.code == 1
+    assert "Traceback" not in result.err and result.err.count("\n") == 1

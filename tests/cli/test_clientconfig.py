@@ -167,3 +167,17 @@ def test_fields_go_always_writes_are_kept_when_empty(tmp_path):
     assert rendered["agent"] == {}
     assert rendered["attachments"][0]["auth"] == {"mode": "", "token_env": "T"}
     assert rendered["attachments"][0]["dms"] == {"enabled": False, "wake": "never"}
+
+
+def test_read_failure_names_the_file_like_go(cli, tmp_path):
+    # /proc/self/mem exists (stat succeeds) but reading it from offset 0 fails.
+    result = cli(tmp_path, "conversations", "--config", "/proc/self/mem")
+    assert result.code == 1
+    assert result.error == "read Moltnet client config: open /proc/self/mem: input/output error"
+
+
+def test_missing_token_file_reports_the_os_cause_like_go(cli, tmp_path):
+    write_config(tmp_path, [{"auth": {"token_path": "missing.token"}, "base_url": "http://127.0.0.1:9",
+                             "member_id": "scout", "network_id": "works"}])
+    assert cli(tmp_path, "conversations").error == \
+        'stat moltnet token_path ".moltnet/missing.token": no such file or directory'

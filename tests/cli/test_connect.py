@@ -148,6 +148,6 @@ def test_installed_skill_matches_the_workspace_token(tmp_path, bearer_server):
     assert writer.code == 0, writer.err
     skill = (tmp_path / "writer/skills/moltnet/SKILL.md").read_text()
     assert "Current access: admin access" in skill
-    assert 'moltnet send --network works --target room:board --text "<greeting>"' in skill
+    assert 'moltnet send --network works --target room:board --text "Hello from <agent-id>."' in skill
     # The token lives in the environment, never in the file.
     assert "admin-secret" not in (tmp_path / "writer/.moltnet/config.json").read_text()

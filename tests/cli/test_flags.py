@@ -70,3 +70,31 @@ def test_boolean_flags_take_no_separate_value(cli, tmp_path):
     assert config["attachments"][0]["dms"] == {"enabled": True}
     cli(tmp_path, *base, "--enable-dms=0", "--install-skill=FALSE")
     assert "dms" not in json.loads((tmp_path / ".moltnet/config.json").read_text())["attachments"][0]
+
+
+@pytest.mark.parametrize(("args", "error"), [
+    (["--target"], "flag needs an argument: -target"),
+    (["--target", "room:lobby", "--limit", "ten"], 'invalid value "ten" for flag -limit: parse error'),
+    (["---target", "room:lobby"], "bad flag syntax: ---target"),
+])
+def test_every_parse_error_prints_the_message_and_usage_on_stdout(cli, tmp_path, args, error):
+    # Go's FlagSet.failf writes the message and the flag usage to the command's output, then fails.
+    result = cli(tmp_path, "read", *args)
+    assert result.code == 1 and result.error == error
+    assert result.out.startswith(f"{error}\nUsage of moltnet read:\n")
+    assert "  -limit int\n" in result.out
+
+
+@pytest.mark.parametrize(("value", "sent"), [("010", 8), ("0x10", 16), ("0b11", 3), ("1_000", 1000), ("+5", 5)])
+def test_int_flags_take_go_integer_syntax(cli, tmp_path, value, sent):
+    # strconv.ParseInt(…, 0, 64): a leading 0 is octal, 0x/0o/0b prefixes and `_` separators are accepted.
+    write_config(tmp_path, [{"base_url": "http://127.0.0.1:9", "member_id": "scout", "network_id": "works",
+                             "rooms": [{"id": "lobby"}]}])
+    result = cli(tmp_path, "read", "--target", "room:lobby", "--limit", value)
+    assert result.error.startswith(f"request Moltnet GET http://127.0.0.1:9/v1/rooms/lobby/messages?limit={sent}: ")
+
+
+def test_int_flag_out_of_range(cli, tmp_path):
+    result = cli(tmp_path, "read", "--target", "room:lobby", "--limit", "9223372036854775808")
+    assert result.error == 'invalid value "9223372036854775808" for flag -limit: value out of range'
+    assert cli(tmp_path, "read", "--limit", "08").error == 'invalid value "08" for flag -limit: parse error'

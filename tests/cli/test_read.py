@@ -93,3 +93,13 @@ def test_selectors_choose_between_attachments(cli, tmp_path, seeded):
     assert cli(tmp_path, "read", "--target", "room:lobby", "--network", "nope").error == \
         'no Moltnet attachment configured for network "nope"'
     assert cli(tmp_path, "read", "--target", "room:lobby", "--network", "works", "--member", "scout").code == 0
+
+
+def test_an_empty_room_prints_an_empty_array_not_null(cli, tmp_path, seeded):
+    # The server sends `"messages": []`; the Go CLI re-encodes that as `[]` (null only when none was sent).
+    write_config(tmp_path, [{"auth": {"token": "admin-secret"}, "base_url": seeded.base_url, "member_id": "scout",
+                             "network_id": "works", "rooms": [{"id": "board"}]}])
+    result = cli(tmp_path, "read", "--target", "room:board")
+    assert result.code == 0, result.err
+    assert '  "messages": [],\n' in result.out
+    assert json.loads(result.out) == {"messages": [], "page": {"has_more": False}}

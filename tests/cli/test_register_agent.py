@@ -60,3 +60,17 @@ def test_a_token_is_sent_only_with_an_auth_mode(cli, tmp_path, bearer_server):
     assert accepted.code == 0, accepted.err
     assert json.loads(accepted.out)["agent_id"] == "ada" and "agent_token" not in json.loads(accepted.out)
     assert accepted.err == ""
+
+
+def test_a_flag_token_path_is_relative_to_the_working_directory(cli, tmp_path, bearer_server):
+    # Config-sourced token paths are relative to the config's directory; --token-path to the working directory.
+    config = write_config(tmp_path / "ws", [{"auth": {"mode": "bearer", "token_env": "UNSET_FOR_THIS_TEST"},
+                                             "base_url": bearer_server.base_url, "member_id": "ada",
+                                             "network_id": "works"}])
+    token = tmp_path / "admin.token"
+    token.write_text("admin-secret\n")
+    os.chmod(token, 0o600)
+    result = cli(tmp_path, "register-agent", "--config", str(config), "--auth-mode", "bearer",
+                 "--token-path", "admin.token", "--write-identity=false")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["agent_id"] == "ada"

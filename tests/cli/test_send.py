@@ -132,3 +132,15 @@ def test_dm_send_resolves_the_conversation_first(cli, tmp_path, bearer_server):
 def test_dms_disabled_in_the_config(cli, workspace):
     assert cli(workspace, "send", "--target", "dm:x", "--text", "x").error == \
         'direct messages are not enabled for member "scout"'
+
+
+def test_access_without_can_write_is_read_only(cli, tmp_path, bearer_server):
+    # `access.can_write` is a plain bool in the file format: an access object without it means false.
+    write_config(tmp_path, [{"auth": {"token": "scout-secret"}, "base_url": bearer_server.base_url,
+                             "member_id": "scout", "network_id": "works",
+                             "rooms": [{"id": "lobby", "access": {"can_read": True}}]}])
+    before = len(history(bearer_server, "lobby"))
+    result = cli(tmp_path, "send", "--target", "room:lobby", "--text", "should not be sent")
+    assert result.code == 1
+    assert result.error == 'room "lobby" is read-only for member "scout"'
+    assert len(history(bearer_server, "lobby")) == before

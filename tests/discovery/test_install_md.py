@@ -64,7 +64,7 @@ def test_bearer_with_public_read_and_open_registration(api, configure, db):
     assert "- Auth mode: `bearer`" in text
     assert "Rooms accepting registered agents: `hall`" in text
     assert "Rooms that are read-only for outside agents: `news`" in text
-    assert 'moltnet send --network works --target room:hall --text "Hello from <agent name>"' in text
+    assert 'moltnet send --network works --target room:hall --text "Hello from <agent-id>."' in text
     assert "--target room:news --text" not in text and "vault" not in text
     assert "      - id: hall\n        wake: mentions\n      - id: news\n        wake: never\n" in text
     assert "  auth_mode: open\n  registration: open\n" in text

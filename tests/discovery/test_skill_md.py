@@ -68,7 +68,7 @@ def test_admin_token_gets_admin_cleanup_and_sends_where_writable(api, bearer):
     text = skill(api, "admin-secret")
     assert "Current access: admin access" in text
     assert "Writable rooms now: `lab`, `vault`, `workshop`" in text
-    assert 'moltnet send --network works --target room:lab --text "<greeting>"' in text
+    assert 'moltnet send --network works --target room:lab --text "Hello from <agent-id>."' in text
     assert ("moltnet admin agent remove --base-url http://testserver --agent <agent-id> "
             "--token-env MOLTNET_ADMIN_TOKEN") in text
     assert ("moltnet admin room remove --base-url http://testserver --room <room-id> "
@@ -96,7 +96,7 @@ def test_open_network_anonymous_gets_public_read_and_registration(api, configure
     assert "claims the agent ID" in text
     # Sending only after connect, and only to the room that accepts registered agents.
     assert "Sending requires `moltnet connect` to claim an agent ID first" in text
-    assert 'moltnet send --network studio --target room:workshop --text "<greeting>"' in text
+    assert 'moltnet send --network studio --target room:workshop --text "Hello from <agent-id>."' in text
     assert "--target room:lab --text" not in text
     assert "Direct messages exist on this network but are unavailable" in text
 
@@ -107,7 +107,7 @@ def test_open_network_agent_token_reads_and_writes(api, configure, db):
     text = skill(api, token)
     assert "Current access: read and write access" in text
     assert "Writable rooms now: `workshop`" in text
-    assert 'moltnet send --network studio --target room:workshop --text "<greeting>"' in text
+    assert 'moltnet send --network studio --target room:workshop --text "Hello from <agent-id>."' in text
     assert "dm:<dm-id>" not in text  # no DM read, and the CLI cannot send to a DM it cannot read
     assert "moltnet admin" not in text
 
@@ -118,7 +118,8 @@ def test_auth_none_is_admin_with_every_block(api, configure, db):
     assert "Current access: admin access" in text and "Auth mode: `none`" in text
     assert "  --auth-mode none\n" in text
     for fragment in ("moltnet read --network local --target room:lab", "moltnet send --network local --target room:lab",
-                     "--target dm:<dm-id> --limit 20", "moltnet admin agent remove"):
+                     "--target dm:<dm-id> --limit 20", "moltnet admin agent remove",
+                     'moltnet send --network local --target dm:<dm-id> --text "Can you review this?"'):
         assert fragment in text
 
 
