@@ -5,7 +5,8 @@ from __future__ import annotations
 from agents.auth import Caller
 from agents.models import AgentRegistration
 from moltnet.errors import not_found
-from moltnet.ids import agent_fqid, member_identity, trim
+from moltnet.gourl import go_quote
+from moltnet.ids import MemberRef, agent_fqid, member_identity, trim
 from moltnet.jsonshape import omit_empty
 
 
@@ -31,6 +32,16 @@ def summary_json(entry: dict, connected: set[str]) -> dict:
     return body
 
 
+def _rooms_listing(reg: AgentRegistration, rooms: dict[str, list[str]]) -> list[str]:
+    """Rooms with a member whose identity is (registration network, registration agent id as stored).
+
+    The registered id is not parsed: a registration `net_b:alpha` is not the member `molt://net_b/agents/alpha`.
+    """
+    me = MemberRef(reg.network_id, reg.agent_id)
+    return [room_id for room_id, members in rooms.items()
+            if any(member_identity(m, reg.network_id) == me for m in members)]
+
+
 def build_roster(caller: Caller, readable_rooms: dict[str, list[str]], local: str) -> list[dict]:
     """Entries keyed by member string, enriched by registrations; sorted by id."""
     entries: dict[str, dict] = {}
@@ -46,8 +57,7 @@ def build_roster(caller: Caller, readable_rooms: dict[str, list[str]], local: st
             entries[reg.agent_id].update(name=reg.display_name or "", actor_uid=reg.actor_uid, fqid=reg.actor_uri,
                                          network_id=reg.network_id)
             continue
-        rooms = [room_id for room_id, members in readable_rooms.items()
-                 if any(member_identity(m, local) == member_identity(reg.agent_id, reg.network_id) for m in members)]
+        rooms = _rooms_listing(reg, readable_rooms)
         if not rooms and not privileged:
             continue
         entries[reg.agent_id] = {"id": reg.agent_id, "name": reg.display_name or "", "actor_uid": reg.actor_uid,
@@ -63,15 +73,14 @@ def get_summary(caller: Caller, agent_id: str, readable_rooms: dict[str, list[st
     privileged = roster_privilege(caller)
     reg = AgentRegistration.objects.filter(agent_id=agent_id).first()
     if reg is not None:
-        me = member_identity(reg.agent_id, reg.network_id)
-        rooms = [r for r, members in readable_rooms.items() if any(member_identity(m, local) == me for m in members)]
+        rooms = _rooms_listing(reg, readable_rooms)
         if not rooms and not privileged:
-            raise not_found(f'unknown agent "{agent_id}"')
+            raise not_found(f"unknown agent {go_quote(agent_id)}")
         return {"id": reg.agent_id, "name": reg.display_name or "", "actor_uid": reg.actor_uid, "fqid": reg.actor_uri,
                 "network_id": reg.network_id, "rooms": rooms}
     if not privileged:
-        raise not_found(f'unknown agent "{agent_id}"')
+        raise not_found(f"unknown agent {go_quote(agent_id)}")
     rooms = [r for r, members in all_rooms.items() if agent_id in members]
     if not rooms:
-        raise not_found(f'unknown agent "{agent_id}"')
+        raise not_found(f"unknown agent {go_quote(agent_id)}")
     return {"id": agent_id, "network_id": local, "fqid": f"molt://{local}/agents/{agent_id}", "rooms": rooms}

@@ -6,8 +6,11 @@ Exactly one JSON value, case-insensitive field names, unknown fields ignored, `n
 
 from __future__ import annotations
 
+import codecs
 import json
-from typing import Any, TypeVar
+import math
+import re
+from typing import Any, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
@@ -29,40 +32,149 @@ class GoModel(BaseModel):
             return {}
         if not isinstance(data, dict):
             raise ValueError("cannot unmarshal into an object")
-        fields = {info.alias or name for name, info in cls.model_fields.items()}
+        fields = {info.alias or name: info for name, info in cls.model_fields.items()}
         folded = {name.lower(): name for name in fields}
         merged: dict[str, Any] = {}
         for key, value in data.items():  # in document order: the last matching key wins, as in Go
             name = key if key in fields else folded.get(key.lower())
             if name is not None:
                 merged[name] = value
+        for name, value in merged.items():
+            annotation = fields[name].annotation
+            if isinstance(value, list) and _is_string_list(annotation):
+                merged[name] = ["" if item is None else item for item in value]  # null element → ""
+            elif not _holds_models(annotation) and (number := _out_of_range(value)) is not None:
+                raise ValueError(f"cannot unmarshal number {number} into Go value of type float64")
         return {k: v for k, v in merged.items() if v is not None}
+
+
+def _is_string_list(annotation: Any) -> bool:
+    return get_origin(annotation) is list and get_args(annotation) == (str,)
+
+
+def _holds_models(annotation: Any) -> bool:
+    """A field decoded by nested GoModels, which check their own (known) fields."""
+    if isinstance(annotation, type) and issubclass(annotation, GoModel):
+        return True
+    return any(_holds_models(arg) for arg in get_args(annotation))
+
+
+class OutOfRange:
+    """A JSON number no float64 holds (`1e400`): Go refuses it in a known field, skips it elsewhere."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _parse_float(text: str) -> float | OutOfRange:
+    value = float(text)
+    return OutOfRange(text) if math.isinf(value) else value
+
+
+def _parse_int(text: str) -> int | OutOfRange:
+    if len(text.lstrip("-")) > 309:  # beyond float64 (and Python's int-parsing digit limit)
+        return OutOfRange(text)
+    value = int(text)
+    try:
+        float(value)
+    except OverflowError:
+        return OutOfRange(text)
+    return value
+
+
+def _out_of_range(value: Any) -> str | None:
+    stack = [value]
+    while stack:  # iterative: nesting may be deeper than Python's recursion limit
+        item = stack.pop()
+        if isinstance(item, OutOfRange):
+            return item.text
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _last_key_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys sit at their last occurrence, so "last key wins" follows document order."""
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        obj.pop(key, None)
+        obj[key] = value
+    return obj
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"invalid character {name[0]!r} looking for beginning of value")  # NaN, Infinity
+
+
+def _replace_per_byte(error: UnicodeDecodeError) -> tuple[str, int]:
+    """Invalid UTF-8 (only legal inside strings): one U+FFFD per bad byte, as Go's decoder does."""
+    return "\ufffd" * (error.end - error.start), error.end
+
+
+codecs.register_error("moltnet-go-utf8", _replace_per_byte)
+
+
+def _fix_surrogates(value: Any) -> Any:
+    """Go decodes a lone UTF-16 surrogate escape (`\\ud800`) as U+FFFD; Python keeps it (unencodable)."""
+
+    def fix(item: Any) -> Any:
+        return _SURROGATE.sub("\ufffd", item) if isinstance(item, str) else item
+
+    root = [value]
+    stack: list[list | dict] = [root]
+    while stack:  # iterative: nesting may be deeper than Python's recursion limit
+        container = stack.pop()
+        if isinstance(container, list):
+            for index, item in enumerate(container):
+                container[index] = fix(item)
+                if isinstance(item, list | dict):
+                    stack.append(item)
+        else:
+            for key in list(container):
+                item = container.pop(key)
+                container[fix(key)] = fix(item)
+                if isinstance(item, list | dict):
+                    stack.append(item)
+    return root[0]
 
 
 def parse_single_json(raw: bytes) -> Any:
     """Decode exactly one JSON value; whitespace may follow it."""
     if len(raw) > MAX_BODY_BYTES:
         raise ApiError(400, "http: request body too large")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ApiError(400, "invalid character in request body") from exc
+    text = raw.decode("utf-8", errors="moltnet-go-utf8")  # a U+FFFD outside a string is a syntax error below
     stripped = text.lstrip(" \t\r\n")
     if not stripped:
         raise ApiError(400, "EOF")
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(object_pairs_hook=_last_key_wins, parse_constant=_no_constant,
+                               parse_float=_parse_float, parse_int=_parse_int)
     try:
         value, end = decoder.raw_decode(stripped)
     except json.JSONDecodeError as exc:
         raise ApiError(400, f"invalid JSON: {exc.msg}") from exc
+    except ValueError as exc:
+        raise ApiError(400, str(exc)) from exc
+    except RecursionError as exc:
+        raise ApiError(400, "exceeded max depth") from exc
     rest = stripped[end:].lstrip(" \t\r\n")
     if rest:
+        # Go reads one more token: any value start (even an unfinished `{` or `[`) is a second value.
+        if rest[0] in "{[":
+            raise ApiError(400, "expected a single JSON object")
         try:
             decoder.raw_decode(rest)
-        except json.JSONDecodeError as exc:
-            raise ApiError(400, f"invalid character after top-level value: {exc.msg}") from exc
+        except (ValueError, RecursionError) as exc:
+            raise ApiError(400, f"invalid character {rest[0]!r} after top-level value") from exc
         raise ApiError(400, "expected a single JSON object")
-    return value
+    return _fix_surrogates(value) if _SURROGATE_ESCAPE.search(stripped) else value
 
 
 def decode_body[M: "GoModel"](raw: bytes, model: type[M]) -> M:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
+from moltnet.ids import trim
+
 CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -40,7 +42,7 @@ def reason_phrase(status: int) -> str:
 
 
 def error_envelope(status: int, message: str, request_id: str | None) -> dict:
-    text = message.strip() if status < 500 else ""
+    text = trim(message) if status < 500 else ""
     body = {"error": text or reason_phrase(status), "code": CODES.get(status, "internal_error")}
     if request_id:
         body["request_id"] = request_id

@@ -15,11 +15,14 @@ EVENT_TYPE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+@/-]{0,127}")
 ID_TOO_LONG = "id must be 128 characters or fewer"
 ID_MISMATCH = "id must match [A-Za-z0-9][A-Za-z0-9._:-]{0,127}"
 
-# Go's strings.TrimSpace trims Unicode whitespace; Python's str.strip() matches it closely.
+# Go's strings.TrimSpace trims unicode.IsSpace: Python's bare str.strip() also strips the
+# separators U+001C–U+001F, which Go keeps (so "\x1clab" is an invalid id, not "lab").
+GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
 
 
 def trim(value: str | None) -> str:
-    return (value or "").strip()
+    """strings.TrimSpace."""
+    return (value or "").strip(GO_SPACE)
 
 
 def id_error(value: str) -> str | None:
@@ -42,36 +45,54 @@ class MemberRef:
 
 
 def parse_scoped(value: str) -> MemberRef | None:
+    """`net:agent` (split at the first colon); the parts come back trimmed."""
+    value = trim(value)
     if value.startswith("molt://") or ":" not in value:
         return None
     network, agent = value.split(":", 1)
-    if not network.strip() or not agent.strip():
+    if not trim(network) or not trim(agent):
         return None
-    return MemberRef(network.strip(), agent.strip())
+    return MemberRef(trim(network), trim(agent))
 
 
 def parse_agent_fqid(value: str) -> MemberRef | None:
+    """`molt://net/agents/agent`; the parts come back trimmed."""
+    value = trim(value)
     if not value.startswith("molt://"):
         return None
     rest = value[len("molt://") :]
     if "/agents/" not in rest:
         return None
     network, agent = rest.split("/agents/", 1)
-    if not network.strip() or not agent.strip():
+    if not trim(network) or not trim(agent):
         return None
-    return MemberRef(network.strip(), agent.strip())
+    return MemberRef(trim(network), trim(agent))
+
+
+def _raw_parts(value: str) -> tuple[str, str] | None:
+    """The two sides of a trimmed Scoped or FQID member as written (Go validates them untrimmed)."""
+    if parse_scoped(value) is not None:
+        network, agent = value.split(":", 1)
+    elif parse_agent_fqid(value) is not None:
+        network, agent = value[len("molt://"):].split("/agents/", 1)
+    else:
+        return None
+    return network, agent
 
 
 def member_id_error(value: str | None) -> str | None:
-    """ValidateMemberID of spec 01 §3.2; returns the error text or None."""
+    """ValidateMemberID of spec 01 §3.2; returns the error text or None.
+
+    The parts are checked as written: `net :alpha` is invalid (`network id …`), as in Go.
+    """
     value = trim(value)
     if not value:
         return "is required"
-    ref = parse_scoped(value) or parse_agent_fqid(value)
-    if ref is not None:
-        if err := id_error(ref.network):
+    parts = _raw_parts(value)
+    if parts is not None:
+        if err := id_error(parts[0]):
             return f"network id {err}"
-        if err := id_error(ref.agent):
+        if err := id_error(parts[1]):
             return f"agent id {err}"
         return None
     return id_error(value)
@@ -83,14 +104,22 @@ def member_identity(value: str, local_network: str) -> MemberRef:
     return ref or MemberRef(local_network, value)
 
 
+def scoped_id(network: str, agent_id: str) -> str:
+    """`network:agent` from trimmed parts; just the agent when either part is blank."""
+    network, agent_id = trim(network), trim(agent_id)
+    return f"{network}:{agent_id}" if network and agent_id else agent_id
+
+
 def actor_matches(network: str, actor_id: str, candidate: str) -> bool:
-    candidate, actor_id, network = trim(candidate), trim(actor_id), trim(network)
-    return candidate in (actor_id, f"{network}:{actor_id}", f"molt://{network}/agents/{actor_id}")
+    candidate, actor_id = trim(candidate), trim(actor_id)
+    if not candidate or not actor_id:
+        return False
+    return candidate in (actor_id, scoped_id(network, actor_id), agent_fqid(network, actor_id))
 
 
 def remote_participant_id(actor_network: str, actor_id: str, local_network: str) -> str:
     if actor_network and actor_network != local_network:
-        return f"{actor_network}:{actor_id}"
+        return scoped_id(actor_network, actor_id)
     return actor_id
 
 

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 
 from moltnet import jsonshape, metrics
 from moltnet.errors import ApiError, error_envelope
-from moltnet.ids import new_request_id
+from moltnet.ids import new_request_id, trim
 
 log = logging.getLogger("moltnet.http")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -34,7 +34,7 @@ class ApiMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
-        incoming = (request.headers.get("X-Request-Id") or "").strip()
+        incoming = trim(request.headers.get("X-Request-Id"))
         request.request_id = incoming if REQUEST_ID.fullmatch(incoming) else new_request_id()
         request.route_label = request.path
         response = self.get_response(request)

@@ -24,7 +24,7 @@ def network_json(cfg: ServerConfig, caller: Caller, warnings: list[dict] | None 
     capabilities = {
         "event_stream": "sse",
         "attachment_protocol": "websocket",
-        "public_read": cfg.public_read if cfg.auth_mode != "none" else cfg.public_read,
+        "public_read": cfg.public_read,
         "agent_registration": cfg.agent_registration,
         "debug_events": cfg.debug_events,
         "human_ingress": cfg.human_ingress,

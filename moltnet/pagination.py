@@ -10,7 +10,8 @@ from typing import Any, TypeVar
 from django.db.models import Q, QuerySet
 
 from moltnet.errors import unprocessable
-from moltnet.ids import id_error
+from moltnet.gourl import go_quote
+from moltnet.ids import id_error, trim
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
@@ -24,9 +25,15 @@ class PageParams:
     after: str = ""
 
 
+def query_value(query: dict[str, str] | Any, name: str) -> str:
+    """Go's `URL.Query().Get`: the first value of a repeated parameter (Django's `get` gives the last)."""
+    values = query.getlist(name) if hasattr(query, "getlist") else [query.get(name) or ""]
+    return values[0] if values else ""
+
+
 def parse_page_params(query: dict[str, str] | Any) -> PageParams:
     """Parse and format-check `limit`, `before`, `after`; 422 on malformed cursors."""
-    raw = (query.get("limit") or "").strip()
+    raw = trim(query_value(query, "limit"))
     limit = DEFAULT_LIMIT
     # Go's strconv.Atoi: base 10, optional sign, no underscores; out of int64 range is a parse error.
     if re.fullmatch(r"[+-]?[0-9]+", raw) and -(1 << 63) <= int(raw) < (1 << 63):
@@ -34,8 +41,8 @@ def parse_page_params(query: dict[str, str] | Any) -> PageParams:
         if limit <= 0:
             limit = DEFAULT_LIMIT
         limit = min(limit, MAX_LIMIT)
-    before = (query.get("before") or "").strip()
-    after = (query.get("after") or "").strip()
+    before = trim(query_value(query, "before"))
+    after = trim(query_value(query, "after"))
     if before and after:
         raise unprocessable("before and after cannot both be set")
     for name, value in (("before", before), ("after", after)):
@@ -63,7 +70,7 @@ def history_page(queryset: QuerySet, params: PageParams, cursor_position: Callab
         cursor = params.before or params.after
         position = cursor_position(cursor)
         if position is None:
-            raise unprocessable(f'invalid cursor "{cursor}"')
+            raise unprocessable(f"invalid cursor {go_quote(cursor)}")
         # `(created_at, id) < (pos, cursor)` spelled so the bare range on created_at bounds the index
         # scan; the plain OR form makes SQLite walk the index from the newest row down (O(depth)).
         if params.before:
@@ -88,7 +95,7 @@ def collection_page[T](items: Sequence[T], params: PageParams, key: Callable[[T]
     if params.after or params.before:
         cursor = params.after or params.before
         if cursor not in ids:
-            raise unprocessable(f'invalid cursor "{cursor}"')
+            raise unprocessable(f"invalid cursor {go_quote(cursor)}")
         index = ids.index(cursor)
         if params.after:
             start = index + 1

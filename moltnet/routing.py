@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,7 +59,7 @@ def credentials_of(request: HttpRequest) -> RequestCredentials:
     )
 
 
-def allowed_methods(methods: dict[str, Route]) -> str:
+def allowed_methods(methods: dict[str, Route] | set[str]) -> str:
     names = set(methods)
     if "GET" in names:
         names.add("HEAD")
@@ -66,18 +67,49 @@ def allowed_methods(methods: dict[str, Route]) -> str:
     return ", ".join(sorted(names))
 
 
+@functools.cache
+def _pattern_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(pattern)))
+
+
+def _matches(path: str) -> list[tuple[str, dict[str, str]]]:
+    """Every declared pattern matching `path`, literal ones first (the order Django tries them)."""
+    found = []
+    for pattern in sorted(ROUTES, key=lambda p: p.count("{")):
+        if match := _pattern_regex(pattern).fullmatch(path):
+            found.append((pattern, match.groupdict()))
+    return found
+
+
+def _route_for(method: str, candidates: list[tuple[str, dict[str, str]]]) -> tuple[Route, dict[str, str]] | None:
+    for pattern, params in candidates:
+        methods = ROUTES[pattern]
+        wanted = "GET" if method == "HEAD" and "GET" in methods else method
+        if wanted in methods:
+            return methods[wanted], params
+    return None
+
+
 def _dispatcher(pattern: str) -> Callable[..., HttpResponse]:
     def dispatch(request: HttpRequest, **params: str) -> HttpResponse:
-        methods = ROUTES[pattern]
-        method = "GET" if request.method == "HEAD" and "GET" in methods else request.method
-        route = methods.get(method)
-        if route is None:
-            if request.method in ("GET", "HEAD"):
-                from moltnet.views import catch_all
+        from moltnet.views import canonical_redirect, catch_all
 
+        if (redirect := canonical_redirect(request)) is not None:
+            return redirect
+        # Like Go's mux, a path matching several patterns is served by whichever declares the method:
+        # GET /v1/agents/register is the agent "register", not a 405 from POST /v1/agents/register.
+        candidates = [(pattern, params)]
+        found = _route_for(request.method or "", candidates)
+        if found is None:
+            candidates += [m for m in _matches(request.path_info) if m[0] != pattern]
+            found = _route_for(request.method or "", candidates)
+        if found is None:
+            if request.method in ("GET", "HEAD"):
                 return catch_all(request)
             request.route_label = request.path
+            methods = {name for candidate, _ in candidates for name in ROUTES[candidate]}
             raise ApiError(405, "method not allowed", {"Allow": allowed_methods(methods)})
+        route, params = found
         request.route_label = route.label
         caller = route.auth.authenticate(state.auth_policy(), credentials_of(request))
         request.caller = caller

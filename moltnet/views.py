@@ -63,13 +63,21 @@ def clean_path(path: str) -> str:
     return cleaned
 
 
+def canonical_redirect(request: HttpRequest) -> HttpResponse | None:
+    """Go's router: a non-canonical path gets 301 to the cleaned path, for every method and before
+    any route matches (`/v1/rooms/./messages` is not the room ".")."""
+    cleaned = clean_path(request.path)
+    if cleaned == request.path:
+        return None
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(cleaned + (f"?{query}" if query else ""))
+
+
 @csrf_exempt
 def catch_all(request: HttpRequest, *args, **kwargs) -> HttpResponse:
     """Unmatched paths: JSON 404 under /v1/ (an improvement on Go's redirect), else the console."""
-    cleaned = clean_path(request.path)
-    if cleaned != request.path:  # Go's router: 301 to the cleaned path, for every method
-        query = request.META.get("QUERY_STRING", "")
-        return HttpResponsePermanentRedirect(cleaned + (f"?{query}" if query else ""))
+    if (redirect := canonical_redirect(request)) is not None:
+        return redirect
     if request.method not in ("GET", "HEAD"):
         raise ApiError(405, "method not allowed", {"Allow": "GET, HEAD"})
     request.route_label = "GET /"  # Go's catch-all pattern, also for HEAD

@@ -19,6 +19,7 @@ from events import log
 from moltnet import jsonshape
 from moltnet.config import ServerConfig
 from moltnet.errors import ApiError
+from moltnet.gourl import go_quote
 from moltnet.ids import (
     actor_matches,
     agent_fqid,
@@ -30,6 +31,7 @@ from moltnet.ids import (
     parse_agent_fqid,
     parse_scoped,
     remote_participant_id,
+    scoped_id,
     thread_fqid,
     trim,
 )
@@ -70,7 +72,7 @@ def normalize_participants(participants: list[str], actor: dict) -> list[str]:
     for raw in participants:
         value = trim(raw)
         if actor_matches(actor["network_id"], actor["id"], value):
-            result.append(f"{actor['network_id']}:{actor['id']}")
+            result.append(scoped_id(actor["network_id"], actor["id"]))
             continue
         ref = parse_scoped(value) or parse_agent_fqid(value)
         if ref:
@@ -87,7 +89,7 @@ def write_room_for(target: dict) -> Room:
             room_id = thread.room_id
     room = live_room(room_id)
     if room is None:
-        raise ApiError(404, f'unknown room "{room_id}"')
+        raise ApiError(404, f"unknown room {go_quote(room_id)}")
     return room
 
 
@@ -105,7 +107,7 @@ def resolve_mentions(req: SendMessageRequest, target: dict, cfg: ServerConfig,
     else:
         room = live_room(target["room_id"])
         if room is None:
-            raise ApiError(404, f'unknown room "{target["room_id"]}"')
+            raise ApiError(404, f'unknown room {go_quote(target["room_id"])}')
         member_list = members_of(room)
     aliases = mentions.network_aliases(cfg.network_id, cfg.network_name, cfg.pairings)
     return mentions.resolve(cands, member_list, cfg.network_id, aliases)
@@ -123,8 +125,7 @@ def check_send_request(caller: Caller, req: SendMessageRequest, cfg: ServerConfi
     message_id = trim(req.id) or new_message_id()
     check_send(req)
     actor = normalize_actor(req.from_.model_dump(), local)
-    target = req.target.model_dump()
-    target["kind"] = trim(target["kind"])
+    target = req.target.model_dump()  # kind is exact here (validated)
     for key in ("room_id", "thread_id", "parent_message_id", "dm_id"):
         target[key] = trim(target[key])
     known = None

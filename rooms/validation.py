@@ -19,7 +19,7 @@ def url_error(raw: str) -> str | None:
         return f"url is invalid: {exc}"
     if parsed.scheme not in ("http", "https", "molt"):
         return f"url scheme {gourl.go_quote(parsed.scheme)} is unsupported"
-    if parsed.scheme != "molt" and not parsed.host.strip():
+    if parsed.scheme != "molt" and not trim(parsed.host):
         return "url host is required"
     return None
 
@@ -43,7 +43,7 @@ def dedupe(values: list[str]) -> list[str]:
 
 
 def target_error(target: TargetIn) -> str | None:
-    kind = trim(target.kind)
+    kind = target.kind  # exact: " room" is an unsupported kind (only the DMs-disabled gate trims it)
     room_id, thread_id = trim(target.room_id), trim(target.thread_id)
     if kind == "room":
         if not room_id:
@@ -79,7 +79,7 @@ def target_error(target: TargetIn) -> str | None:
             if err := member_id_error(participant):
                 return f"target.participant_ids[{index}] {err}"
         return None
-    return f'unsupported target kind "{kind}"'
+    return f"unsupported target kind {gourl.go_quote(kind)}"
 
 
 def check_send(req: SendMessageRequest) -> None:
@@ -127,7 +127,7 @@ def room_request_error(req: CreateRoomRequest) -> str | None:
     except ApiError as exc:
         return exc.message
     if req.visibility not in ("", "private", "public"):
-        return f'unsupported room visibility "{req.visibility}"'
+        return f"unsupported room visibility {gourl.go_quote(req.visibility)}"
     if req.write_policy not in ("", "members", "registered_agents", "operators"):
-        return f'unsupported room write_policy "{req.write_policy}"'
+        return f"unsupported room write_policy {gourl.go_quote(req.write_policy)}"
     return None

@@ -8,7 +8,9 @@ from agents.auth import Caller
 from agents.policy import PUB, REQ
 from moltnet import state
 from moltnet.errors import ApiError, not_found
-from moltnet.pagination import collection_page, history_page, parse_page_params
+from moltnet.gourl import go_quote
+from moltnet.ids import trim
+from moltnet.pagination import collection_page, history_page, parse_page_params, query_value
 from moltnet.responses import json_response, read_body
 from moltnet.routing import api
 from rooms import queries, shapes
@@ -134,7 +136,7 @@ def dm_messages(request: HttpRequest, caller: Caller, dmID: str) -> HttpResponse
 @api("GET", "/v1/artifacts", auth=REQ("observe", "admin"))
 def list_artifacts(request: HttpRequest, caller: Caller) -> HttpResponse:
     params = parse_page_params(request.GET)
-    room_id, thread_id, dm_id = (request.GET.get(k, "").strip() for k in ("room_id", "thread_id", "dm_id"))
+    room_id, thread_id, dm_id = (trim(query_value(request.GET, k)) for k in ("room_id", "thread_id", "dm_id"))
     if not (room_id or thread_id or dm_id):
         raise ApiError(422, "artifact filter is required")
     if dm_id:
@@ -142,7 +144,7 @@ def list_artifacts(request: HttpRequest, caller: Caller) -> HttpResponse:
     if room_id:
         get_live_room(room_id)
     if thread_id and not queries.thread_exists(thread_id):
-        raise not_found(f'unknown thread "{thread_id}"')
+        raise not_found(f"unknown thread {go_quote(thread_id)}")
     qs = queries.artifacts_for(thread_id=thread_id, dm_id=dm_id, room_id=room_id)
     rows, info = history_page(qs, params, queries.artifact_position)
     return json_response({"artifacts": [shapes.artifact_json(a) for a in rows], "page": info})

@@ -57,3 +57,18 @@ def test_anonymous_public_read_sees_only_public_room_members(api, roster, config
     assert [a["id"] for a in api.get("/v1/agents").json()["agents"]] == ["dora"]
     assert api.get("/v1/agents/ada").status_code == 404
     assert api.get("/v1/agents/dora").status_code == 404  # members need roster privilege to be looked up
+
+
+def test_a_registered_id_is_not_parsed_when_finding_its_rooms(api):
+    # The registration "far:cy" is (local, "far:cy"), not the member molt://far/agents/cy of another network.
+    api.post("/v1/rooms", {"id": "lab", "members": ["molt://far/agents/cy"]})
+    assert api.post("/v1/agents/register", {"requested_agent_id": "far:cy"}).status_code == 201
+    by_id = {a["id"]: a for a in api.get("/v1/agents").json()["agents"]}
+    assert "rooms" not in by_id["far:cy"]
+    assert by_id["molt://far/agents/cy"]["rooms"] == ["lab"]
+    assert "rooms" not in api.get("/v1/agents/far:cy").json()
+
+
+def test_unknown_agent_echoes_the_id_go_quoted(api):
+    response = api.get("/v1/agents/a%22b")
+    assert (response.status_code, response.json()["error"]) == (404, 'unknown agent "a\\"b"')

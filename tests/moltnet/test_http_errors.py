@@ -82,3 +82,45 @@ def test_non_canonical_paths_redirect_permanently_to_the_clean_path(api, path, l
     for method in ("GET", "POST"):
         response = api.request(method, path)
         assert (response.status_code, response["Location"]) == (301, location)
+
+
+def test_a_path_is_served_by_whichever_pattern_declares_the_method(api):
+    # POST /v1/agents/register must not hide GET/DELETE /v1/agents/{agentID} for an agent named "register".
+    missing = api.get("/v1/agents/register")
+    assert (missing.status_code, missing.json()["error"]) == (404, 'unknown agent "register"')
+    assert api.post("/v1/agents/register", {"requested_agent_id": "register"}).status_code == 201
+    assert api.get("/v1/agents/register").json()["id"] == "register"
+    assert api.request("HEAD", "/v1/agents/register").status_code == 200
+    assert api.delete("/v1/agents/register").json() == {"removed": True, "kind": "agent", "id": "register",
+                                                        "mode": "soft"}
+    response = api.request("PUT", "/v1/agents/register")
+    assert response.status_code == 405
+    assert response["Allow"] == "DELETE, GET, HEAD, POST"
+
+
+@pytest.mark.parametrize(("path", "location"), [("/v1/rooms/./messages", "/v1/rooms/messages"),
+                                                ("/v1/rooms/..", "/v1"),
+                                                ("/v1/rooms/.", "/v1/rooms")])
+def test_non_canonical_paths_redirect_even_when_a_route_would_match(api, path, location):
+    api.post("/v1/rooms", {"id": "lab"})
+    for method in ("GET", "DELETE"):
+        response = api.request(method, path + "?limit=1")
+        assert (response.status_code, response["Location"]) == (301, location + "?limit=1")
+    assert api.get("/v1/rooms/lab").status_code == 200  # nothing was deleted
+
+
+@pytest.mark.parametrize(("raw", "error"), [
+    ('{"id": "lab"} {', "expected a single JSON object"),  # Go reads one more token: any value start counts
+    ('{"id": "lab"} [1', "expected a single JSON object"),
+    ('{"id": "lab"} "x"', "expected a single JSON object"),
+    ('{"id": "lab"} x', "invalid character 'x' after top-level value"),
+])
+def test_trailing_data_after_the_body_is_400(api, raw, error):
+    response = api.request("POST", "/v1/rooms", raw=raw)
+    assert (response.status_code, response.json()["error"], response.json()["code"]) == (400, error, "bad_request")
+
+
+def test_very_deep_nesting_is_a_400_not_a_500(api):
+    raw = '{"id": "lab", "x": ' + "[" * 50_000 + "]" * 50_000 + "}"
+    response = api.request("POST", "/v1/rooms", raw=raw)
+    assert (response.status_code, response.json()["code"]) == (400, "bad_request")

@@ -72,6 +72,8 @@ def test_history_pagination_over_artifacts(api, lab):
     ("room_id=ghost", 404, 'unknown room "ghost"'),
     ("thread_id=ghost", 404, 'unknown thread "ghost"'),
     ("room_id=ghost&thread_id=ghost", 404, 'unknown room "ghost"'),
+    ("thread_id=gh%22ost", 404, 'unknown thread "gh\\"ost"'),  # Go's %q escaping
+    ("room_id=lab&room_id=ghost&thread_id=ghost&thread_id=t", 404, 'unknown thread "ghost"'),  # first values
 ])
 def test_errors_in_spec_order(api, lab, query, status, error):
     response = api.get(f"/v1/artifacts?{query}")

@@ -50,6 +50,14 @@ def test_members_are_sorted_in_byte_order(api):
     ({"id": "lab", "members": ["molt://net/agents/a/b"]}, f"members[0] agent id {MISMATCH}"),
     ({"id": "lab", "visibility": "Public"}, 'unsupported room visibility "Public"'),
     ({"id": "lab", "write_policy": "everyone"}, 'unsupported room write_policy "everyone"'),
+    # Go's %q: quotes and control characters in the echoed value are escaped
+    ({"id": "lab", "visibility": 'pu"b\tlic'}, 'unsupported room visibility "pu\\"b\\tlic"'),
+    # the two sides of a scoped/FQID member are checked as written, not trimmed
+    ({"id": "lab", "members": ["net :alpha"]}, f"members[0] network id {MISMATCH}"),
+    ({"id": "lab", "members": ["net: alpha"]}, f"members[0] agent id {MISMATCH}"),
+    ({"id": "lab", "members": ["molt://net /agents/alpha"]}, f"members[0] network id {MISMATCH}"),
+    # Go's TrimSpace keeps U+001C..U+001F (Python's str.strip() would drop them)
+    ({"id": "\x1clab"}, f"room id {MISMATCH}"),
 ])
 def test_invalid_requests_are_422_and_create_nothing(api, body, error):
     response = api.post("/v1/rooms", body)
@@ -104,6 +112,30 @@ def test_field_names_match_case_insensitively_and_unknown_fields_are_ignored(api
 def test_the_last_of_case_folded_duplicate_keys_wins(api):
     assert api.request("POST", "/v1/rooms", raw='{"ID": "first", "id": "second"}').json()["id"] == "second"
     assert api.request("POST", "/v1/rooms", raw='{"id": "third", "Id": "fourth"}').json()["id"] == "fourth"
+
+
+def test_unicode_spaces_are_trimmed_like_go(api):
+    body = api.post("/v1/rooms", {"id": "\u3000lab\xa0", "members": ["\u2003ada\x85"]}).json()
+    assert (body["id"], body["members"]) == ("lab", ["ada"])
+
+
+def test_the_last_duplicate_key_wins_in_document_order(api):
+    # Python's dict keeps a repeated key at its first position; Go applies keys in document order.
+    assert api.request("POST", "/v1/rooms", raw='{"id": "a", "ID": "b", "id": "c"}').json()["id"] == "c"
+
+
+def test_null_list_elements_are_empty_strings(api):
+    body = api.request("POST", "/v1/rooms", raw='{"id": "lab", "members": [null, "ada", null]}')
+    assert body.status_code == 201
+    assert body.json()["members"] == ["ada"]  # blank members are dropped, as Go's [""] would be
+
+
+@pytest.mark.parametrize("raw", ['{"id": "lab", "x": NaN}', '{"id": "lab", "x": Infinity}',
+                                 '{"id": "lab", "x": -Infinity}'])
+def test_non_json_constants_are_400(api, raw):
+    response = api.request("POST", "/v1/rooms", raw=raw)
+    assert (response.status_code, response.json()["code"]) == (400, "bad_request")
+    assert not Room.objects.exists()
 
 
 def test_null_fields_keep_their_zero_value(api):

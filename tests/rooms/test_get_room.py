@@ -21,6 +21,12 @@ def test_unknown_room_is_404_with_the_id_as_given(api):
                                "request_id": response["X-Request-Id"]}
 
 
+def test_unknown_room_echoes_the_id_go_quoted(api):
+    response = api.get("/v1/rooms/a%22b%09c%5C")
+    assert response.status_code == 404
+    assert response.json()["error"] == 'unknown room "a\\"b\\tc\\\\"'
+
+
 def test_removed_room_is_404(api, make_room):
     make_room("lab")
     api.delete("/v1/rooms/lab")

@@ -53,6 +53,12 @@ def test_limit_parsing(api, abcd, limit, count):
     assert len(ids(api.get(f"/v1/rooms?limit={limit}"))) == count
 
 
+def test_a_repeated_parameter_uses_its_first_value(api, abcd):
+    # Go reads URL.Query().Get (the first value); Django's QueryDict.get would give the last.
+    assert ids(api.get("/v1/rooms?limit=1&limit=3")) == ["a"]
+    assert ids(api.get("/v1/rooms?after=c&after=nope")) == ["d"]
+
+
 def test_limit_is_capped_at_500(api):
     for i in range(502):
         api.post("/v1/rooms", {"id": f"r{i:03d}"})

@@ -58,6 +58,25 @@ def test_actor_is_normalized_but_never_trimmed_or_typed(api, lab):
                                "fqid": "molt://local/agents/ada"}
 
 
+def test_lone_surrogate_escapes_become_replacement_characters(api, lab):
+    # Go decodes "\ud800" as U+FFFD; Python keeps an unencodable surrogate (a 500 on store).
+    raw = '{"target": {"kind": "room", "room_id": "lab"}, "from": {"id": "ada"},' \
+          ' "parts": [{"kind": "text", "text": "a\\ud800b\\udc00", "data": {"k\\udfff": ["\\ud83d\\ude00"]}}]}'
+    assert api.request("POST", "/v1/messages", raw=raw).status_code == 202
+    [message] = api.get("/v1/rooms/lab/messages").json()["messages"]
+    assert message["parts"] == [{"kind": "text", "text": "a\ufffdb\ufffd", "data": {"k\ufffd": ["\U0001f600"]}}]
+
+
+def test_invalid_utf8_inside_strings_becomes_one_replacement_per_byte(api, lab):
+    raw = b'{"target": {"kind": "room", "room_id": "lab"}, "from": {"id": "ada"},' \
+          b' "parts": [{"kind": "text", "text": "a\xffb\xe2\x82c"}]}'
+    assert api.request("POST", "/v1/messages", raw=raw).status_code == 202
+    [message] = api.get("/v1/rooms/lab/messages").json()["messages"]
+    assert message["parts"][0]["text"] == "a\ufffdb\ufffd\ufffdc"
+    outside = api.request("POST", "/v1/messages", raw=b'{"target": \xff}')
+    assert (outside.status_code, outside.json()["code"]) == (400, "bad_request")
+
+
 def test_origin_is_kept_when_given(api, lab):
     api.post("/v1/messages", {"id": "m2", "origin": {"network_id": "remote", "message_id": "m1"},
                               "target": room(), "from": {"id": "ada"}, "parts": text("x")})
@@ -144,3 +163,13 @@ def test_blank_actor_network_and_fqid_are_filled(api, lab):
                               "parts": text("x")})
     [message] = api.get("/v1/rooms/lab/messages").json()["messages"]
     assert (message["from"]["network_id"], message["from"]["fqid"]) == ("local", "molt://local/agents/ada")
+
+
+def test_target_and_origin_ids_are_stored_trimmed(api, lab):
+    # A documented difference: Go stores these as sent.
+    api.post("/v1/messages", {"id": "m2", "origin": {"network_id": " local ", "message_id": " m1 "},
+                              "target": {"kind": "room", "room_id": " lab "}, "from": {"id": "ada"},
+                              "parts": text("x")})
+    [message] = api.get("/v1/rooms/lab/messages").json()["messages"]
+    assert (message["target"], message["origin"]) == ({"kind": "room", "room_id": "lab"},
+                                                      {"network_id": "local", "message_id": "m1"})

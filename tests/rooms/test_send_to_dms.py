@@ -67,3 +67,13 @@ def test_dms_disabled_by_environment_variable(monkeypatch):
     cfg = ServerConfig()
     apply_environment(cfg, {"MOLTNET_ALLOW_DIRECT_MESSAGES": "off"})
     assert cfg.direct_messages is False
+
+
+def test_scoped_forms_of_a_padded_sender_network_are_trimmed(api):
+    # Go builds `network:agent` from trimmed parts (ScopedAgentID); the stored actor keeps its padding.
+    api.post("/v1/messages", {"id": "m1", "target": dm("d1", "net_b:alpha", "remote:bob"),
+                              "from": {"id": "alpha", "network_id": " net_b "}, "parts": [{"kind": "text"}]})
+    [message] = api.get("/v1/dms/d1/messages").json()["messages"]
+    assert message["from"]["network_id"] == " net_b "
+    assert message["target"]["participant_ids"] == ["net_b:alpha", "remote:bob"]
+    assert api.get("/v1/dms/d1").json()["participant_ids"] == ["net_b:alpha", "remote:bob"]

@@ -31,6 +31,7 @@ CASES = [
     (body(**{"from": {"id": ("n" * 129) + ":ada"}}), f"from.id network id {TOO_LONG}"),
     (body(**{"from": {"id": "net:-ada"}}), f"from.id agent id {MISMATCH}"),
     (body(**{"from": {"id": "molt://net/agents/a/b"}}), f"from.id agent id {MISMATCH}"),
+    (body(**{"from": {"id": "net :ada"}}), f"from.id network id {MISMATCH}"),
     # 3: parts
     (body(parts=[]), "parts must not be empty"),
     ({"target": OK_TARGET, "from": OK_FROM}, "parts must not be empty"),
@@ -66,6 +67,8 @@ CASES = [
     (body(id="m" * 129), TOO_LONG),
     # 9: target
     (body(target={"kind": "Room", "room_id": "lab"}), 'unsupported target kind "Room"'),
+    (body(target={"kind": " room", "room_id": "lab"}), 'unsupported target kind " room"'),  # exact, untrimmed
+    (body(target={"kind": "dm\n", "dm_id": "d", "participant_ids": ["a", "b"]}), 'unsupported target kind "dm\\n"'),
     (body(target={}), 'unsupported target kind ""'),
     (body(target={"kind": "room"}), "target.room_id is required for room messages"),
     (body(target={"kind": "room", "room_id": "l/b"}), f"target.room_id room id {MISMATCH}"),
@@ -83,6 +86,8 @@ CASES = [
      "target.participant_ids must contain 256 IDs or fewer"),
     (body(target={"kind": "dm", "dm_id": "d", "participant_ids": ["a", "a", "b/c"]}),
      f"target.participant_ids[1] {MISMATCH}"),
+    (body(target={"kind": "dm", "dm_id": "d", "participant_ids": ["a", "net_b: b"]}),
+     f"target.participant_ids[1] agent id {MISMATCH}"),
     # first failure wins
     (body(**{"from": {}}, parts=[], id="-x", target={}), "from.id is required"),
     (body(parts=part(kind="nope"), id="-x"), 'parts[1]: unsupported part kind "nope"'),
@@ -115,7 +120,8 @@ def test_parts_need_nothing_but_a_kind(api, make_room):
 
 
 @pytest.mark.parametrize("raw", ['{"parts": [{"kind": "data", "data": [1]}]}', '{"parts": "x"}',
-                                 '{"from": {"id": 5}}', '{"mentions": [1]}', "[]", "{} {}", "{}x", ""])
+                                 '{"from": {"id": 5}}', '{"mentions": [1]}', "[]", "{} {}", "{}x", "",
+                                 '{"parts": [{"kind": "data", "data": {"x": NaN}}]}'])
 def test_undecodable_send_is_400(api, raw):
     response = api.request("POST", "/v1/messages", raw=raw)
     assert response.status_code == 400
@@ -143,3 +149,17 @@ def test_a_body_of_exactly_one_mebibyte_is_read(api, make_room):
     assert len(raw) == 1 << 20
     assert api.request("POST", "/v1/messages", raw=raw).status_code == 202
     assert api.request("POST", "/v1/messages", raw=raw + " ").status_code == 400
+
+
+def test_numbers_beyond_float64_are_400_in_data_and_ignored_elsewhere(api, make_room):
+    # Python would parse 1e400 as infinity and write "Infinity" into history (invalid JSON for every reader).
+    make_room("lab", members=["ada"])
+    for number in ("1e400", "-1e999", "1" * 400):
+        response = api.request("POST", "/v1/messages", raw=json.dumps(body(parts=[
+            {"kind": "data", "data": {"x": "@"}}])).replace('"@"', number))
+        assert (response.status_code, response.json()["code"]) == (400, "bad_request"), number
+    assert not Message.objects.exists()
+    unknown = json.dumps(body()).replace("{", '{"extra": [1e400, ' + "9" * 5000 + "], ", 1)
+    assert api.request("POST", "/v1/messages", raw=unknown).status_code == 202  # unknown fields are skipped
+    [message] = api.get("/v1/rooms/lab/messages").json()["messages"]
+    assert message["parts"] == OK_PARTS
