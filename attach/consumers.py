@@ -74,6 +74,7 @@ class AttachConsumer(AsyncWebsocketConsumer):
         self.tasks: list[asyncio.Task] = []
         self.last_read = time.monotonic()
         self.acked = asyncio.Event()
+        self.write_lock = asyncio.Lock()
         self.cfg = state.config()
         self.protocol = transport.daphne_protocol(self.base_send)
         await get_hub().ensure_started()
@@ -82,6 +83,8 @@ class AttachConsumer(AsyncWebsocketConsumer):
             self.phase = "closed"
             if not transport.deny(self.protocol, denial):
                 await self.close()
+            # Refused upgrades are ordinary requests for the metrics (08 §6), like Go's middleware.
+            metrics.observe_request("GET", "GET /v1/attach", denial.status, time.perf_counter() - self.started)
             return
         self.caller = caller
         await self.accept()
@@ -125,7 +128,7 @@ class AttachConsumer(AsyncWebsocketConsumer):
             await self.fail("identify_failed", result.error, send_error=result.error)
             return
         self.ref = AgentRef(self.cfg.network_id, result.agent_id, result.name)
-        self.audience = Audience.for_caller(self.cfg, self.caller, result.agent_id)
+        self.audience = Audience.for_attachment(self.cfg, self.caller, result.agent_id)
         self.cursor = (frame.cursor or "").strip()
         await self.send(text_data=result.ready_frame)
         self.ready_sent = True
@@ -196,13 +199,18 @@ class AttachConsumer(AsyncWebsocketConsumer):
             await self.fail("identify_timeout", "")
 
     async def _heartbeat(self) -> None:
+        # A ticker, as in Go: the first PING one period after READY, then every period (05 §2).
+        next_ping = time.monotonic() + PING_SECONDS
         while self.phase == "ready":
-            await asyncio.sleep(0.25)
-            if time.monotonic() - self.last_read > READ_DEADLINE:
+            await asyncio.sleep(min(0.25, max(0.0, next_ping - time.monotonic())))
+            now = time.monotonic()
+            if now - self.last_read > READ_DEADLINE:
                 await self.fail("read_error", "read tcp: i/o timeout")
                 return
-            if time.monotonic() - getattr(self, "_last_ping", 0.0) >= PING_SECONDS:
-                self._last_ping = time.monotonic()
+            if now >= next_ping:
+                next_ping += PING_SECONDS
+                if next_ping <= now:  # fell behind (a slow write): ticks are dropped, not queued
+                    next_ping = now + PING_SECONDS
                 if not await self._write(frames.PING):
                     await self.fail("heartbeat_write_failed", "write tcp: i/o timeout")
                     return
@@ -268,13 +276,18 @@ class AttachConsumer(AsyncWebsocketConsumer):
             await self.fail("event_write_failed", "write tcp: i/o timeout")
 
     async def _write(self, text: str) -> bool:
-        """Send one frame; False when the peer stopped reading for longer than the write deadline."""
-        if not await transport.wait_writable(self.protocol, lambda: self.phase == "ready"):
-            return False
-        if self.phase != "ready":
+        """Send one frame; False when the peer stopped reading for longer than the write deadline.
+
+        Writes are serialized as in Go: a PING waits behind a blocked EVENT write (without a deadline
+        of its own), so a peer that stops reading ends with `event_write_failed` (05 §15).
+        """
+        async with self.write_lock:
+            if not await transport.wait_writable(self.protocol, lambda: self.phase == "ready"):
+                return False
+            if self.phase != "ready":
+                return True
+            await self.send(text_data=text)
             return True
-        await self.send(text_data=text)
-        return True
 
     # --- termination (05 §14) --------------------------------------------------------------
     async def fail(self, reason: str, error: str, *, send_error: str = "", transport_error: str = "",

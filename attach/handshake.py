@@ -168,4 +168,4 @@ async def attach_http(scope: dict, receive, send) -> None:
         # Connection/Upgrade tokens are checked before the origin: a plain GET is a 400.
         denial = plain_denial(400)
     await send_denial(send, denial)
-    metrics.observe_request("GET", "GET /v1/attach", denial.status, 0)
+    metrics.observe_request(scope.get("method", "GET"), "GET /v1/attach", denial.status, 0)

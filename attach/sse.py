@@ -6,13 +6,14 @@ import asyncio
 import contextlib
 import logging
 import time
+from urllib.parse import parse_qsl
 
 from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.http import AsyncHttpConsumer
 
 from attach import db, replay, transport
-from attach.handshake import authenticate_stream, header_map, json_denial, send_denial
+from attach.handshake import authenticate_stream, header_map, json_denial, request_id, send_denial
 from attach.hub import get_hub
 from attach.replay import LogEvent
 from attach.visibility import Audience
@@ -58,6 +59,15 @@ def valid_cursor(value: str | None) -> str:
     return value if value and ID_PATTERN.fullmatch(value) else ""
 
 
+def resume_cursor(scope: dict) -> str:
+    """`Last-Event-ID`, else (absent or invalid) `?last_event_id=`; the first value of each, as Go reads them."""
+    header = next((v.decode("latin1") for k, v in scope.get("headers", []) if k.lower() == b"last-event-id"), "")
+    if cursor := valid_cursor(header):
+        return cursor
+    query = parse_qsl(scope.get("query_string", b"").decode("latin1"), keep_blank_values=True)
+    return valid_cursor(next((v for k, v in query if k == "last_event_id"), ""))
+
+
 def sse_frame(event: LogEvent) -> bytes | None:
     """`id:`/`event:`/`data:` lines, or None for an event the safety filter skips."""
     event_id, event_type = event.id.strip(), event.type.strip()
@@ -89,9 +99,12 @@ class EventStreamConsumer(AsyncHttpConsumer):
         self.task: asyncio.Task | None = None
         self.status = 200
         self.protocol = transport.daphne_protocol(self.base_send)
-        if self.scope.get("method") not in ("GET", "HEAD"):
-            rid = header_map(self.scope).get("x-request-id", "")
-            await self._refuse(json_denial(ApiError(405, "method not allowed", {"Allow": "GET, HEAD"}), rid))
+        self.method = self.scope.get("method", "GET")
+        if self.method not in ("GET", "HEAD"):
+            # Matched no route: labelled with the raw path in the request metrics (08 §6.3).
+            rid = request_id(header_map(self.scope))
+            await self._refuse(json_denial(ApiError(405, "method not allowed", {"Allow": "GET, HEAD"}), rid),
+                               route=self.scope.get("path", ""))
             return
         caller, denial, rid, creds = await db.run(self.authenticate, self.scope)
         if denial is not None:
@@ -106,24 +119,19 @@ class EventStreamConsumer(AsyncHttpConsumer):
             await self._refuse(json_denial(ApiError(503, "too many event streams"), rid))
             return
         self.identity = identity
-        cursor = valid_cursor(header_map(self.scope).get("last-event-id"))
-        if not cursor:
-            from urllib.parse import parse_qsl
-
-            query = dict(parse_qsl(self.scope.get("query_string", b"").decode("latin1")))
-            cursor = valid_cursor(query.get("last_event_id"))
+        cursor = resume_cursor(self.scope)
         await self.send_headers(status=200, headers=[
             (b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache"),
             (b"connection", b"keep-alive"), (b"x-request-id", rid.encode()), (b"x-accel-buffering", b"no")])
         await self.send_body(b": stream-open\n\n", more_body=True)
         metrics.active_sse.inc()
-        audience = Audience.for_caller(state.config(), caller)
+        audience = Audience.for_stream(state.config(), caller)
         self.task = asyncio.ensure_future(self._stream(audience, cursor))
 
-    async def _refuse(self, denial) -> None:
+    async def _refuse(self, denial, route: str = ROUTE) -> None:
         self.status = denial.status
         await send_denial(self.send, denial)
-        metrics.observe_request("GET", ROUTE, denial.status, time.perf_counter() - self.started)
+        metrics.observe_request(self.method, route, denial.status, time.perf_counter() - self.started)
         raise StopConsumer()
 
     async def _write(self, payload: bytes) -> None:
@@ -180,7 +188,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
             with contextlib.suppress(BaseException):
                 await task
             metrics.active_sse.dec()
-            metrics.observe_request("GET", ROUTE, 200, time.perf_counter() - self.started)
+            metrics.observe_request(self.method, ROUTE, 200, time.perf_counter() - self.started)
         if getattr(self, "identity", ""):
             limiter.release(self.identity)
             self.identity = ""

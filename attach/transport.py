@@ -14,6 +14,10 @@ from typing import Any
 from attach.handshake import Denial, raw_response
 
 WRITE_DEADLINE = 10.0
+# What the gateway needs from the Daphne server `moltnet start` runs. Daphne's default
+# websocket_timeout (86400 s) ends every socket after a day with close 1000, which the Go node and
+# bridge take as a deliberate, permanent stop (spec 05 §14.3); Go sets no session time limit.
+SERVER_OPTIONS: dict[str, Any] = {"websocket_timeout": -1}
 # Bytes the kernel/Twisted may hold for a socket before we treat the peer as not reading.
 MAX_BACKLOG = 1 << 20
 

@@ -32,13 +32,20 @@ class Audience:
     all_rooms_readable: bool = False  # auth.mode none + public_read: every live room counts
 
     @classmethod
-    def for_caller(cls, cfg: ServerConfig, caller: Caller, agent_id: str = "") -> Audience:
+    def for_attachment(cls, cfg: ServerConfig, caller: Caller, agent_id: str) -> Audience:
+        """05 §11.2; with `auth.mode: none` + `public_read` Go filters, counting every live room readable."""
         if cfg.auth_mode == "none":
             full = not cfg.public_read
         else:
             full = not cfg.public_read or caller.has_any("observe", "admin")
         return cls(full, cfg.direct_messages, cfg.network_id, agent_id,
                    all_rooms_readable=cfg.auth_mode == "none" and cfg.public_read)
+
+    @classmethod
+    def for_stream(cls, cfg: ServerConfig, caller: Caller) -> Audience:
+        """06 §6.1: with `auth.mode: none` no auth is performed and the SSE stream is always full."""
+        full = cfg.auth_mode == "none" or not cfg.public_read or caller.has_any("observe", "admin")
+        return cls(full, cfg.direct_messages, cfg.network_id)
 
     async def allows(self, data: dict, hub) -> bool:
         if not self.dms_enabled and carries_dm(data):

@@ -18,6 +18,7 @@ from moltnet.config import (
     load_file,
     load_server_config,
     os_error,
+    quoted,
 )
 
 log = logging.getLogger("moltnet.server")
@@ -29,7 +30,7 @@ def parse_listen_addr(addr: str) -> tuple[str, int]:
     try:
         return host, int(port)
     except ValueError:
-        raise CliError(f'invalid listen address "{addr}"') from None
+        raise CliError(f'invalid listen address {quoted(addr)}') from None
 
 
 def start(args: list[str]) -> int:
@@ -59,6 +60,7 @@ def start(args: list[str]) -> int:
     from daphne.endpoints import build_endpoint_description_strings
     from daphne.server import Server
 
+    from attach.transport import SERVER_OPTIONS
     from moltnet.asgi import application
 
     log.info("Moltnet %s (%s) listening on %s, storage %s", cfg.network_name, cfg.network_id, cfg.listen_addr,
@@ -70,6 +72,7 @@ def start(args: list[str]) -> int:
         websocket_handshake_timeout=10,
         application_close_timeout=5,
         server_name="moltnet",
+        **SERVER_OPTIONS,
     ).run()
     return 0
 
@@ -81,25 +84,30 @@ def init(args: list[str]) -> int:
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
-        raise CliError(f'create init directory "{directory}": {os_error("mkdir", directory, exc)}') from None
+        raise CliError(f'create init directory {quoted(directory)}: {os_error("mkdir", directory, exc)}') from None
     if str(directory) != ".":
         try:
             os.chmod(directory, 0o700)
         except OSError as exc:
-            raise CliError(f'secure init directory "{directory}": {os_error("chmod", directory, exc)}') from None
+            raise CliError(f'secure init directory {quoted(directory)}: {os_error("chmod", directory, exc)}') from None
     files = ((directory / "Moltnet", DEFAULT_SERVER_FILE), (directory / "MoltnetNode", DEFAULT_NODE_FILE))
     created = []
     for path, body in files:
         label = os.path.normpath(path)
-        if path.exists():
+        try:
+            os.stat(path)
             print(f"exists {label}")
             continue
+        except FileNotFoundError:
+            pass
+        except OSError as exc:  # a symlink loop, a permission problem: not "missing"
+            raise CliError(f'inspect {quoted(label)}: {os_error("stat", label, exc)}') from None
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as handle:
                 handle.write(body)
         except OSError as exc:
-            raise CliError(f'write "{label}": {os_error("open", label, exc)}') from None
+            raise CliError(f'write {quoted(label)}: {os_error("open", label, exc)}') from None
         created.append(label)
     print(f"initialized {directory}")
     if not created:
@@ -125,11 +133,11 @@ def validate(args: list[str]) -> int:
         is_dir = target.is_dir()
         target.stat()
     except OSError as exc:
-        raise CliError(f'inspect "{target}": {os_error("stat", target, exc)}') from None
+        raise CliError(f'inspect {quoted(target)}: {os_error("stat", target, exc)}') from None
     try:
         if is_dir:
-            server = find_config_file(target, CONFIG_CANDIDATES)
-            node = find_config_file(target, NODE_CONFIG_CANDIDATES)
+            server = find_config_file(target, CONFIG_CANDIDATES, inspect="inspect")
+            node = find_config_file(target, NODE_CONFIG_CANDIDATES, inspect="inspect")
             if server is None and node is None:
                 raise CliError("no Moltnet or MoltnetNode config found")
             if server is not None:
@@ -145,7 +153,7 @@ def validate(args: list[str]) -> int:
             try:
                 _load_node(target)
             except ConfigError as node_error:
-                raise CliError(f'validate "{target}": as Moltnet config: {server_error}\n'
+                raise CliError(f'validate {quoted(target)}: as Moltnet config: {server_error}\n'
                                f"as MoltnetNode config: {node_error}") from None
         print(f"validated {target}")
         return 0

@@ -52,6 +52,18 @@ rooms:
   - {id: atrium, name: Atrium, visibility: public}
 """
 
+# Accepted by config validation: no auth is performed, yet `public_read` changes what attachments
+# receive (05 §11.2 edge case), while the SSE stream stays full (06 §6.1).
+PUBLIC_NONE_CONFIG = """
+version: moltnet.v1
+network: {id: lab, name: Lab}
+auth: {mode: none, public_read: true}
+storage: {kind: sqlite, sqlite: {path: ./data/moltnet.db}}
+rooms:
+  - {id: atrium, name: Atrium, visibility: public}
+  - {id: vault, name: Vault, visibility: private}
+"""
+
 # The server processes import the repository's packages directly (independent of how the
 # editable install was last built).
 LIVE_ENV = {"PYTHONPATH": str(REPO)}
@@ -79,5 +91,12 @@ def open_server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def bearer_server(tmp_path_factory):
     server = start_live(tmp_path_factory, BEARER_CONFIG, "bearer")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def public_none_server(tmp_path_factory):
+    server = start_live(tmp_path_factory, PUBLIC_NONE_CONFIG, "public-none")
     yield server
     server.stop()

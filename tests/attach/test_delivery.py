@@ -132,3 +132,24 @@ def test_server_shutdown_publishes_disconnect_and_frees_the_slot(tmp_path_factor
         stream_att.close()
     finally:
         server.stop()
+
+
+def test_mode_none_with_public_read_filters_attachments(public_none_server):
+    # Go's filtered variant without an auth context (05 §11.2): every live room counts as
+    # readable, DMs are limited to the agent's own, and agent.* events are withheld.
+    observer = Attachment(public_none_server.ws_url)
+    observer.identify("luna")
+    other = Attachment(public_none_server.ws_url)
+    other.identify("orion")  # its agent.connected must not reach luna
+    private = send(public_none_server, room("vault"), "private")
+    send(public_none_server, dm("orion", "vega"), "between others")
+    mine = send(public_none_server, dm("orion", "luna"), "for luna")
+    public = send(public_none_server, room("atrium"), "public")
+    seen = []
+    while not seen or seen[-1]["id"] != public["event_id"]:
+        seen.append(observer.next_event()["event"])
+    assert [(e["type"], e.get("message", {}).get("id")) for e in seen] == [
+        ("message.created", private["message_id"]), ("dm.created", None), ("message.created", mine["message_id"]),
+        ("message.created", public["message_id"])]
+    other.close()
+    observer.close()

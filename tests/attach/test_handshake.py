@@ -84,3 +84,17 @@ def test_plain_get_is_a_bad_request_after_auth(none_server, bearer_server):
     assert unauthenticated.status_code == 401
     assert unauthenticated.json()["error"] == "authorization required"
     assert httpx.post(none_server.base_url + "/v1/attach").status_code == 405
+
+
+def test_refused_upgrades_are_counted_in_the_request_metrics(bearer_server):
+    def count(status: int) -> float:
+        text = httpx.get(bearer_server.base_url + "/metrics", headers={"Authorization": "Bearer ops-secret"}).text
+        prefix = f'moltnet_http_requests_total{{method="GET",route="GET /v1/attach",status="{status}"}} '
+        return next((float(line[len(prefix):]) for line in text.splitlines() if line.startswith(prefix)), 0.0)
+
+    before = count(401), count(403)
+    assert refused(bearer_server, {}).status_code == 401
+    assert refused(bearer_server, {"Authorization": "Bearer watch-secret"}).status_code == 403
+    assert refused(bearer_server, {"Authorization": "Bearer attach-secret",
+                                   "Origin": "https://evil.example"}).status_code == 403
+    assert (count(401), count(403)) == (before[0] + 1, before[1] + 2)

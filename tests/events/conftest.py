@@ -1,1 +1,6 @@
-from tests.attach.conftest import bearer_server, none_server, open_server  # noqa: F401 - shared live servers
+from tests.attach.conftest import (  # noqa: F401 - shared live servers
+    bearer_server,
+    none_server,
+    open_server,
+    public_none_server,
+)

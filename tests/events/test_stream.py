@@ -135,3 +135,45 @@ def test_no_block_is_lost_between_events(none_server):
     with pytest.raises(queue.Empty):
         stream.block(timeout=0.3)
     stream.close()
+
+
+def test_mode_none_stream_is_full_even_with_public_read(public_none_server):
+    # No auth is performed in mode none, so public_read does not narrow the SSE stream (06 §6.1).
+    stream = Stream(public_none_server.base_url)
+    stream.block()
+    private = send(public_none_server, room("vault"), "private")
+    direct = send(public_none_server, dm("orion", "vega"), "between others")
+    public = send(public_none_server, room("atrium"), "public")
+    seen = [(t, d.get("message", {}).get("id")) for _, t, d in stream.events_until(public["event_id"])
+            if t in ("message.created", "dm.created")]
+    assert seen == [("message.created", private["message_id"]), ("dm.created", None),
+                    ("message.created", direct["message_id"]), ("message.created", public["message_id"])]
+    stream.close()
+
+
+def test_a_non_get_is_a_405_carrying_a_request_id(none_server):
+    response = httpx.post(none_server.base_url + "/v1/events/stream")
+    assert response.status_code == 405 and response.headers["allow"] == "GET, HEAD"
+    rid = response.headers["x-request-id"]
+    assert rid.startswith("req_")
+    assert response.json() == {"error": "method not allowed", "code": "method_not_allowed", "request_id": rid}
+    kept = httpx.post(none_server.base_url + "/v1/events/stream", headers={"X-Request-Id": "trace-42"})
+    assert kept.headers["x-request-id"] == "trace-42" and kept.json()["request_id"] == "trace-42"
+    # A request matching no route is labelled with its method and raw path (08 §6.3).
+    text = httpx.get(none_server.base_url + "/metrics").text
+    assert 'moltnet_http_requests_total{method="POST",route="/v1/events/stream",status="405"} 2' in text
+
+
+def test_the_first_cursor_value_counts(none_server):
+    first = send(none_server, room(), "first")
+    second = send(none_server, room(), "second")
+    third = send(none_server, room(), "third")
+    by_query = Stream(none_server.base_url, params=[("last_event_id", first["event_id"]),
+                                                    ("last_event_id", second["event_id"])])
+    by_header = Stream(none_server.base_url, headers={"Last-Event-ID": first["event_id"],
+                                                      "last-event-id": second["event_id"]})
+    for stream in (by_query, by_header):
+        stream.block()
+        got = [e[0] for e in stream.events_until(third["event_id"]) if e[1] == "message.created"]
+        assert got == [second["event_id"], third["event_id"]]
+        stream.close()
