@@ -69,6 +69,7 @@ class AttachConsumer(AsyncWebsocketConsumer):
         self.ready_sent = False
         self.session_id = ""
         self.ref: AgentRef | None = None
+        self.removal_floor = 0  # see replay.window_floor
         self.pending: OrderedDict[str, None] = OrderedDict()
         self.wakes: dict[str, Wake] = {}
         self.tasks: list[asyncio.Task] = []
@@ -128,6 +129,7 @@ class AttachConsumer(AsyncWebsocketConsumer):
             await self.fail("identify_failed", result.error, send_error=result.error)
             return
         self.ref = AgentRef(self.cfg.network_id, result.agent_id, result.name)
+        self.removal_floor = result.removal_floor
         self.audience = Audience.for_attachment(self.cfg, self.caller, result.agent_id)
         self.cursor = (frame.cursor or "").strip()
         await self.send(text_data=result.ready_frame)
@@ -257,7 +259,7 @@ class AttachConsumer(AsyncWebsocketConsumer):
         if self.phase != "ready" or self.ref is None:
             return
         data = event.data
-        if data.get("type") == "agent.removed":
+        if data.get("type") == "agent.removed" and event.seq > self.removal_floor:
             agent = data.get("agent") or {}
             if lists_agent([agent.get("agent_id", "")], self.ref.network_id, self.ref.agent_id):
                 await self.fail("agent_removed", "", send_error=REMOVED, wake_failures=False)

@@ -23,6 +23,7 @@ class Identified:
     agent_id: str = ""
     name: str = ""
     ready_frame: str = ""
+    removal_floor: int = 0  # replayed agent.removed events at or below this seq predate the session
 
 
 def check_identify(caller: Caller, frame: frames.Frame, network_id: str) -> str:
@@ -66,6 +67,7 @@ def identify(caller: Caller, frame: frames.Frame, session_id: str) -> Identified
         return Identified(error)
     agent = frame.agent or {}
     agent_id = agent["id"].strip()
+    removal_floor = replay.window_floor()  # read before registering: later removals always count
     try:
         registered = do_register(caller, agent_id, agent.get("name") or "", network_id)
     except ApiError as exc:
@@ -82,4 +84,4 @@ def identify(caller: Caller, frame: frames.Frame, session_id: str) -> Identified
     name = (agent.get("name") or "").strip() or (reg.display_name or "").strip()
     ready = frames.encode("READY", network_id=network_id, agent_id=reg.agent_id, actor_uid=reg.actor_uid,
                           actor_uri=reg.actor_uri, agent_token=registered.agent_token)
-    return Identified("", reg.agent_id, name, ready)
+    return Identified("", reg.agent_id, name, ready, removal_floor)

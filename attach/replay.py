@@ -54,6 +54,18 @@ def newest_seq() -> int:
     return row or 0
 
 
+def window_floor() -> int:
+    """The seq just below the newest REPLAY_WINDOW events (0 for a short or empty log).
+
+    A replayed `agent.removed` ends the session only when it lies above this floor: inside the
+    window Go's 256-event ring would still hold. Older removals were already answered by the
+    registration this IDENTIFY made, so a node resuming from an old cursor is not kicked on
+    every reconnect for as long as the durable log retains the removal.
+    """
+    oldest = Event.objects.order_by("-seq").values_list("seq", flat=True)[REPLAY_WINDOW - 1:REPLAY_WINDOW].first()
+    return oldest - 1 if oldest is not None else 0
+
+
 def plan(cursor: str) -> Plan:
     cursor = (cursor or "").strip()
     if not cursor:

@@ -82,6 +82,37 @@ def test_removing_the_agent_ends_its_attachment(none_server):
     observer.close()
 
 
+def test_a_removal_replayed_from_an_old_cursor_ends_the_session_while_go_would_still_hold_it(none_server):
+    first = Attachment(none_server.ws_url)
+    first.identify("mira")  # registers it
+    first.close()
+    cursor = send(none_server, room(), "before the removal")["event_id"]
+    assert httpx.delete(none_server.base_url + "/v1/agents/mira").status_code == 200
+    # The node resumes from before the removal, inside the newest 256 events: kicked, as in Go.
+    att = Attachment(none_server.ws_url)
+    att.identify("mira", cursor=cursor)
+    assert error_and_close(att) == "agent was removed from the network"
+
+
+def test_a_removal_older_than_the_replay_window_does_not_kick_the_agent_on_every_reconnect(none_server):
+    first = Attachment(none_server.ws_url)
+    first.identify("nash")  # registers it
+    first.close()
+    cursor = send(none_server, room(), "before the removal")["event_id"]
+    assert httpx.delete(none_server.base_url + "/v1/agents/nash").status_code == 200
+    last = None
+    for index in range(260):  # pushes the removal out of the 256 events Go's ring would hold
+        last = send(none_server, room(), f"filler {index}")
+    # The durable log still replays everything after the cursor, but the stale removal does not
+    # end the session: this IDENTIFY registered the agent again.
+    att = Attachment(none_server.ws_url)
+    att.identify("nash", cursor=cursor)
+    seen = att.next_event(timeout=10)
+    while seen["event"]["id"] != last["event_id"]:
+        seen = att.next_event(timeout=10)
+    att.close()
+
+
 def test_open_mode_agent_sees_public_rooms_and_its_own_dms_only(open_server):
     luna = Attachment(open_server.ws_url)
     token = luna.identify("luna")["agent_token"]
