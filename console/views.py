@@ -28,7 +28,8 @@ def bootstrapped(view):
     """Run the cookie bootstrap (spec 03 §12) before any console view, credential or not."""
 
     def inner(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        request.route_label = f"{request.method} /console/"  # Go's pattern, for metrics
+        method = "GET" if request.method == "HEAD" else request.method
+        request.route_label = f"{method} /console/"  # Go's pattern (HEAD is served by GET), for metrics
         if (redirect := bootstrap_redirect(request)) is not None:  # GET and HEAD only
             return redirect
         response = view(request, *args, **kwargs)
@@ -40,9 +41,14 @@ def bootstrapped(view):
 
 
 def console_root(request: HttpRequest) -> HttpResponse:
-    """GET /console: the bootstrap, else 307 to /console/ (spec 02 §8)."""
+    """GET /console: the bootstrap, then CONSOLE auth, then 307 to /console/ (spec 02 §8)."""
     request.route_label = "GET /console"
-    return bootstrap_redirect(request) or HttpResponseRedirect("/console/", status=307)
+    if (redirect := bootstrap_redirect(request)) is not None:
+        return redirect
+    who = access.resolve(request)
+    if not who.can_view_live:
+        return login_page(request, status=who.refusal_status)
+    return HttpResponseRedirect("/console/", status=307)
 
 
 def analytics_id() -> str:

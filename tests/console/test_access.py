@@ -37,9 +37,10 @@ def test_access_token_bootstrap_sets_the_cookie_and_redirects(bearer):
     assert cookie.value == "viewer-secret" and cookie["httponly"] and cookie["samesite"] == "Lax"
 
 
-def test_bootstrap_runs_first_on_admin_pages_and_bare_console(bearer):
+def test_bootstrap_runs_first_on_admin_pages_and_bare_console(bearer, browser_as):
     assert Client().get("/console/rooms/room/?access_token=x")["Location"] == "/console/rooms/room/"
-    bare = Client().get("/console")
+    assert Client().get("/console").status_code == 401  # CONSOLE auth, as on /console/
+    bare = browser_as("viewer").get("/console")
     assert bare.status_code == 307 and bare["Location"] == "/console/"
 
 

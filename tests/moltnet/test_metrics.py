@@ -54,6 +54,14 @@ def test_requests_are_counted_with_route_patterns(api):
     assert 'moltnet_http_requests_total{method="PUT",route="/v1/rooms",status="405"}' in text
 
 
+def test_console_pages_are_counted_under_gos_console_pattern(api):
+    api.get("/console/")
+    api.request("HEAD", "/console/")
+    text = scrape(api)
+    assert re.search(r'^moltnet_http_requests_total\{method="GET",route="GET /console/",status="200"\} ', text, re.M)
+    assert re.search(r'^moltnet_http_requests_total\{method="HEAD",route="GET /console/",status="200"\} ', text, re.M)
+
+
 def test_request_series_are_sorted_by_labels(api):
     api.get("/v1/network")
     api.get("/readyz")
