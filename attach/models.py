@@ -16,7 +16,7 @@ class AttachmentSession(models.Model):
     session_id = models.CharField(primary_key=True, max_length=64)
     agent_id = models.CharField(max_length=300, db_index=True)
     # The slot credential (03 §11 step 5); never serialized.
-    credential_key = models.CharField(max_length=128)
+    credential_key = models.TextField()  # `token:<id>` embeds a configured token id of any length
     authenticated = models.BooleanField(default=False)
     process_id = models.CharField(max_length=64, db_index=True)
     ready = models.BooleanField(default=False)
