@@ -19,11 +19,11 @@ run: $(STAMP)
 	@test -f Moltnet || $(VENV)/bin/moltnet init
 	$(VENV)/bin/moltnet start
 
-## Set up and run the whole test suite: SQLite first, then the API tests again on a real Postgres 15.
+## Set up and run the whole test suite: SQLite first, then every in-process test again on a real Postgres 15.
 test: $(STAMP)
 	@scripts/system-deps.sh
 	$(PY) -m pytest
-	MOLTNET_TEST_DB=postgres $(PY) -m pytest -m "not live and not browser" tests/rooms tests/agents tests/moltnet
+	MOLTNET_TEST_DB=postgres $(PY) -m pytest -m "not live and not browser"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
