@@ -17,6 +17,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from moltnet.config import ConfigError
+from moltnet.gourl import go_quote
 from node.config import BridgeConfig
 from node.state import CursorStore
 from node.tokens import prepare_first_claim, write_token_file
@@ -74,34 +75,50 @@ def status_line(response: httpx.Response) -> str:
 # ---- compatibility preflight (spec 09 §7.2) ----------------------------------------------------------------------
 
 def _protocol_issue(document: dict, key: str, want: str, hint_key: str, hint_value: str, legacy: bool) -> str | None:
-    listed = [p for p in (document.get("protocols") or {}).get(key) or [] if isinstance(p, str)]
-    caps = document.get("capabilities") or {}
-    if listed:
-        return None if want in listed else f"required protocol {want} in protocols.{key}, reported {','.join(listed)}"
+    """Reported protocol names are compared and listed trimmed; a list of blanks is reported as `none`."""
+    reported = _list(_dict(document.get("protocols")).get(key))
+    if reported:
+        names = [p.strip() for p in reported if isinstance(p, str) and p.strip()]
+        if want in names:
+            return None
+        return f"required protocol {want} in protocols.{key}, reported {','.join(names) or 'none'}"
     if not legacy:
         return f"required protocol {want} in protocols.{key}, reported none"
-    if caps.get(hint_key) != hint_value:
+    if _text(_dict(document.get("capabilities")).get(hint_key)).strip() != hint_value:
         return (f"required protocol {want} in protocols.{key}, reported none; "
                 f"legacy hint {hint_key}={hint_value} is missing")
     return None
 
 
+def _dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: object) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def compatibility_issues(cfg: BridgeConfig, document: dict) -> list[str]:
     issues = []
-    reported = str(document.get("id") or "").strip()
-    if reported != cfg.moltnet.network_id:
-        issues.append(f'network_id mismatch: expected "{cfg.moltnet.network_id}", reported "{reported}"')
-    protocols = document.get("protocols") or {}
-    legacy = not any(protocols.get(k) for k in ("http", "attach", "pair"))
+    expected = cfg.moltnet.network_id.strip()
+    reported = _text(document.get("id")).strip()
+    if reported != expected:
+        issues.append(f"network_id mismatch: expected {go_quote(expected)}, reported {go_quote(reported)}")
+    protocols = _dict(document.get("protocols"))
+    legacy = not any(_list(protocols.get(k)) for k in ("http", "attach", "pair"))
     for key, want, hint_key, hint_value in (("http", "moltnet.http.v1", "message_pagination", "cursor"),
                                             ("attach", PROTOCOL, "attachment_protocol", "websocket")):
         issue = _protocol_issue(document, key, want, hint_key, hint_value, legacy)
         if issue:
             issues.append(issue)
-    caps = document.get("capabilities") or {}
-    attachment_protocol = str(caps.get("attachment_protocol") or "").strip()
+    caps = _dict(document.get("capabilities"))
+    attachment_protocol = _text(caps.get("attachment_protocol")).strip()
     if attachment_protocol != "websocket":
-        issues.append(f'required capability attachment_protocol=websocket, reported "{attachment_protocol}"')
+        issues.append(f"required capability attachment_protocol=websocket, reported {go_quote(attachment_protocol)}")
     if cfg.dms is not None and cfg.dms.enabled and caps.get("direct_messages") is not True:
         issues.append("required capability direct_messages=true, reported false")
     return issues
@@ -205,7 +222,7 @@ class AttachmentClient:
                 return
             raise AttachError(f"attachment {op} version is required")
         if version != PROTOCOL:
-            raise AttachError(f'attachment {op} version "{version}" does not match "{PROTOCOL}"')
+            raise AttachError(f'attachment {op} version {go_quote(str(version))} does not match "{PROTOCOL}"')
 
     def identify_frame(self) -> dict:
         cfg = self.cfg
@@ -257,7 +274,8 @@ class AttachmentClient:
         self._check_version(ready, "READY")
         got = str(ready.get("network_id") or "").strip()
         if got != self.cfg.moltnet.network_id.strip():
-            raise AttachError(f'attachment READY network_id "{got}" does not match "{self.cfg.moltnet.network_id}"')
+            raise AttachError(f"attachment READY network_id {go_quote(got)} does not match "
+                              f"{go_quote(self.cfg.moltnet.network_id)}")
         agent_token = str(ready.get("agent_token") or "").strip()
         if agent_token:
             # The generated token is saved before any event is processed or any runtime is woken.
@@ -291,7 +309,7 @@ class AttachmentClient:
                 elif op in ("EVENT", "ERROR"):
                     await queue.put(("frame", frame))
                 else:
-                    raise AttachError(f'unexpected attachment frame op "{op}"')
+                    raise AttachError(f"unexpected attachment frame op {go_quote(str(op))}")
         except AttachError as exc:
             await queue.put(("error", exc))
 

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from moltnet.config import NODE_CONFIG_CANDIDATES, ConfigError
+from moltnet.gourl import go_quote
 from node.tokens import effective_mode, go_cause, resolve_token
 from node.validation import apply_runtime_defaults, check_private, validate_bridge
 
@@ -304,7 +305,7 @@ def validate_node(cfg: NodeConfig, environ: Mapping[str, str] | None = None) -> 
     """Spec 09 §3.9 validation order."""
     environ = os.environ if environ is None else environ
     if cfg.version.strip() and cfg.version.strip() != NODE_VERSION:
-        raise ConfigError(f'unsupported MoltnetNode version "{cfg.version}"')
+        raise ConfigError(f"unsupported MoltnetNode version {go_quote(cfg.version)}")
     if not cfg.moltnet.base_url.strip():
         raise ConfigError("moltnet.base_url is required")
     if not cfg.moltnet.network_id.strip():
@@ -316,7 +317,7 @@ def validate_node(cfg: NodeConfig, environ: Mapping[str, str] | None = None) -> 
         if not agent_id:
             raise ConfigError(f"attachments[{index}].agent.id is required")
         if agent_id in seen:
-            raise ConfigError(f'duplicate attachment agent.id "{agent_id}"')
+            raise ConfigError(f"duplicate attachment agent.id {go_quote(agent_id)}")
         seen.add(agent_id)
         try:
             validate_bridge(bridge)

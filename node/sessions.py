@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 from moltnet.config import ConfigError
+from moltnet.gourl import go_quote
 
 STORE_VERSION = "moltnet.cli-sessions.v1"
 
@@ -39,13 +40,13 @@ class SessionStore:
             return {"version": STORE_VERSION, "sessions": {}}
         try:
             data = json.loads(text)
-            if not isinstance(data, dict):
-                raise ValueError("session store is not an object")
+            if not isinstance(data, dict) or not isinstance(data.get("version") or "", str):
+                raise ValueError("session store is not an object with a string version")
         except ValueError as exc:
             raise ConfigError(f"decode CLI session store: {exc}") from None
         version = data.get("version") or ""
         if version and version != STORE_VERSION:
-            raise ConfigError(f'unsupported CLI session store version "{version}"')
+            raise ConfigError(f"unsupported CLI session store version {go_quote(version)}")
         data["version"] = STORE_VERSION
         if not isinstance(data.get("sessions"), dict):
             data["sessions"] = {}

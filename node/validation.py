@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import stat
+from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import quote_plus
 
+from moltnet import gourl
 from moltnet.config import ConfigError
 
 if TYPE_CHECKING:
@@ -20,7 +22,20 @@ DEFAULT_PICOCLAW_EVENTS = "ws://127.0.0.1:18990/pico/ws"
 DEFAULT_TINYCLAW_BASE = "http://127.0.0.1:3777"
 
 
+def _origin(raw: str) -> str:
+    """`scheme://host[:port]` of a URL that parses with both (Go's `url.URL.Host`: no user-info), else ""."""
+    try:
+        parsed = gourl.parse(raw.strip())
+    except gourl.UrlError:
+        return ""
+    return f"{parsed.scheme}://{parsed.host}" if parsed.scheme and parsed.host else ""
+
+
 def apply_runtime_defaults(rt: RuntimeBlock) -> None:
+    """Spec 09 §5. A blank (whitespace-only) field counts as unset, as in Go's trimmed checks (`kind` is exact)."""
+    for item in fields(rt):
+        if item.name != "kind" and not getattr(rt, item.name).strip():
+            setattr(rt, item.name, "")
     if rt.kind == "openclaw":
         if not any((rt.gateway_url, rt.control_url, rt.events_url, rt.command, rt.inbound_url, rt.outbound_url,
                     rt.ack_url)):
@@ -32,17 +47,10 @@ def apply_runtime_defaults(rt: RuntimeBlock) -> None:
             rt.events_url = DEFAULT_PICOCLAW_EVENTS
     elif rt.kind == "tinyclaw" and not rt.control_url:
         rt.channel = rt.channel or "moltnet"
-        base = DEFAULT_TINYCLAW_BASE
-        for candidate in (rt.inbound_url, rt.outbound_url, rt.ack_url):
-            try:
-                parts = urlsplit(candidate)
-            except ValueError:
-                continue
-            if parts.scheme and parts.netloc:
-                base = f"{parts.scheme}://{parts.netloc}"
-                break
+        base = next((o for o in map(_origin, (rt.inbound_url, rt.outbound_url, rt.ack_url)) if o),
+                    DEFAULT_TINYCLAW_BASE)
         rt.inbound_url = rt.inbound_url or f"{base}/api/message"
-        rt.outbound_url = rt.outbound_url or f"{base}/api/responses/pending?channel={quote_plus(rt.channel)}"
+        rt.outbound_url = rt.outbound_url or f"{base}/api/responses/pending?channel={quote_plus(rt.channel.strip())}"
         rt.ack_url = rt.ack_url or f"{base}/api/responses"
     elif rt.kind == "claude-code":
         rt.command = rt.command or "claude"
@@ -51,14 +59,14 @@ def apply_runtime_defaults(rt: RuntimeBlock) -> None:
 
 
 def _check_url(label: str, value: str, schemes: tuple[str, ...]) -> None:
+    """Go's url.Parse of the trimmed value: its error text, then the scheme and a non-empty host[:port]."""
     try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 - raises on a bad port like Go's parser
-    except ValueError as exc:
+        parsed = gourl.parse(value.strip())
+    except gourl.UrlError as exc:
         raise ConfigError(f"bridge config {label} is invalid: {exc}") from None
-    if parts.scheme not in schemes:
-        raise ConfigError(f'bridge config {label} scheme "{parts.scheme}" is unsupported')
-    if not parts.hostname:
+    if parsed.scheme not in schemes:
+        raise ConfigError(f"bridge config {label} scheme {gourl.go_quote(parsed.scheme)} is unsupported")
+    if not parsed.host:
         raise ConfigError(f"bridge config {label} host is required")
 
 
@@ -119,7 +127,7 @@ def validate_bridge(cfg: BridgeConfig) -> None:
     if not m.network_id.strip():
         raise ConfigError("bridge config moltnet.network_id is required")
     if m.registration not in ("", "disabled", "token", "open"):
-        raise ConfigError(f'bridge config moltnet.registration "{m.registration}" is unsupported')
+        raise ConfigError(f"bridge config moltnet.registration {gourl.go_quote(m.registration)} is unsupported")
     mode = m.mode
     if mode == "none":
         if m.static_token:
@@ -128,15 +136,15 @@ def validate_bridge(cfg: BridgeConfig) -> None:
         if not m.has_token_source():
             raise ConfigError(f"bridge config moltnet.token, token_env, or token_path is required for {mode} auth")
     else:
-        raise ConfigError(f'bridge config moltnet.auth_mode "{mode}" is unsupported')
+        raise ConfigError(f"bridge config moltnet.auth_mode {gourl.go_quote(mode)} is unsupported")
     if cfg.runtime.kind not in KINDS:
-        raise ConfigError(f'bridge config runtime.kind "{cfg.runtime.kind}" is unsupported')
+        raise ConfigError(f"bridge config runtime.kind {gourl.go_quote(cfg.runtime.kind)} is unsupported")
     _check_url("moltnet.base_url", m.base_url, ("http", "https"))
     for index, room in enumerate(cfg.rooms):
         if room.wake not in WAKES:
-            raise ConfigError(f'bridge config rooms[{index}].wake "{room.wake}" is unsupported')
+            raise ConfigError(f"bridge config rooms[{index}].wake {gourl.go_quote(room.wake)} is unsupported")
     if cfg.dms is not None and cfg.dms.wake not in WAKES:
-        raise ConfigError(f'bridge config dms.wake "{cfg.dms.wake}" is unsupported')
+        raise ConfigError(f"bridge config dms.wake {gourl.go_quote(cfg.dms.wake)} is unsupported")
     _validate_runtime(cfg.runtime)
 
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from moltnet.gourl import go_quote
 from node import logs
 from node.render import cli_session_key, compact_bootstrap, context_id, queued_batch
 from node.runtimes.base import Adapter
 from node.sessions import SessionStore, new_session_id
+from node.tokens import go_cause
 from node.workspace import client_config_path, ensure_client_config
 
 QUEUE_LIMIT = 256
@@ -30,6 +33,32 @@ class Command:
     env: dict[str, str] = field(default_factory=dict)
 
 
+# Go's names for signals that end a child (syscall.Signal.String on Linux), used in `signal: <name>`.
+SIGNAL_NAMES = {1: "hangup", 2: "interrupt", 3: "quit", 4: "illegal instruction", 5: "trace/breakpoint trap",
+                6: "aborted", 7: "bus error", 8: "floating point exception", 9: "killed", 10: "user defined signal 1",
+                11: "segmentation fault", 12: "user defined signal 2", 13: "broken pipe", 14: "alarm clock",
+                15: "terminated", 16: "stack fault", 24: "CPU time limit exceeded", 25: "file size limit exceeded",
+                26: "virtual timer expired", 27: "profiling timer expired", 29: "I/O possible", 30: "power failure",
+                31: "bad system call"}
+
+
+def exit_cause(returncode: int) -> str:
+    """Go's `*exec.ExitError` text: `exit status N` or `signal: <name>`."""
+    if returncode >= 0:
+        return f"exit status {returncode}"
+    return f"signal: {SIGNAL_NAMES.get(-returncode, f'signal {-returncode}')}"
+
+
+def start_cause(command: str, argv0: str, exc: OSError, path: str | None) -> str:
+    """Go's error for a command that cannot start: a failed PATH lookup, else `fork/exec <path>: <errno text>`."""
+    reason = go_cause(exc)
+    if os.sep not in command:
+        if shutil.which(command, path=path) is None:
+            return f"exec: {go_quote(command)}: executable file not found in $PATH"
+        argv0 = shutil.which(command, path=path) or argv0
+    return f"fork/exec {argv0}: {reason}"
+
+
 def resolve_executable(command: str) -> str:
     """Relative paths with a separator are made absolute against the node's working directory."""
     if os.sep in command and not os.path.isabs(command):
@@ -39,10 +68,11 @@ def resolve_executable(command: str) -> str:
 
 async def run_command(cmd: Command, cwd: str, base_env: dict[str, str], timeout: float = RUN_TIMEOUT) -> str:
     """Run one command; killed on timeout or cancellation. Returns stdout; raises CommandError."""
-    if not cmd.argv or not cmd.argv[0]:
+    command = cmd.argv[0].strip() if cmd.argv else ""
+    if not command:
         raise CommandError("runtime command is required")
     env = {**base_env, **cmd.env}
-    argv = [resolve_executable(cmd.argv[0]), *cmd.argv[1:]]
+    argv = [resolve_executable(command), *cmd.argv[1:]]
     for attempt in range(len(BUSY_DELAYS) + 1):
         try:
             process = await asyncio.create_subprocess_exec(
@@ -53,7 +83,7 @@ async def run_command(cmd: Command, cwd: str, base_env: dict[str, str], timeout:
             if exc.errno == errno.ETXTBSY and attempt < len(BUSY_DELAYS):
                 await asyncio.sleep(BUSY_DELAYS[attempt])
                 continue
-            raise CommandError(f"run runtime command: {exc.strerror or exc}") from None
+            raise CommandError(f"run runtime command: {start_cause(command, argv[0], exc, env.get('PATH'))}") from None
     try:
         stdout, stderr = await asyncio.wait_for(
             process.communicate(cmd.stdin.encode() if cmd.stdin is not None else None), timeout)
@@ -66,10 +96,8 @@ async def run_command(cmd: Command, cwd: str, base_env: dict[str, str], timeout:
         raise CommandError("run runtime command: signal: killed") from None
     out, err = stdout.decode(errors="replace"), stderr.decode(errors="replace")
     if process.returncode != 0:
-        cause = (f"exit status {process.returncode}" if process.returncode > 0
-                 else f"signal: {-process.returncode}")
         detail = err.strip() or out.strip()
-        raise CommandError(f"run runtime command: {cause}" + (f": {detail}" if detail else ""))
+        raise CommandError(f"run runtime command: {exit_cause(process.returncode)}" + (f": {detail}" if detail else ""))
     return out
 
 
@@ -152,9 +180,8 @@ class CliAdapter(Adapter):
 
     # -- one command run (spec 10 §7.5) -------------------------------------------------------------------------
     async def dispatch(self, key: str, prompt: str) -> None:
-        token = self.client.token if self.client.token_error is None else None
-        if self.client.token_error is not None:
-            raise self.client.token_error
+        # Resolved afresh for every run (spec 09 §6.2): a rotated token file reaches the agent's own CLI.
+        token = self.cfg.moltnet.resolve_token(self.environ)
         await ensure_client_config(self.cfg, self.workspace, token)
         key = key or "main"
         async with self.key_locks.setdefault(key, asyncio.Lock()):

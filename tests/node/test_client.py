@@ -156,3 +156,29 @@ async def test_a_slow_runtime_keeps_the_attachment_alive_by_answering_pings(stud
         assert wakes_of(slow, "take your time") == 1  # PONGs kept the session: no drop, no re-delivery
     finally:
         slow.stop()
+
+
+async def test_preflight_reads_reported_protocols_trimmed_like_go():
+    """Spec 09 §7.2: protocol names and legacy hints are compared trimmed; a list of blanks reports `none`."""
+    from tests.node.fakes.services import FakeNetwork
+
+    padded = {"id": " studio ", "protocols": {"http": [" moltnet.http.v1 "], "attach": ["moltnet.attach.v1 "]},
+              "capabilities": {"attachment_protocol": " websocket ", "direct_messages": True}}
+    blanks = {"id": "studio", "protocols": {"http": ["moltnet.http.v1"], "attach": ["", " "]},
+              "capabilities": {"attachment_protocol": "websocket", "direct_messages": True}}
+    legacy = {"id": "studio", "capabilities": {"attachment_protocol": "websocket ", "message_pagination": " cursor",
+                                               "direct_messages": True}}
+    for document, error in ((padded, None), (legacy, None), (blanks, "required protocol moltnet.attach.v1 in "
+                                                                    "protocols.attach, reported none")):
+        server = FakeNetwork(document)
+        try:
+            cfg = bridge(server.base, "pf-trim", {"kind": "pi", "control_url": f"{server.base}/control"},
+                         dms={"enabled": True})
+            if error is None:
+                await preflight(cfg, {})
+            else:
+                with pytest.raises(ConfigError) as info:
+                    await preflight(cfg, {})
+                assert str(info.value) == f"moltnet compatibility check failed for {server.base}: {error}"
+        finally:
+            server.stop()

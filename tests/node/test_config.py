@@ -207,3 +207,46 @@ def test_bridge_read_and_decode_errors(tmp_path):
         load_bridge_file(write(tmp_path / "b.json", "{"))
     with pytest.raises(ConfigError, match="must not be group/world readable when tokens are present"):
         bridge(tmp_path, {**BRIDGE, "runtime": {"kind": "pi", "control_url": "http://x", "token": "t"}}, 0o640)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"moltnet": {**BRIDGE["moltnet"], "base_url": "http://chat.example.net:80a"}},
+     'bridge config moltnet.base_url is invalid: parse "http://chat.example.net:80a": invalid port ":80a" after host'),
+    ({"moltnet": {**BRIDGE["moltnet"], "base_url": "://chat.example.net"}},
+     'bridge config moltnet.base_url is invalid: parse "://chat.example.net": missing protocol scheme'),
+    ({"runtime": {"kind": "pi", "control_url": "http://[::1/control"}},
+     'bridge config runtime.control_url is invalid: parse "http://[::1/control": missing \']\' in host'),
+    ({"runtime": {"kind": "tiny\"claw"}}, 'bridge config runtime.kind "tiny\\"claw" is unsupported'),
+])
+def test_url_and_value_errors_read_like_go(tmp_path, change, message):
+    """Go's url.Parse error texts and %q quoting (spec 09 §4.3 items 7-8)."""
+    with pytest.raises(ConfigError) as info:
+        bridge(tmp_path, {**BRIDGE, **change})
+    assert str(info.value) == message
+
+
+def test_a_host_of_only_a_port_is_accepted_like_go(tmp_path):
+    cfg = bridge(tmp_path, {**BRIDGE, "moltnet": {**BRIDGE["moltnet"], "base_url": "http://:8787"}})
+    assert cfg.moltnet.base_url == "http://:8787"  # Go checks url.Host (":8787"), not the host name
+
+
+def test_blank_runtime_fields_count_as_unset(tmp_path):
+    """Whitespace-only seam fields get the defaults instead of failing (spec 09 §5, Go's trimmed checks)."""
+    codex = bridge(tmp_path, {**BRIDGE, "runtime": {"kind": "codex", "command": "  ", "workspace_path": "/w",
+                                                   "control_url": " "}})
+    assert codex.runtime.command == "codex" and codex.runtime.control_url == ""
+    claw = bridge(tmp_path, {**BRIDGE, "runtime": {"kind": "openclaw", "gateway_url": " "}})
+    assert claw.runtime.gateway_url == "ws://127.0.0.1:18789"
+    pico = bridge(tmp_path, {**BRIDGE, "runtime": {"kind": "picoclaw", "command": " ", "config_path": "/etc/p.json"}})
+    assert pico.runtime.command == "picoclaw"
+    tiny = bridge(tmp_path, {**BRIDGE, "runtime": {"kind": "tinyclaw", "channel": " "}})
+    assert tiny.runtime.outbound_url == "http://127.0.0.1:3777/api/responses/pending?channel=moltnet"
+
+
+def test_tinyclaw_defaults_take_the_origin_without_credentials(tmp_path):
+    runtime = {"kind": "tinyclaw", "inbound_url": "not a url", "outbound_url": "http://ops:pw@10.0.0.7:3888/pending"}
+    with pytest.raises(ConfigError):  # the unparsable inbound_url is still rejected by validation
+        bridge(tmp_path, {**BRIDGE, "runtime": runtime})
+    cfg = bridge(tmp_path, {**BRIDGE, "runtime": {**runtime, "inbound_url": ""}})
+    assert cfg.runtime.inbound_url == "http://10.0.0.7:3888/api/message"  # Go: scheme://url.Host
+    assert cfg.runtime.ack_url == "http://10.0.0.7:3888/api/responses"

@@ -94,13 +94,27 @@ attachments:
         control.stop()
 
 
+def handles_sigterm(pid: int) -> bool:
+    """The command has started (it catches SIGTERM from its first line); a SIGINT during Django's own
+    start-up would stop manage.py before the node runs at all."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
+    caught = next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(int(caught, 16) & (1 << (signal.SIGTERM - 1)))
+
+
 def test_manage_py_moltnet_node_runs_until_sigterm(tmp_path):
     path = tmp_path / "MoltnetNode"
     path.write_text("version: moltnet.node.v1\nmoltnet: {base_url: 'http://127.0.0.1:9', network_id: n}\n")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
     node = subprocess.Popen([sys.executable, str(REPO / "manage.py"), "moltnet_node", str(path)], cwd=tmp_path,
                             env=env, stderr=subprocess.PIPE, text=True)
-    time.sleep(2)
+    deadline = time.monotonic() + 30
+    while not handles_sigterm(node.pid) and time.monotonic() < deadline:  # Django is still importing
+        time.sleep(0.1)
+    time.sleep(0.5)
     assert node.poll() is None  # no attachments: idle until a signal
     code, err = stop(node, signal.SIGINT)
     assert code == 0, err

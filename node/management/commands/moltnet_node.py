@@ -22,3 +22,5 @@ class Command(BaseCommand):
             node(["start", path] if path else ["start"])
         except CliError as exc:
             raise CommandError(str(exc)) from None
+        except KeyboardInterrupt:
+            return  # a signal before the event loop took over is still a clean stop (spec 09 §12.5)

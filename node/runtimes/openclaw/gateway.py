@@ -43,6 +43,7 @@ class Gateway:
         self.url, self.token, self.agent_id, self.device = url, token, agent_id, device
 
     async def _read(self, ws: ClientConnection, timeout: float) -> dict:
+        """One frame as a JSON object; a missing `type` reads as "" (skipped by every caller, as in Go)."""
         try:
             raw = await asyncio.wait_for(ws.recv(), timeout)
         except TimeoutError:
@@ -51,13 +52,17 @@ class Gateway:
             raise GatewayError(f"read openclaw gateway frame: {exc}") from None
         try:
             frame = json.loads(raw)
-            if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-                raise ValueError("frame has no type")
+            if frame is None:
+                frame = {}
+            if not isinstance(frame, dict) or not isinstance(frame.get("type", ""), str | None):
+                raise ValueError("frame is not an object with a string type")
         except ValueError as exc:
             raise GatewayError(f"decode openclaw gateway envelope: {exc}") from None
+        frame["type"] = frame.get("type") or ""
         return frame
 
-    async def _request(self, ws: ClientConnection, method: str, params: dict, label: str) -> dict:
+    async def _request(self, ws: ClientConnection, method: str, params: dict) -> object:
+        """Send one `req`; return the payload of the `res` with the same id (None when absent)."""
         rid = request_id(method)
         await asyncio.wait_for(ws.send(json.dumps({"type": "req", "id": rid, "method": method, "params": params})),
                                FRAME_TIMEOUT)
@@ -65,37 +70,36 @@ class Gateway:
             frame = await self._read(ws, FRAME_TIMEOUT)
             if frame["type"] != "res" or frame.get("id") != rid:
                 continue
-            if frame.get("ok"):
-                payload = frame.get("payload")
-                if payload is not None and not isinstance(payload, dict):
-                    raise GatewayError(f"decode openclaw {method} ack: payload is not an object")
-                return payload or {}
+            if frame.get("ok") is True:
+                return frame.get("payload")
             error = frame.get("error") if isinstance(frame.get("error"), dict) else {}
             message = str(error.get("message") or "").strip()
             if message:
-                raise GatewayError(f"openclaw gateway {label} failed ({error.get('code') or ''}): {message}")
-            raise GatewayError(f"openclaw gateway {label} failed")
+                code = str(error.get("code") or "").strip()
+                raise GatewayError(f"openclaw gateway {method} failed ({code}): {message}")
+            raise GatewayError(f"openclaw gateway {method} failed")
 
     async def _connect(self, ws: ClientConnection) -> None:
         while True:
             frame = await self._read(ws, FRAME_TIMEOUT)
             if frame["type"] == "event" and frame.get("event") == "connect.challenge":
                 break
-        payload = frame.get("payload") if isinstance(frame.get("payload"), dict) else {}
-        nonce = str(payload.get("nonce") or "").strip()
+        payload = frame.get("payload")
+        if payload is not None and not isinstance(payload, dict):
+            raise GatewayError("decode openclaw gateway connect challenge: payload is not an object")
+        nonce = str((payload or {}).get("nonce") or "").strip()
         if not nonce:
             raise GatewayError("openclaw gateway connect challenge missing nonce")
-        params = {
+        params: dict = {
             "minProtocol": 4, "maxProtocol": 4,
             "client": {"id": "gateway-client", "displayName": "moltnet-bridge", "version": "moltnet-bridge",
                        "platform": "moltnet", "deviceFamily": "bridge", "mode": "backend",
                        "instanceId": f"moltnet-bridge-{self.agent_id.strip()}"},
-            "role": "operator", "scopes": list(SCOPES),
-            "device": self.device.connect_block(self.token, nonce),
         }
         if self.token:
             params["auth"] = {"token": self.token}
-        await self._request(ws, "connect", params, "connect")
+        params.update(role="operator", scopes=list(SCOPES), device=self.device.connect_block(self.token, nonce))
+        await self._request(ws, "connect", params)  # the hello payload is not interpreted
 
     async def chat_send(self, message: str, session_key: str, idempotency_key: str, await_final: bool) -> str:
         """Send one chat message on a fresh connection; with `await_final`, return the final reply text."""
@@ -108,8 +112,10 @@ class Gateway:
             await self._connect(ws)
             params = {"deliver": False, "idempotencyKey": idempotency_key, "message": message,
                       "sessionKey": session_key}
-            ack = await self._request(ws, "chat.send", params, "chat.send")
-            run_id = str(ack.get("runId") or "").strip() or idempotency_key
+            ack = await self._request(ws, "chat.send", params)
+            if ack is not None and not isinstance(ack, dict):
+                raise GatewayError("decode openclaw chat.send ack: payload is not an object")
+            run_id = str((ack or {}).get("runId") or "").strip() or idempotency_key
             if not await_final:
                 return ""
             return await self._final(ws, run_id)
@@ -120,9 +126,11 @@ class Gateway:
             frame = await self._read(ws, max(deadline - time.monotonic(), 0.001))
             if frame["type"] != "event" or frame.get("event") != "chat":
                 continue
-            payload = frame.get("payload")
-            if not isinstance(payload, dict):
+            if "payload" not in frame:
                 raise GatewayError("openclaw chat event missing payload")
+            payload = frame["payload"] if frame["payload"] is not None else {}
+            if not isinstance(payload, dict):
+                raise GatewayError("decode openclaw chat event payload: payload is not an object")
             if str(payload.get("runId") or "").strip() != run_id:
                 continue
             if payload.get("state") == "final":

@@ -22,10 +22,11 @@ COMMAND_TIMEOUT = 120.0
 
 
 def events_url(base: str, session_id: str, token: str) -> str:
+    """Set `session_id` and `token`, keep every other parameter (repeats too), keys sorted like Go's Encode."""
     parts = urlsplit(base)
-    query = {k: v for k, v in parse_qsl(parts.query, keep_blank_values=True)}
-    query.update(session_id=session_id, token=token)
-    return urlunsplit(parts._replace(query=urlencode(sorted(query.items()))))
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ("session_id", "token")]
+    query += [("session_id", session_id), ("token", token)]
+    return urlunsplit(parts._replace(query=urlencode(sorted(query, key=lambda pair: pair[0]))))
 
 
 class PicoClawEventsAdapter(Adapter):
@@ -97,7 +98,8 @@ def tool_call_messages(lines: list[str], network_id: str, trigger: dict) -> list
                 continue
             chat = chat.removeprefix(f"{network_id}:")
             if chat.startswith("room:"):
-                found.append(({"kind": "room", "room_id": chat[5:]}, content))
+                if chat[5:].strip():
+                    found.append(({"kind": "room", "room_id": chat[5:]}, content))
             elif chat.startswith("dm:") and trigger.get("kind") == "dm" and trigger.get("dm_id") == chat[3:]:
                 found.append((trigger, content))
     return found

@@ -4,36 +4,45 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 
 import httpx
 
+from moltnet.ids import ID_MISMATCH, id_error
 from node import logs
+from node.client import redact
 from node.render import body, compact_message, sender_name, tinyclaw_sender_id
 from node.runtimes.base import Adapter
 from node.wake import tinyclaw_should_wake
 
 POLL_INTERVAL = 1.0
 ACKS_PER_POLL = 20
-RESPONSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+MAX_BODY = 1 << 20
 
 
-def pending_ids(document: object) -> list[str]:
-    """Ids of pending responses (JSON strings or integers); any bad id fails the whole poll."""
+def _response_id(raw: object) -> str:
+    """A pending response id: a JSON string or integer, trimmed, with the message-id grammar (spec 10 §4.2)."""
+    if raw is None:
+        raw = ""
+    if isinstance(raw, bool) or not isinstance(raw, (str, int)):
+        raise RuntimeError(f"unsupported pending response id {json.dumps(raw, separators=(',', ':'))}")
+    ident = str(raw).strip()
+    error = id_error(ident)
+    if error:
+        raise RuntimeError(f"invalid pending response id: {error}")
+    return ident
+
+
+def pending_ids(document: object) -> list[str | None]:
+    """Ids of pending responses; any bad id fails the whole poll. An entry without an id yields None
+    (it fails only when its turn to be ACKed comes, like Go's zero id)."""
     if document is None:
         return []
-    if not isinstance(document, list):
-        raise RuntimeError("decode tinyclaw pending responses: expected an array")
-    ids = []
-    for item in document:
-        raw = item.get("id") if isinstance(item, dict) else None
-        if isinstance(raw, bool) or not isinstance(raw, (str, int)):
-            raise RuntimeError(f"unsupported pending response id {json.dumps(raw)}")
-        ident = str(raw).strip()
-        if not RESPONSE_ID.match(ident):
-            raise RuntimeError(f"decode tinyclaw pending responses: invalid pending response id: {ident!r}")
-        ids.append(ident)
-    return ids
+    if not isinstance(document, list) or not all(isinstance(item, dict) for item in document):
+        raise RuntimeError("decode tinyclaw pending responses: expected an array of objects")
+    try:
+        return [_response_id(item["id"]) if "id" in item else None for item in document]
+    except RuntimeError as exc:
+        raise RuntimeError(f"decode tinyclaw pending responses: {exc}") from None
 
 
 class TinyClawAdapter(Adapter):
@@ -67,23 +76,34 @@ class TinyClawAdapter(Adapter):
             async with httpx.AsyncClient(timeout=15) as http:
                 response = await http.post(self.rt.inbound_url, content=json.dumps(payload), headers=self.headers())
         except httpx.HTTPError as exc:
-            raise RuntimeError(f"request tinyclaw {self.rt.inbound_url}: {exc}") from None
+            raise RuntimeError(f"request tinyclaw {redact(self.rt.inbound_url)}: {exc}") from None
         if not 200 <= response.status_code < 300:
             raise RuntimeError(f"tinyclaw request returned {response.status_code} {response.reason_phrase}")
 
     async def poll_once(self, http: httpx.AsyncClient) -> None:
         """Drain up to 20 pending native responses by ACKing them; they are never published."""
-        response = await http.get(self.rt.outbound_url, headers=self.headers())
+        try:
+            response = await http.get(self.rt.outbound_url, headers=self.headers())
+        except httpx.HTTPError as exc:
+            raise RuntimeError(f"request tinyclaw pending responses: {exc}") from None
         if not 200 <= response.status_code < 300:
             raise RuntimeError(f"tinyclaw pending responses returned {response.status_code} {response.reason_phrase}")
         try:
-            document = json.loads(response.content or b"null")
+            if not response.content.strip():
+                raise ValueError("EOF")
+            document = json.loads(response.content[:MAX_BODY])
         except ValueError as exc:
             raise RuntimeError(f"decode tinyclaw pending responses: {exc}") from None
         for ident in pending_ids(document)[:ACKS_PER_POLL]:
-            ack = await http.post(f"{self.rt.ack_url.rstrip('/')}/{ident}/ack", content=b"{}", headers=self.headers())
+            if ident is None:
+                raise RuntimeError(f"invalid pending response id: {ID_MISMATCH}")
+            url = f"{self.rt.ack_url.rstrip('/')}/{ident}/ack"
+            try:
+                ack = await http.post(url, content=b"{}", headers=self.headers())
+            except httpx.HTTPError as exc:
+                raise RuntimeError(f"request tinyclaw {redact(url)}: {exc}") from None
             if not 200 <= ack.status_code < 300:
-                raise RuntimeError(f"tinyclaw ack returned {ack.status_code} {ack.reason_phrase}")
+                raise RuntimeError(f"tinyclaw request returned {ack.status_code} {ack.reason_phrase}")
 
     async def outbound(self) -> None:
         async with httpx.AsyncClient(timeout=15) as http:

@@ -14,6 +14,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from websockets.asyncio.server import ServerConnection, serve
 
 SCOPES = ["operator.admin", "operator.read", "operator.write"]
+CLIENT = {"id": "gateway-client", "displayName": "moltnet-bridge", "version": "moltnet-bridge", "platform": "moltnet",
+          "deviceFamily": "bridge", "mode": "backend"}
 
 
 def _unb64(text: str) -> bytes:
@@ -30,6 +32,7 @@ class FakeOpenClaw:
     connects: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # protocol violations seen by the fake
     rejected: int = 0
+    preamble: list[dict] = field(default_factory=lambda: [{"type": "event", "event": "tick", "payload": {}}])
 
     async def start(self) -> FakeOpenClaw:
         self.server = await serve(self.handler, "127.0.0.1", 0)
@@ -51,11 +54,15 @@ class FakeOpenClaw:
     def verify_connect(self, params: dict, nonce: str) -> None:
         self.check(params.get("minProtocol") == 4 and params.get("maxProtocol") == 4, "protocol range")
         client = params.get("client") or {}
-        self.check(client.get("id") == "gateway-client" and client.get("mode") == "backend", "client block")
+        self.check({k: v for k, v in client.items() if k != "instanceId"} == CLIENT, "client block")
+        self.check(str(client.get("instanceId", "")).startswith("moltnet-bridge-"), "client.instanceId")
         self.check(params.get("role") == "operator" and params.get("scopes") == SCOPES, "role/scopes")
+        self.check(("auth" in params) == bool(self.token), "auth present exactly when a token is configured")
         token = (params.get("auth") or {}).get("token", "")
         self.check(token == self.token, "auth token")
         device = params.get("device") or {}
+        self.check(set(device) == {"id", "publicKey", "signature", "signedAt", "nonce"}, "device block keys")
+        self.check(type(device.get("signedAt")) is int, "device.signedAt is a JSON integer (ms)")
         raw = _unb64(device.get("publicKey", ""))
         self.check(device.get("id") == hashlib.sha256(raw).hexdigest(), "device id is sha256 of the public key")
         self.check(device.get("nonce") == nonce, "nonce echoed")
@@ -68,7 +75,8 @@ class FakeOpenClaw:
 
     async def handler(self, ws: ServerConnection) -> None:
         nonce = f"n-{secrets.token_hex(4)}"
-        await ws.send(json.dumps({"type": "event", "event": "tick", "payload": {}}))  # ignored by clients
+        for frame in self.preamble:  # frames before the challenge (keepalive ticks); clients must skip them
+            await ws.send(json.dumps(frame))
         await ws.send(json.dumps({"type": "event", "event": "connect.challenge", "payload": {"nonce": nonce}}))
         async for raw in ws:
             frame = json.loads(raw)

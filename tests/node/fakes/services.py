@@ -97,7 +97,8 @@ class FakeTinyClaw(FakeHttp):
 
     ACK = re.compile(r"^/api/responses/([^/]+)/ack$")
 
-    def __init__(self, preloaded: int = 0) -> None:
+    def __init__(self, preloaded: int = 0, ack_status: int = 200) -> None:
+        self.ack_status = ack_status  # anything but 200 refuses every ACK with that status
         self.pending: list[dict] = []
         self.next_id = 1
         self.acked: list[str] = []
@@ -128,6 +129,8 @@ class FakeTinyClaw(FakeHttp):
             return 200, [p for p in self.pending if p["channel"] == channel]
         match = self.ACK.match(path)
         if record["method"] == "POST" and match:
+            if self.ack_status != 200:
+                return self.ack_status, {"error": "queue is read-only"}
             ident = match.group(1)
             before = len(self.pending)
             self.pending = [p for p in self.pending if str(p["id"]) != ident]
@@ -138,3 +141,16 @@ class FakeTinyClaw(FakeHttp):
                 self.acks_per_poll[-1] += 1
             return 200, {"ok": True}
         return 404, {"error": "not found"}
+
+
+class FakeNetwork(FakeHttp):
+    """Another Moltnet server's `GET /v1/network` as the preflight sees it (e.g. a Go server's exact document)."""
+
+    def __init__(self, document: dict) -> None:
+        self.document = document
+        super().__init__()
+
+    def route(self, record: dict) -> tuple[int, object]:
+        if record["method"] == "GET" and record["path"] == "/v1/network":
+            return 200, self.document
+        return 404, {"error": {"code": "not_found", "message": "not found"}}

@@ -66,3 +66,20 @@ async def test_refused_gateway_connect_blocks_attaching_and_is_retried(studio, t
     warnings = [r for r in caplog.records if r.getMessage() == "openclaw bridge bootstrap error"]
     assert warnings and warnings[0].attrs["error"].args[0] == (
         "openclaw gateway connect failed (unauthorized): gateway token mismatch")
+
+
+async def test_gateway_frames_without_a_type_are_skipped_and_auth_is_omitted_without_a_token(tmp_path):
+    """Spec 10 §2.3: only frames that are not JSON objects (or have a non-string type) are decode errors."""
+    from node.runtimes.openclaw.device import load_device
+    from node.runtimes.openclaw.gateway import Gateway
+
+    gateway = await FakeOpenClaw(reply="on it", preamble=[{"event": "health", "payload": {"ok": True}},
+                                                          {"type": "event", "event": "tick"}]).start()
+    try:
+        reply = await Gateway(gateway.url, "", "scout", load_device(tmp_path / "device.json")).chat_send(
+            "hello", "agent:main:moltnet:studio:room:lobby", "moltnet:scout:evt_1", await_final=True)
+    finally:
+        await gateway.stop()
+    assert reply == "on it"
+    assert gateway.problems == []
+    assert "auth" not in gateway.connects[0]

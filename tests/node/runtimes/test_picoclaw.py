@@ -73,3 +73,41 @@ async def test_refused_event_socket_blocks_attaching_and_is_retried(studio, capl
     warning = next(r for r in caplog.records if r.getMessage() == "picoclaw bridge bootstrap error")
     assert str(warning.attrs["error"]).startswith(f"connect pico websocket {pico.url}?session_id=")
     assert str(warning.attrs["error"]).endswith("(status 401 Unauthorized)")
+
+
+def test_message_tool_calls_to_a_blank_room_are_skipped():
+    """Spec 10 §3.3 step 5: `room:` without an id is not a target (Go skips it; posting it would fail the wake)."""
+    import json
+
+    from node.runtimes.picoclaw import tool_call_messages
+
+    def call(arguments) -> dict:
+        return {"function": {"name": "message", "arguments": arguments}}
+
+    line = json.dumps({"role": "assistant", "tool_calls": [
+        call(json.dumps({"channel": "moltnet", "chat_id": "studio:room:", "content": "lost"})),
+        call({"channel": "moltnet", "chat_id": "room:dev", "content": "@writer done"})]})
+    assert tool_call_messages([line], "studio", room("lobby")) == [({"kind": "room", "room_id": "dev"}, "@writer done")]
+
+
+def test_malformed_session_entries_are_skipped_but_a_non_json_line_fails_the_delivery():
+    """README "Differences": JSON that is not an object (line or tool arguments) is skipped; Go fails the wake."""
+    import json
+
+    from node.runtimes.picoclaw import tool_call_messages
+
+    good = {"function": {"name": "message", "arguments": {"chat_id": "", "content": "kept"}}}
+    lines = ["[1, 2]", json.dumps({"tool_calls": [{"function": {"name": "message", "arguments": "not json"}},
+                                                   {"function": {"name": "message", "arguments": "[1]"}}, good]})]
+    assert tool_call_messages(lines, "studio", room("lobby")) == [(room("lobby"), "kept")]
+    with pytest.raises(RuntimeError, match="^decode picoclaw session JSONL line: "):
+        tool_call_messages(["{not json"], "studio", room("lobby"))
+
+
+def test_event_socket_url_keeps_other_query_parameters():
+    """Spec 10 §3.2 step 1: `session_id` and `token` are set; other parameters, repeated ones too, survive."""
+    from node.runtimes.picoclaw import events_url
+
+    url = events_url("ws://127.0.0.1:18990/pico/ws?tag=a&token=old&tag=b", "agent:scout:studio:room:lobby", "t k")
+    assert url == ("ws://127.0.0.1:18990/pico/ws?session_id=agent%3Ascout%3Astudio%3Aroom%3Alobby&tag=a&tag=b"
+                   "&token=t+k")

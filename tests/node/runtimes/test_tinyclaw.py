@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 
+from node.client import AttachmentClient
+from node.runtimes.tinyclaw import TinyClawAdapter
 from tests.node.conftest import attached, bridge, eventually, history, post, room
 from tests.node.fakes.services import FakeTinyClaw
 
@@ -42,3 +45,29 @@ async def test_tinyclaw_inbound_and_pending_queue_drain(studio, tinyclaw):
     assert "1" in tinyclaw.acked and "r_2" in tinyclaw.acked  # integer and string ids
     assert all(r["headers"].get("Authorization") == "Bearer tc-secret" for r in tinyclaw.requests)
     assert all(not m["parts"][0]["text"].startswith("native reply") for m in history(studio, "lobby"))
+
+
+async def test_outbound_poll_errors_read_like_go():
+    """The WARN `tinyclaw bridge outbound poll error` carries Go's texts (spec 10 §4.2)."""
+    fake = FakeTinyClaw(ack_status=503)
+    try:
+        cfg = bridge("http://127.0.0.1:9", "tiny-two", {"kind": "tinyclaw", "inbound_url": f"{fake.base}/api/message"})
+        adapter = TinyClawAdapter(cfg, AttachmentClient(cfg, {}))
+        async with httpx.AsyncClient(timeout=5) as http:
+            fake.pending = [{"id": 7, "channel": "moltnet"}, {"id": "bad id", "channel": "moltnet"}]
+            with pytest.raises(RuntimeError) as info:
+                await adapter.poll_once(http)
+            assert str(info.value) == ("decode tinyclaw pending responses: invalid pending response id: "
+                                       "id must match [A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+            fake.pending = [{"id": True, "channel": "moltnet"}]
+            with pytest.raises(RuntimeError) as info:
+                await adapter.poll_once(http)
+            assert str(info.value) == "decode tinyclaw pending responses: unsupported pending response id true"
+            fake.pending = [{"id": 7, "channel": "moltnet"}, {"id": "r_8", "channel": "moltnet"}]
+            with pytest.raises(RuntimeError) as info:
+                await adapter.poll_once(http)
+            assert str(info.value) == "tinyclaw request returned 503 Service Unavailable"
+    finally:
+        fake.stop()
+    acks = [r["path"] for r in fake.requests if r["method"] == "POST"]
+    assert acks == ["/api/responses/7/ack"]  # a bad id fails the whole poll; the first refused ACK stops it
