@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from moltnet.config import NODE_CONFIG_CANDIDATES, ConfigError
+from moltnet.config import NODE_CONFIG_CANDIDATES, ConfigError, typed
 from moltnet.gourl import go_quote
 from node.tokens import effective_mode, go_cause, resolve_token
 from node.validation import apply_runtime_defaults, check_private, validate_bridge
@@ -259,15 +259,12 @@ def _read_node_document(path: Path) -> dict:
     except OSError as exc:
         raise ConfigError(f"read MoltnetNode config: open {path}: {go_cause(exc)}") from None
     try:
+        # Typed as Go decodes it (yaml.v3 / encoding/json): `id: 007` stays "007", `name: yes` is "yes".
         if path.suffix.lower() == ".json":
-            data = json.loads(text)
+            data = typed.decode_json(text, NODE_SCHEMA)
         else:
-            data = next(yaml.safe_load_all(text), None)
-            if data is None:
-                raise ConfigError("EOF")
-        if not isinstance(data, dict):
-            raise ConfigError(f"cannot unmarshal {_json_type(data)} into document of type object")
-        return _decode(data, NODE_SCHEMA, "", strict=True)
+            data = typed.decode_yaml(text, NODE_SCHEMA)
+        return data or {}  # a `null` document is an empty config, as in Go
     except (json.JSONDecodeError, yaml.YAMLError, ConfigError) as exc:
         raise ConfigError(f"decode MoltnetNode config: {' '.join(str(exc).split())}") from None
 

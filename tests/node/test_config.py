@@ -103,6 +103,19 @@ def test_unknown_keys_and_empty_files_are_decode_errors(tmp_path):
         "decode MoltnetNode config: ")
 
 
+def test_yaml_scalars_are_read_as_go_reads_them(tmp_path):
+    text = ("moltnet: {base_url: 'http://127.0.0.1:1', network_id: '0x10'}\n"
+            "attachments:\n  - agent: {id: 007, name: yes}\n"
+            "    runtime: {kind: pi, control_url: 'http://127.0.0.1:2/x'}\n"
+            "    dms: {enabled: on, wake: all}\n")
+    cfg = load_node_file(write(tmp_path / "MoltnetNode", text), {})
+    bridge = cfg.attachments[0]
+    assert (cfg.moltnet.network_id, bridge.agent_id, bridge.agent_name) == ("0x10", "007", "yes")
+    assert bridge.dms.enabled is True
+    duplicate = node_error(tmp_path, text.replace("network_id: '0x10'", "network_id: a, network_id: b"))
+    assert duplicate.startswith("decode MoltnetNode config: ") and "network_id" in duplicate
+
+
 def test_json_node_file_and_missing_version(tmp_path):
     doc = {"moltnet": {"base_url": "http://127.0.0.1:1", "network_id": "n"},
            "attachments": [{"agent": {"id": "a"}, "runtime": {"kind": "pi", "control_url": "http://127.0.0.1:2/x"}}]}
