@@ -8,15 +8,16 @@ from moltnet.fields import SortableDateTimeField
 
 
 class AgentRegistration(models.Model):
-    # Text columns as in Go's schema: generated ids are not length-capped (spec 01 §9.2) and
-    # credential keys embed configured token ids of any length.
+    """Go's `agents` table (spec 04 §7.4), column for column: text throughout, since generated ids
+    are not length-capped (spec 01 §9.2) and credential keys embed token ids of any length."""
+
     agent_id = models.TextField(primary_key=True)
     network_id = models.TextField()
-    actor_uid = models.CharField(max_length=64)
+    actor_uid = models.TextField()
     actor_uri = models.TextField()
     display_name = models.TextField(null=True, blank=True)
     # `token:<id>`, `agent-token:<sha256 hex>` or `anonymous`; never serialized (spec 03 §14).
-    credential_key = models.TextField(db_index=True)
+    credential_key = models.TextField()
     created_at = SortableDateTimeField()
     updated_at = SortableDateTimeField()
 
@@ -24,6 +25,7 @@ class AgentRegistration(models.Model):
         db_table = "agents"
         ordering = ["agent_id"]
         verbose_name = "agent"
+        indexes = [models.Index(fields=["credential_key"], name="idx_agents_credential_key")]
 
     def __str__(self) -> str:
         return self.agent_id

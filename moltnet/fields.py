@@ -2,23 +2,47 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 
 from django.db import models
 
+ZERO_TIME_TEXT = "0001-01-01T00:00:00Z"  # Go's zero time.Time as its SQL store writes it
+
+
+def sqlite_time_text(value: datetime) -> str:
+    """Fixed-width RFC 3339 in UTC with nine fractional digits: `2026-12-02T07:33:27.123456000Z`.
+
+    Go parses it with time.RFC3339Nano, and text order is time order (spec 04 §7.2). Go's zero
+    time keeps Go's spelling.
+    """
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    if value == datetime.min:
+        return ZERO_TIME_TEXT
+    return (f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:"
+            f"{value.second:02d}.{value.microsecond:06d}000Z")
+
 
 class SortableDateTimeField(models.DateTimeField):
-    """A DateTimeField that SQLite stores in fixed width (always 6 fractional digits).
+    """A timestamp column as the Go server keeps it (spec 04 §7.2, §7.3).
 
-    Django writes `str(datetime)` to SQLite, which drops `.000000`; text comparison then puts
-    a whole-second time after a fractional one in the same second. History pages compare
-    `(created_at, id)`, so the stored form must sort like the time (spec 04 §7.2).
+    SQLite: a TEXT column holding `sqlite_time_text`, for values written and for lookup
+    parameters alike, so `(created_at, id)` comparisons stay consistent. Django's own form
+    (`2026-12-02 07:33:27.123456`) would read as Go's zero time, and it drops `.000000`, which
+    misorders whole seconds. Reading accepts any RFC 3339 text (Go writes `…27.1234Z`, `…27Z`).
+    Postgres: `timestamp with time zone`, as in Go.
     """
 
+    def db_type(self, connection) -> str | None:
+        if connection.vendor == "sqlite":
+            return "text"
+        return super().db_type(connection)
+
     def get_db_prep_value(self, value, connection, prepared=False):
-        value = super().get_db_prep_value(value, connection, prepared)
-        if connection.vendor == "sqlite" and value is not None and hasattr(value, "strftime"):
-            if value.tzinfo is not None:
-                value = value.astimezone(UTC).replace(tzinfo=None)
-            return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+        if connection.vendor != "sqlite":
+            return super().get_db_prep_value(value, connection, prepared)
+        if not prepared:
+            value = self.get_prep_value(value)
+        if isinstance(value, datetime):
+            return sqlite_time_text(value)
         return value

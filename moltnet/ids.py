@@ -203,7 +203,7 @@ def format_time(value: datetime | None) -> str:
     if value is None:
         return ZERO_TIME
     value = value.astimezone(UTC)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    text = f"{value.year:04d}" + value.strftime("-%m-%dT%H:%M:%S")  # %Y is not zero-padded below 1000
     if value.microsecond:
         text += ("." + f"{value.microsecond:06d}").rstrip("0")
     return text + "Z"

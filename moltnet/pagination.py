@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 
 from moltnet.errors import unprocessable
 from moltnet.gourl import go_quote
@@ -60,17 +60,20 @@ def page_info(has_more: bool, next_before: str = "", next_after: str = "") -> di
     return info
 
 
-def history_page(queryset: QuerySet, params: PageParams, cursor_position: Callable[[str], Any]) -> tuple[list, dict]:
-    """Oldest→newest page over `(created_at, id)`.
+def history_page(queryset: QuerySet, params: PageParams) -> tuple[list, dict]:
+    """Oldest→newest page over `(created_at, id)` of the queryset's model (messages, artifacts).
 
-    `cursor_position(id)` returns the cursor item's created_at, or None when it does not exist.
+    The cursor row's stored `created_at` is compared in SQL, stored value against stored value as
+    the Go server does, so rows another server wrote (Go's nanoseconds, Go's variable-width
+    SQLite text) page exactly: no cursor row comes back, none is skipped.
     """
     qs = queryset
     if params.before or params.after:
         cursor = params.before or params.after
-        position = cursor_position(cursor)
-        if position is None:
+        cursor_row = queryset.model._default_manager.filter(pk=cursor)
+        if not cursor_row.exists():
             raise unprocessable(f"invalid cursor {go_quote(cursor)}")
+        position = Subquery(cursor_row.values("created_at")[:1])
         # `(created_at, id) < (pos, cursor)` spelled so the bare range on created_at bounds the index
         # scan; the plain OR form makes SQLite walk the index from the newest row down (O(depth)).
         if params.before:

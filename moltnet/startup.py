@@ -103,6 +103,17 @@ def migration_lock() -> Iterator[None]:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [MIGRATION_LOCK_KEY])
 
 
+def refuse_newer_go_schema() -> None:
+    """Stop start-up on a database whose Go schema is newer than the one these models know."""
+    from django.db import connection
+
+    from rooms.goschema import LATEST_GO_VERSION, newer_go_schema
+
+    if (version := newer_go_schema(connection)) is not None:
+        raise ConfigError(f"database schema version {version} is newer than this server supports "
+                          f"(up to {LATEST_GO_VERSION}); upgrade Moltnet")
+
+
 def prepare_server(cfg: ServerConfig, *, verbosity: int = 0) -> None:
     """Everything between loading config and listening; raises ConfigError with one clear message."""
     from django.core.management import call_command
@@ -113,5 +124,8 @@ def prepare_server(cfg: ServerConfig, *, verbosity: int = 0) -> None:
     acquire_sqlite_lock(cfg)
     keep_memory_database(cfg)
     with migration_lock():
-        call_command("migrate", interactive=False, verbosity=verbosity)
+        refuse_newer_go_schema()
+        # fake_initial: on a database a Go server created, the initial migrations of Go's tables
+        # are recorded instead of run; the Go migrations it lacks and our own tables follow.
+        call_command("migrate", interactive=False, verbosity=verbosity, fake_initial=True)
         apply_declared_state(cfg)

@@ -40,6 +40,7 @@ class RoomForm(forms.ModelForm):
     class Meta:
         model = Room
         fields = ["id", "name", "visibility", "write_policy"]
+        widgets = {"id": forms.TextInput, "name": forms.TextInput}  # text columns, one-line values
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

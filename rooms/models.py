@@ -1,6 +1,7 @@
 """Conversation storage: rooms, members, threads, DMs, messages and their artifacts.
 
-Table and column names follow the Go server's schema (spec 04 §7.4).
+Tables, columns, keys, indexes and database defaults are the Go server's schema (spec 04 §7.4),
+so a Go server can run on the tables these migrations make, and these models on a Go server's.
 """
 
 from __future__ import annotations
@@ -11,18 +12,20 @@ from moltnet.fields import SortableDateTimeField
 
 
 class Room(models.Model):
-    id = models.CharField(primary_key=True, max_length=128)
-    network_id = models.CharField(max_length=255)
-    fqid = models.CharField(max_length=512)
+    id = models.TextField(primary_key=True)
+    network_id = models.TextField()
+    fqid = models.TextField()
     name = models.TextField()
     created_at = SortableDateTimeField()
-    deleted_at = SortableDateTimeField(null=True, blank=True, db_index=True)
-    visibility = models.CharField(max_length=16, default="private")
-    write_policy = models.CharField(max_length=32, default="members")
+    deleted_at = SortableDateTimeField(null=True, blank=True)
+    # Database defaults too: a Go server before schema v8 inserts rooms without these columns.
+    visibility = models.TextField(default="private", db_default="private")
+    write_policy = models.TextField(default="members", db_default="members")
 
     class Meta:
         db_table = "rooms"
         ordering = ["id"]
+        indexes = [models.Index(fields=["deleted_at"], name="idx_rooms_deleted_at")]
 
     def __str__(self) -> str:
         return self.id
@@ -33,38 +36,39 @@ class Room(models.Model):
 
 
 class RoomMember(models.Model):
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="member_rows", db_column="room_id")
-    member_id = models.CharField(max_length=512)
+    pk = models.CompositePrimaryKey("room_id", "member_id")
+    room = models.ForeignKey(Room, on_delete=models.DB_CASCADE, related_name="member_rows", db_column="room_id",
+                             db_index=False)
+    member_id = models.TextField()
 
     class Meta:
         db_table = "room_members"
-        constraints = [models.UniqueConstraint(fields=["room", "member_id"], name="room_members_pk")]
 
     def __str__(self) -> str:
         return self.member_id
 
 
 class Thread(models.Model):
-    id = models.CharField(primary_key=True, max_length=128)
-    network_id = models.CharField(max_length=255)
-    fqid = models.CharField(max_length=512)
-    room_id = models.CharField(max_length=128)
-    parent_message_id = models.CharField(max_length=128, blank=True, default="")
+    id = models.TextField(primary_key=True)
+    network_id = models.TextField()
+    fqid = models.TextField()
+    room_id = models.TextField()
+    parent_message_id = models.TextField(blank=True, default="")
     message_count = models.IntegerField(default=0)
     last_message_at = SortableDateTimeField()
 
     class Meta:
         db_table = "threads"
-        indexes = [models.Index(fields=["room_id", "id"], name="threads_room_idx")]
+        indexes = [models.Index(fields=["room_id", "id"], name="idx_threads_room")]
 
     def __str__(self) -> str:
         return self.id
 
 
 class DirectConversation(models.Model):
-    dm_id = models.CharField(primary_key=True, max_length=128)
-    network_id = models.CharField(max_length=255)
-    fqid = models.CharField(max_length=512)
+    dm_id = models.TextField(primary_key=True)
+    network_id = models.TextField()
+    fqid = models.TextField()
     message_count = models.IntegerField(default=0)
     last_message_at = SortableDateTimeField()
 
@@ -77,37 +81,41 @@ class DirectConversation(models.Model):
 
 
 class DirectParticipant(models.Model):
-    dm = models.ForeignKey(DirectConversation, on_delete=models.CASCADE, related_name="participants",
-                           db_column="dm_id")
-    participant_id = models.CharField(max_length=512)
+    pk = models.CompositePrimaryKey("dm_id", "participant_id")
+    dm = models.ForeignKey(DirectConversation, on_delete=models.DB_CASCADE, related_name="participants",
+                           db_column="dm_id", db_index=False)
+    participant_id = models.TextField()
 
     class Meta:
         db_table = "dm_participants"
-        constraints = [models.UniqueConstraint(fields=["dm", "participant_id"], name="dm_participants_pk")]
+
+    def __str__(self) -> str:
+        return self.participant_id
 
 
 class Message(models.Model):
-    id = models.CharField(primary_key=True, max_length=128)
-    network_id = models.CharField(max_length=255)
-    target_kind = models.CharField(max_length=16)
-    room_id = models.CharField(max_length=128, null=True, blank=True)
-    thread_id = models.CharField(max_length=128, null=True, blank=True)
-    parent_message_id = models.CharField(max_length=128, null=True, blank=True)
-    dm_id = models.CharField(max_length=128, null=True, blank=True)
+    id = models.TextField(primary_key=True)
+    network_id = models.TextField()
+    target_kind = models.TextField()
+    room_id = models.TextField(null=True, blank=True)
+    thread_id = models.TextField(null=True, blank=True)
+    parent_message_id = models.TextField(null=True, blank=True)
+    dm_id = models.TextField(null=True, blank=True)
     target_json = models.TextField()
     from_json = models.TextField()
     parts_json = models.TextField()
     mentions_json = models.TextField(default="null")
-    origin_json = models.TextField(default="{}")
+    # Database default too: a Go server before schema v2 inserts messages without an origin.
+    origin_json = models.TextField(default="{}", db_default="{}")
     created_at = SortableDateTimeField()
 
     class Meta:
         db_table = "messages"
         indexes = [
-            models.Index(fields=["room_id", "created_at", "id"], name="messages_room_idx"),
-            models.Index(fields=["thread_id", "created_at", "id"], name="messages_thread_idx"),
-            models.Index(fields=["dm_id", "created_at", "id"], name="messages_dm_idx"),
-            models.Index(fields=["created_at", "id"], name="messages_time_idx"),
+            models.Index(fields=["room_id", "created_at", "id"], name="idx_messages_room"),
+            models.Index(fields=["thread_id", "created_at", "id"], name="idx_messages_thread"),
+            models.Index(fields=["dm_id", "created_at", "id"], name="idx_messages_dm"),
+            models.Index(fields=["created_at", "id"], name="idx_messages_created"),
         ]
 
     def __str__(self) -> str:
@@ -115,14 +123,15 @@ class Message(models.Model):
 
 
 class Artifact(models.Model):
-    id = models.CharField(primary_key=True, max_length=300)
-    network_id = models.CharField(max_length=255)
-    fqid = models.CharField(max_length=700)
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="artifacts", db_column="message_id")
-    target_kind = models.CharField(max_length=16)
-    room_id = models.CharField(max_length=128, null=True, blank=True)
-    thread_id = models.CharField(max_length=128, null=True, blank=True)
-    dm_id = models.CharField(max_length=128, null=True, blank=True)
+    id = models.TextField(primary_key=True)
+    network_id = models.TextField()
+    fqid = models.TextField()
+    message = models.ForeignKey(Message, on_delete=models.DB_CASCADE, related_name="artifacts",
+                                db_column="message_id", db_index=False)
+    target_kind = models.TextField()
+    room_id = models.TextField(null=True, blank=True)
+    thread_id = models.TextField(null=True, blank=True)
+    dm_id = models.TextField(null=True, blank=True)
     target_json = models.TextField()
     part_index = models.IntegerField()
     kind = models.TextField()
@@ -134,8 +143,8 @@ class Artifact(models.Model):
     class Meta:
         db_table = "artifacts"
         indexes = [
-            models.Index(fields=["room_id", "created_at", "id"], name="artifacts_room_idx"),
-            models.Index(fields=["thread_id", "created_at", "id"], name="artifacts_thread_idx"),
-            models.Index(fields=["dm_id", "created_at", "id"], name="artifacts_dm_idx"),
-            models.Index(fields=["created_at", "id"], name="artifacts_time_idx"),
+            models.Index(fields=["room_id", "created_at", "id"], name="idx_artifacts_room"),
+            models.Index(fields=["thread_id", "created_at", "id"], name="idx_artifacts_thread"),
+            models.Index(fields=["dm_id", "created_at", "id"], name="idx_artifacts_dm"),
+            models.Index(fields=["created_at", "id"], name="idx_artifacts_created"),
         ]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.db.models import QuerySet
 
 from rooms.models import Artifact, DirectConversation, DirectParticipant, Message, Room, Thread
@@ -24,14 +22,6 @@ def thread_history(thread_id: str) -> QuerySet:
 
 def dm_history(dm_id: str) -> QuerySet:
     return Message.objects.filter(dm_id=dm_id, target_kind="dm")
-
-
-def message_position(message_id: str) -> datetime | None:
-    return Message.objects.filter(id=message_id).values_list("created_at", flat=True).first()
-
-
-def artifact_position(artifact_id: str) -> datetime | None:
-    return Artifact.objects.filter(id=artifact_id).values_list("created_at", flat=True).first()
 
 
 def threads_of(room_id: str) -> list[Thread]:

@@ -78,7 +78,7 @@ def room_messages(request: HttpRequest, caller: Caller, roomID: str) -> HttpResp
     params = parse_page_params(request.GET)
     room = get_live_room(roomID)
     require_readable(caller, room)
-    rows, info = history_page(queries.room_history(room.id), params, queries.message_position)
+    rows, info = history_page(queries.room_history(room.id), params)
     return json_response({"messages": [shapes.message_json(m) for m in rows], "page": info})
 
 
@@ -103,7 +103,7 @@ def thread_messages(request: HttpRequest, caller: Caller, threadID: str) -> Http
     params = parse_page_params(request.GET)
     thread, room = get_thread(threadID)
     require_readable(caller, room)
-    rows, info = history_page(queries.thread_history(thread.id), params, queries.message_position)
+    rows, info = history_page(queries.thread_history(thread.id), params)
     return json_response({"messages": [shapes.message_json(m) for m in rows], "page": info})
 
 
@@ -129,7 +129,7 @@ def dm_messages(request: HttpRequest, caller: Caller, dmID: str) -> HttpResponse
     params = parse_page_params(request.GET)
     _require_dms()
     dm = get_dm(dmID)
-    rows, info = history_page(queries.dm_history(dm.dm_id), params, queries.message_position)
+    rows, info = history_page(queries.dm_history(dm.dm_id), params)
     return json_response({"messages": [shapes.message_json(m) for m in rows], "page": info})
 
 
@@ -146,7 +146,7 @@ def list_artifacts(request: HttpRequest, caller: Caller) -> HttpResponse:
     if thread_id and not queries.thread_exists(thread_id):
         raise not_found(f"unknown thread {go_quote(thread_id)}")
     qs = queries.artifacts_for(thread_id=thread_id, dm_id=dm_id, room_id=room_id)
-    rows, info = history_page(qs, params, queries.artifact_position)
+    rows, info = history_page(qs, params)
     return json_response({"artifacts": [shapes.artifact_json(a) for a in rows], "page": info})
 
 
