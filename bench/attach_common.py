@@ -98,6 +98,21 @@ async def listen(ws, on_event, stop: asyncio.Event) -> None:
             on_event(frame, at)
 
 
+async def attach_listening(ws_url: str, agent_ids: list[str], on_event, stop: asyncio.Event,
+                           batch: int = 50) -> tuple[list, list[asyncio.Task]]:
+    """Attach agents `batch` at a time, each listening as soon as it is READY.
+
+    Listening at once matters: a socket that answers no PING while the others attach is ended
+    by the server's 10 s read deadline on a slow box.
+    """
+    sockets, tasks = [], []
+    for start in range(0, len(agent_ids), batch):
+        attached = await asyncio.gather(*(attach(ws_url, agent_id) for agent_id in agent_ids[start:start + batch]))
+        tasks += [asyncio.ensure_future(listen(ws, on_event, stop)) for ws in attached]
+        sockets += attached
+    return sockets, tasks
+
+
 def fill_log(server: LiveServer, count: int) -> None:
     """Store `count` room messages through the one send path (rooms.send.do_send), in-process on the
     server's SQLite file, 200 per transaction: far faster than `count` HTTP requests."""

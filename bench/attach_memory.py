@@ -12,18 +12,15 @@ import argparse
 import asyncio
 import time
 
-from attach_common import OPEN_CONFIG, attach, listen, rss_kib, start_server
+from attach_common import OPEN_CONFIG, attach_listening, rss_kib, start_server
 
 
 async def hold(server, count: int) -> int:
     await asyncio.sleep(2)
     before = rss_kib(server.process.pid)
-    sockets = []
-    for start in range(0, count, 50):
-        batch = range(start, min(count, start + 50))
-        sockets += await asyncio.gather(*(attach(server.ws_url, f"idle-{i}") for i in batch))
     stop = asyncio.Event()
-    tasks = [asyncio.ensure_future(listen(ws, lambda *_: None, stop)) for ws in sockets]
+    sockets, tasks = await attach_listening(server.ws_url, [f"idle-{i}" for i in range(count)],
+                                            lambda *_: None, stop)
     await asyncio.sleep(5)
     after = rss_kib(server.process.pid)
     stop.set()
