@@ -127,47 +127,6 @@ class NodeConfig:
 
 # ---- decoding -------------------------------------------------------------------------------------------------
 
-def _kind_name(kind: Any) -> str:
-    return {str: "string", bool: "bool"}.get(kind, "object" if isinstance(kind, dict) else "array")
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    return {str: "string", list: "array", dict: "object"}.get(type(value), "value")
-
-
-def _decode(value: Any, schema: Any, where: str, strict: bool) -> Any:
-    """Check types (and unknown keys when strict); lenient mode folds key case and drops unknown keys."""
-    if value is None:
-        return None
-    if isinstance(schema, dict):
-        if not isinstance(value, dict):
-            raise ConfigError(f"cannot unmarshal {_json_type(value)} into {where or 'document'} of type object")
-        out: dict = {}
-        for key, item in value.items():
-            name = key if key in schema or strict else next((k for k in schema if k.lower() == str(key).lower()), key)
-            if name not in schema:
-                if strict:
-                    raise ConfigError(f"unknown field \"{where + '.' if where else ''}{key}\"")
-                continue
-            out[name] = _decode(item, schema[name], f"{where}.{name}" if where else name, strict)
-        return out
-    if isinstance(schema, list):
-        if not isinstance(value, list):
-            raise ConfigError(f"cannot unmarshal {_json_type(value)} into {where} of type array")
-        return [_decode(item, schema[0], f"{where}[{i}]", strict) for i, item in enumerate(value)]
-    if schema is bool and not isinstance(value, bool):
-        raise ConfigError(f"cannot unmarshal {_json_type(value)} into {where} of type bool")
-    if schema is str and not isinstance(value, str):
-        if strict and isinstance(value, (int, float)) and not isinstance(value, bool):
-            return str(value)  # YAML scalars such as `id: 42` decode into Go strings
-        raise ConfigError(f"cannot unmarshal {_json_type(value)} into {where} of type string")
-    return value
-
-
 def _block(cls: type, data: dict | None) -> Any:
     data = data or {}
     return cls(**{k: (v if v is not None else cls.__dataclass_fields__[k].default) for k, v in data.items()
@@ -211,7 +170,8 @@ def load_bridge_file(path: str | Path) -> BridgeConfig:
     except OSError as exc:
         raise ConfigError(f"read bridge config: open {path}: {go_cause(exc)}") from None
     try:
-        data = _decode(json.loads(text), BRIDGE_SCHEMA, "", strict=False)
+        # Lenient, as Go decodes bridge JSON: names fold case, unknown keys are ignored.
+        data = typed.from_json(json.loads(text), BRIDGE_SCHEMA, "", strict=False)
     except (json.JSONDecodeError, ConfigError) as exc:
         raise ConfigError(f"decode bridge config: {exc}") from None
     if data is None:
