@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from django.db import models
 
-ZERO_TIME_TEXT = "0001-01-01T00:00:00Z"  # Go's zero time.Time as its SQL store writes it
+from moltnet.ids import ZERO_TIME
 
 
 def sqlite_time_text(value: datetime) -> str:
@@ -18,7 +18,7 @@ def sqlite_time_text(value: datetime) -> str:
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
     if value == datetime.min:
-        return ZERO_TIME_TEXT
+        return ZERO_TIME  # Go's zero time.Time as its SQL store writes it
     return (f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:"
             f"{value.second:02d}.{value.microsecond:06d}000Z")
 

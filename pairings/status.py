@@ -18,14 +18,13 @@ from events import log
 from events.models import Event
 from moltnet import state
 from moltnet.config import PairingConfig
-from moltnet.ids import format_time, now, trim
+from moltnet.ids import ZERO_TIME, format_time, now, trim
 from moltnet.jsonshape import omit_empty
 from pairings.models import PairingState
 from pairings.wire import NetworkIn
 
 HTTP_V1 = "moltnet.http.v1"
 PAIR_V1 = "moltnet.pair.v1"
-ZERO_TIME = "0001-01-01T00:00:00Z"
 FRESHNESS = timedelta(minutes=5)
 MSG_METADATA = "Remote network metadata could not be fetched."
 MSG_ROOMS = "Remote rooms could not be fetched."

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-ZERO_TIME = "0001-01-01T00:00:00Z"
+from moltnet.ids import ZERO_TIME
 
 
 def _pick(data: Any, fields: list[tuple[str, bool]]) -> dict:
