@@ -82,12 +82,18 @@ def test_removing_the_agent_ends_its_attachment(none_server):
     observer.close()
 
 
-def test_a_removal_replayed_from_an_old_cursor_ends_the_session_while_go_would_still_hold_it(none_server):
-    first = Attachment(none_server.ws_url)
-    first.identify("mira")  # registers it
+def register_then_remove(server, agent_id: str) -> str:
+    """Attach once (registering the agent), remove it, and return a cursor from before the removal."""
+    first = Attachment(server.ws_url)
+    first.identify(agent_id)
     first.close()
-    cursor = send(none_server, room(), "before the removal")["event_id"]
-    assert httpx.delete(none_server.base_url + "/v1/agents/mira").status_code == 200
+    cursor = send(server, room(), "before the removal")["event_id"]
+    assert httpx.delete(f"{server.base_url}/v1/agents/{agent_id}").status_code == 200
+    return cursor
+
+
+def test_a_removal_replayed_from_an_old_cursor_ends_the_session_while_go_would_still_hold_it(none_server):
+    cursor = register_then_remove(none_server, "mira")
     # The node resumes from before the removal, inside the newest 256 events: kicked, as in Go.
     att = Attachment(none_server.ws_url)
     att.identify("mira", cursor=cursor)
@@ -95,11 +101,7 @@ def test_a_removal_replayed_from_an_old_cursor_ends_the_session_while_go_would_s
 
 
 def test_a_removal_older_than_the_replay_window_does_not_kick_the_agent_on_every_reconnect(none_server):
-    first = Attachment(none_server.ws_url)
-    first.identify("nash")  # registers it
-    first.close()
-    cursor = send(none_server, room(), "before the removal")["event_id"]
-    assert httpx.delete(none_server.base_url + "/v1/agents/nash").status_code == 200
+    cursor = register_then_remove(none_server, "nash")
     last = None
     for index in range(260):  # pushes the removal out of the 256 events Go's ring would hold
         last = send(none_server, room(), f"filler {index}")
