@@ -28,9 +28,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
+## Benchmark ours against the Go server (MOLTNET_GO_BIN=path/to/moltnet-go; without it, ours only), ~25 min
+## on 2 cores, ending with a summary table; BENCH_ARGS=--quick for a smoke test, --rounds N, --only NAME.
 bench: $(STAMP)
-	$(PY) bench/send.py
-	$(PY) bench/history.py
+	MOLTNET_GO_BIN="$(MOLTNET_GO_BIN)" $(PY) bench/suite.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -1,24 +1,27 @@
-"""Shared pieces of the real-time benchmarks: a live server, async attachments, percentiles."""
+"""Shared pieces of the real-time benchmarks: configs, async attachments, backlog filling.
+
+Servers come from the one launcher in common.py (`start_server(name, config, impl)`); attachments
+speak spec 05 (HELLO → IDENTIFY → READY, answer every PING with a PONG, ACK every EVENT).
+
+    .venv/bin/python bench/attach_common.py --fill <server workdir> <count>   (used by fill_log)
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+import subprocess
 import sys
-import tempfile
-import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from tests.support.live import LiveServer  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import OURS_REPO, REPO, Server, percentile, rss_kib  # noqa: E402, F401 - re-exported for the scripts
 
 VERSION = "moltnet.attach.v1"
-CONFIG = """
-version: moltnet.v1
+CONFIG = """version: moltnet.v1
 network: {id: lab, name: Lab}
 auth: {mode: none}
 storage: {kind: sqlite, sqlite: {path: ./data/moltnet.db}}
@@ -29,12 +32,12 @@ rooms:
 
 # Open mode: anonymous attachments receive the public subset, so presence events of the other
 # N-1 agents do not multiply the setup traffic (in auth.mode none every socket sees everything).
-OPEN_CONFIG = """
-version: moltnet.v1
+# Our anonymous attach rate limit is an extension (Go has none): off, so both take 1,000 attaches.
+OPEN_CONFIG = """version: moltnet.v1
 network: {id: lab, name: Lab}
 auth:
   mode: open
-  rate_limits: {enabled: false}
+  rate_limits: {enabled: false}  # ours-only
   tokens:
     - {id: ops, value: ops-secret, scopes: [admin, write, observe]}
 storage: {kind: sqlite, sqlite: {path: ./data/moltnet.db}}
@@ -44,24 +47,8 @@ rooms:
 OPS = {"Authorization": "Bearer ops-secret"}
 
 
-def start_server(name: str = "bench", config: str = CONFIG) -> LiveServer:
-    workdir = Path(tempfile.mkdtemp(prefix=f"moltnet-{name}-"))
-    env = {"PYTHONPATH": str(REPO), "MOLTNET_LOG_LEVEL": "WARNING"}
-    return LiveServer(workdir, textwrap.dedent(config), env).start(timeout=60)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
-
-
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
+def start_server(name: str = "bench", config: str = CONFIG, impl: str = "ours") -> Server:
+    return Server(impl, config, name=name)
 
 
 async def attach(ws_url: str, agent_id: str, cursor: str = ""):
@@ -78,7 +65,7 @@ async def attach(ws_url: str, agent_id: str, cursor: str = ""):
     return ws
 
 
-async def listen(ws, on_event, stop: asyncio.Event) -> None:
+async def listen(ws, on_event: Callable, stop: asyncio.Event) -> None:
     """Answer PINGs with PONGs, ACK every EVENT and hand it to `on_event(frame, received_at)`."""
     while not stop.is_set():
         try:
@@ -98,33 +85,52 @@ async def listen(ws, on_event, stop: asyncio.Event) -> None:
             on_event(frame, at)
 
 
-async def attach_listening(ws_url: str, agent_ids: list[str], on_event, stop: asyncio.Event,
+async def attach_listening(ws_url: str, agent_ids: list[str], on_event: Callable, stop: asyncio.Event,
                            batch: int = 50) -> tuple[list, list[asyncio.Task]]:
     """Attach agents `batch` at a time, each listening as soon as it is READY.
 
-    Listening at once matters: a socket that answers no PING while the others attach is ended
-    by the server's 10 s read deadline on a slow box.
+    `on_event(agent_id, frame, received_at)` is called for every EVENT. Listening at once matters:
+    a socket that answers no PING while the others attach is ended by the server's 10 s read
+    deadline on a slow box.
     """
     sockets, tasks = [], []
     for start in range(0, len(agent_ids), batch):
-        attached = await asyncio.gather(*(attach(ws_url, agent_id) for agent_id in agent_ids[start:start + batch]))
-        tasks += [asyncio.ensure_future(listen(ws, on_event, stop)) for ws in attached]
+        ids = agent_ids[start:start + batch]
+        attached = await asyncio.gather(*(attach(ws_url, agent_id) for agent_id in ids))
+        for agent_id, ws in zip(ids, attached, strict=True):
+            def handler(frame, at, agent_id=agent_id):
+                on_event(agent_id, frame, at)
+            tasks.append(asyncio.ensure_future(listen(ws, handler, stop)))
         sockets += attached
     return sockets, tasks
 
 
-def fill_log(server: LiveServer, count: int) -> None:
-    """Store `count` room messages through the one send path (rooms.send.do_send), in-process on the
-    server's SQLite file, 200 per transaction: far faster than `count` HTTP requests."""
-    os.environ["MOLTNET_CONFIG"] = str(server.config_path)
+def fill_log(server: Server, count: int) -> str:
+    """Store `count` room messages in OUR server's database through our send path (rooms.send.do_send),
+    in a child process pointed at the server's config and SQLite file (far faster than `count` HTTP
+    requests). Returns the last stored event id. Ours only: the Go server has no durable event log."""
+    if server.impl != "ours":
+        raise ValueError("fill_log writes through our Django code: ours only")
+    env = {**os.environ, "PYTHONPATH": str(OURS_REPO)}
+    out = subprocess.run([sys.executable, __file__, "--fill", str(server.workdir), str(count)],
+                         capture_output=True, text=True, cwd=server.workdir, env=env)
+    if out.returncode != 0:
+        raise SystemExit(f"fill_log failed:\n{out.stderr[-3000:]}")
+    return out.stdout.strip().splitlines()[-1]
+
+
+def _fill(workdir: Path, count: int) -> None:
+    os.environ["MOLTNET_CONFIG"] = str(workdir / "Moltnet")
     os.environ["DJANGO_SETTINGS_MODULE"] = "moltnet.settings"
-    os.chdir(server.workdir)
+    os.environ.setdefault("MOLTNET_LOG_LEVEL", "WARNING")
+    os.chdir(workdir)
     import django
 
     django.setup()
     from django.db import transaction
 
     from agents.auth import Caller
+    from events.models import Event
     from moltnet import state
     from rooms.schemas import SendMessageRequest
     from rooms.send import do_send
@@ -137,3 +143,8 @@ def fill_log(server: LiveServer, count: int) -> None:
                     {"target": {"kind": "room", "room_id": "atrium"}, "from": {"type": "agent", "id": "filler"},
                      "parts": [{"kind": "text", "text": f"backlog message {i}"}]})
                 do_send(Caller(), request, cfg)
+    print(Event.objects.order_by("-seq").values_list("event_id", flat=True).first())
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--fill"]:
+    _fill(Path(sys.argv[2]), int(sys.argv[3]))

@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/attach_replay.py [--missed 10000]
 
-A live `moltnet start` (SQLite). An agent attaches, takes the cursor of one message and leaves;
+A live `moltnet start` of ours (SQLite; ours only: the Go server replays from a 256-event memory ring,
+so there is no Go figure to compare). An agent attaches, takes the cursor of one message and leaves;
 10,000 messages are then stored through the send path; the agent reconnects with its cursor and
 ACKs every EVENT. Reported: time from opening the socket to the last missed EVENT received.
 """

@@ -1,17 +1,21 @@
-"""History benchmark: page a room of 100,000 messages over real HTTP.
+"""History benchmark: the newest page of a 100,000-message room, and paging all of it, over real HTTP.
 
-Starts `moltnet start` on SQLite, seeds the room by bulk insert through the ORM (the project's
-settings pointed at the bench server's database file — seeding is not what is measured), then
-pages the whole room newest→oldest with `before` cursors and prints per-page p50/p99 and the
-total, for each `--limit`.
+    .venv/bin/python bench/history.py --messages 100000 --limit 100 --limit 500 [--rounds 3]
+    MOLTNET_GO_BIN=../shared/reference/moltnet-go .venv/bin/python bench/history.py --limit 100
 
-    .venv/bin/python bench/history.py --messages 100000 --limit 100 --limit 500
+Per round and implementation (ours, and Go when MOLTNET_GO_BIN is set, alternating): `moltnet start`
+on SQLite creates its schema and the declared room, is stopped, the room is seeded by inserting rows
+straight into the `messages` table with the stdlib sqlite3 module (our schema is the Go schema, so
+one INSERT with named columns fits both; times are fixed-width RFC 3339 text), and the server is
+started again on the same file. Measured: GET of the newest page (--newest requests, no cursor),
+then paging the whole room newest→oldest with `before` cursors, per-page p50/p99 and the total,
+for each `--limit`. Seeding is not measured.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import sqlite3
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -20,40 +24,45 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, BenchServer, percentile  # noqa: E402
+from common import Figure, Server, compare, percentile  # noqa: E402
+
+CONFIG = "version: moltnet.v1\nrooms:\n  - id: history\n    members: [seed]\n"
+INSERT = ("INSERT INTO messages (id, network_id, target_kind, room_id, thread_id, parent_message_id, dm_id, "
+          "target_json, from_json, parts_json, mentions_json, created_at, origin_json) "
+          "VALUES (?, 'local', 'room', 'history', NULL, NULL, NULL, ?, ?, ?, 'null', ?, ?)")
+TARGET = '{"kind":"room","room_id":"history"}'
+SENDER = '{"type":"agent","id":"seed","network_id":"local","fqid":"molt://local/agents/seed"}'
 
 
-def seed(server: BenchServer, count: int) -> float:
-    """Bulk-insert `count` room messages straight into the server's SQLite file."""
-    os.environ["MOLTNET_CONFIG"] = str(server.config)
-    os.environ["MOLTNET_SQLITE_PATH"] = str(server.db_path)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "moltnet.settings"
-    os.environ.setdefault("MOLTNET_LOG_LEVEL", "WARNING")
-    sys.path.insert(0, str(REPO))
-    import django
+def rfc3339(moment: datetime) -> str:
+    """Fixed-width RFC 3339 UTC with nanoseconds, as both servers store times in SQLite."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond * 1000:09d}Z"
 
-    django.setup()
-    from django.db import transaction
 
-    from rooms.models import Message
-
+def seed(db_path: Path, count: int) -> float:
+    """Insert `count` messages of room `history` into the (stopped) server's SQLite file; seconds taken."""
     started = time.perf_counter()
     base = datetime(2026, 1, 1, tzinfo=UTC)
-    target = '{"kind":"room","room_id":"history"}'
-    batch = 5000
-    for offset in range(0, count, batch):
-        rows = []
-        for i in range(offset, min(count, offset + batch)):
-            message_id = f"msg_{i:08d}"
-            rows.append(Message(
-                id=message_id, network_id="local", target_kind="room", room_id="history", target_json=target,
-                from_json='{"type":"agent","id":"seed","network_id":"local","fqid":"molt://local/agents/seed"}',
-                parts_json=f'[{{"kind":"text","text":"seeded message {i}"}}]', mentions_json="null",
-                origin_json=f'{{"network_id":"local","message_id":"{message_id}"}}',
-                created_at=base + timedelta(milliseconds=i)))
-        with transaction.atomic():
-            Message.objects.bulk_create(rows)
+    db = sqlite3.connect(db_path)
+    try:
+        with db:
+            db.executemany(INSERT, (
+                (f"msg_{i:08d}", TARGET, SENDER, f'[{{"kind":"text","text":"seeded message {i}"}}]',
+                 rfc3339(base + timedelta(milliseconds=i)), f'{{"network_id":"local","message_id":"msg_{i:08d}"}}')
+                for i in range(count)))
+    finally:
+        db.close()
     return time.perf_counter() - started
+
+
+def newest(base_url: str, limit: int, requests: int) -> list[float]:
+    latencies = []
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+        for _ in range(requests):
+            t0 = time.perf_counter()
+            client.get("/v1/rooms/history/messages", params={"limit": limit}).raise_for_status()
+            latencies.append(time.perf_counter() - t0)
+    return latencies
 
 
 def page_all(base_url: str, limit: int) -> tuple[int, int, float, list[float]]:
@@ -80,19 +89,44 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=100_000, help="messages to seed")
     parser.add_argument("--limit", type=int, action="append", help="page size (repeatable; default 100 and 500)")
+    parser.add_argument("--newest", type=int, default=50, help="GETs of the newest page per limit")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per implementation (alternating)")
     args = parser.parse_args()
     limits = args.limit or [100, 500]
-    server = BenchServer("  - id: history\n    members: [seed]\n")
-    try:
-        seeded = seed(server, args.messages)
-        print(f"history: seeded {args.messages} messages in {seeded:.1f}s")
-        for limit in limits:
-            seen, pages, total, latencies = page_all(server.base_url, limit)
-            assert seen == args.messages, (seen, args.messages)
-            p50, p99 = percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000
-            print(f"  limit={limit}: {pages} pages, total {total:.2f}s, per page p50 {p50:.1f} ms, p99 {p99:.1f} ms")
-    finally:
-        server.stop()
+    figures = []
+    for limit in limits:
+        figures += [Figure(f"newest_p50_{limit}", f"limit={limit} newest page p50", "ms"),
+                    Figure(f"newest_p99_{limit}", f"limit={limit} newest page p99", "ms"),
+                    Figure(f"p50_{limit}", f"limit={limit} paging back, per page p50", "ms"),
+                    Figure(f"p99_{limit}", f"limit={limit} paging back, per page p99", "ms"),
+                    Figure(f"total_{limit}", f"limit={limit} paging back, whole room", "s")]
+
+    def measure(impl: str) -> dict[str, float]:
+        server = Server(impl, CONFIG, name="history")
+        try:
+            server.stop(keep=True)
+            seeded = seed(server.db_path, args.messages)
+            server.start()
+            print(f"    {impl}: seeded {args.messages} messages in {seeded:.1f}s", flush=True)
+            result: dict[str, float] = {}
+            for limit in limits:
+                first = newest(server.base_url, limit, args.newest)
+                seen, pages, total, latencies = page_all(server.base_url, limit)
+                if seen != args.messages:
+                    raise SystemExit(f"{impl} paged {seen} messages, seeded {args.messages}")
+                result.update({f"newest_p50_{limit}": percentile(first, 50) * 1000,
+                               f"newest_p99_{limit}": percentile(first, 99) * 1000,
+                               f"p50_{limit}": percentile(latencies, 50) * 1000,
+                               f"p99_{limit}": percentile(latencies, 99) * 1000, f"total_{limit}": total})
+                print(f"    {impl} limit={limit}: {pages} pages, total {total:.2f}s", flush=True)
+            return result
+        except BaseException:
+            server.explain()
+            raise
+        finally:
+            server.stop()
+
+    compare(f"history: room of {args.messages} messages", figures, measure, args.rounds)
 
 
 if __name__ == "__main__":

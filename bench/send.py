@@ -1,9 +1,12 @@
-"""Send benchmark: N concurrent clients POST text messages to one room over real HTTP.
+"""Send benchmark: N concurrent keep-alive clients POST text messages to one room over real HTTP.
 
-Starts `moltnet start` on SQLite (WAL, IMMEDIATE transactions) unless --base-url is given, then
-prints messages/second and p50/p99 latency.
+Starts `moltnet start` (ours, and the Go server when MOLTNET_GO_BIN is set, alternating round by
+round) on SQLite (or `--storage memory`) unless --base-url is given; after a short warm-up the
+clients (httpx.AsyncClient each) send --messages in total. Prints messages/second and p50/p99
+latency per round, then the medians and ours ÷ Go.
 
-    .venv/bin/python bench/send.py --clients 8 --messages 2000
+    .venv/bin/python bench/send.py --clients 8 --messages 2000 [--storage memory] [--rounds 3]
+    MOLTNET_GO_BIN=../shared/reference/moltnet-go .venv/bin/python bench/send.py --clients 1 --messages 500
 """
 
 from __future__ import annotations
@@ -17,7 +20,18 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import BenchServer, percentile  # noqa: E402
+from common import Figure, Server, compare, percentile  # noqa: E402
+
+FIGURES = [Figure("throughput", "throughput", "messages/s", higher_is_better=True),
+           Figure("p50_ms", "latency p50", "ms"), Figure("p99_ms", "latency p99", "ms"),
+           Figure("errors", "answers other than 202", "count", ratio=False)]
+
+
+def room_config(clients: int, storage: str = "sqlite") -> str:
+    """A `Moltnet` file with room `bench` whose members are agent0..agent<clients-1>."""
+    members = ", ".join(f"agent{i}" for i in range(clients))
+    store = "storage: {kind: memory}\n" if storage == "memory" else ""
+    return f"version: moltnet.v1\n{store}rooms:\n  - id: bench\n    members: [{members}]\n"
 
 
 async def client_loop(base_url: str, index: int, count: int, latencies: list[float], errors: list[int]) -> None:
@@ -32,36 +46,57 @@ async def client_loop(base_url: str, index: int, count: int, latencies: list[flo
                 errors.append(response.status_code)
 
 
-async def run(base_url: str, clients: int, messages: int) -> tuple[float, list[float], list[int]]:
+async def run(base_url: str | list[str], clients: int, messages: int) -> tuple[float, list[float], list[int]]:
+    """Send `messages` from `clients` clients; with several base URLs, client i uses URL i mod len."""
+    urls = [base_url] if isinstance(base_url, str) else base_url
     latencies: list[float] = []
     errors: list[int] = []
     per_client = [messages // clients + (1 if i < messages % clients else 0) for i in range(clients)]
     started = time.perf_counter()
-    await asyncio.gather(*(client_loop(base_url, i, n, latencies, errors) for i, n in enumerate(per_client)))
+    await asyncio.gather(*(client_loop(urls[i % len(urls)], i, n, latencies, errors)
+                           for i, n in enumerate(per_client)))
     return time.perf_counter() - started, latencies, errors
+
+
+def measure_urls(urls: str | list[str], clients: int, messages: int) -> dict[str, float]:
+    """Warm up, then send: throughput of accepted (202) messages, p50 / p99 of all, count of the others."""
+    asyncio.run(run(urls, min(clients, 4), min(messages, 40)))  # warm-up
+    elapsed, latencies, errors = asyncio.run(run(urls, clients, messages))
+    if errors:
+        print(f"    send: {len(errors)} of {messages} answers were not 202 (statuses {sorted(set(errors))})",
+              flush=True)
+    return {"throughput": (messages - len(errors)) / elapsed, "p50_ms": percentile(latencies, 50) * 1000,
+            "p99_ms": percentile(latencies, 99) * 1000, "errors": len(errors)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
     parser.add_argument("--messages", type=int, default=2000, help="total messages to send")
+    parser.add_argument("--storage", choices=["sqlite", "memory"], default="sqlite", help="server storage kind")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per implementation (alternating)")
     parser.add_argument("--base-url", default="", help="use a running server (room `bench` must exist, auth none)")
     args = parser.parse_args()
-    members = ", ".join(f"agent{i}" for i in range(args.clients))
-    server = None if args.base_url else BenchServer(f"  - id: bench\n    members: [{members}]\n")
-    base_url = args.base_url or server.base_url
-    try:
-        asyncio.run(run(base_url, min(args.clients, 4), min(args.messages, 40)))  # warm-up
-        elapsed, latencies, errors = asyncio.run(run(base_url, args.clients, args.messages))
-    finally:
-        if server:
+    if args.base_url:
+        r = measure_urls(args.base_url, args.clients, args.messages)
+        print(f"send: {args.messages} messages, {args.clients} clients to {args.base_url}")
+        print(f"  throughput {r['throughput']:.0f} messages/s, p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms")
+        raise SystemExit(1 if r["errors"] else 0)
+
+    def measure(impl: str) -> dict[str, float]:
+        server = Server(impl, room_config(args.clients, args.storage), name="send")
+        try:
+            return measure_urls(server.base_url, args.clients, args.messages)
+        except BaseException:
+            server.explain()
+            raise
+        finally:
             server.stop()
-    print(f"send: {args.messages} messages, {args.clients} clients, {elapsed:.2f}s")
-    print(f"  throughput {args.messages / elapsed:.0f} messages/s")
-    print(f"  latency p50 {percentile(latencies, 50) * 1000:.1f} ms, p99 {percentile(latencies, 99) * 1000:.1f} ms")
-    if errors:
-        print(f"  errors: {len(errors)} (statuses {sorted(set(errors))})")
-        raise SystemExit(1)
+
+    medians = compare(f"send: {args.clients} clients, one room, {args.storage}, {args.messages} messages", FIGURES,
+                      measure, args.rounds)
+    if any(m.get("errors") for m in medians.values()):
+        raise SystemExit("send: some answers were not 202 (see above)")
 
 
 if __name__ == "__main__":
