@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection
+
 from agents.auth import ANONYMOUS_KEY, Caller
 from agents.models import AgentRegistration
+from moltnet.batchmemo import memoized
 from moltnet.errors import ApiError
 from moltnet.gourl import go_quote
 from moltnet.ids import parse_agent_fqid, parse_scoped, trim
@@ -63,6 +66,15 @@ def check_human(caller: Caller, remote: str) -> None:
         raise ApiError(403, "human ingress requires a static write token")
 
 
+def registered_credential(agent_id: str) -> str | None:
+    """The credential key agent_id is registered with, or None (plain SQL: it runs on every send)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT credential_key FROM {AgentRegistration._meta.db_table} WHERE agent_id = %s",
+                       [agent_id])
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
 def check_sender(caller: Caller, facts: SenderFacts, local: str) -> None:
     """The decision list of spec 03 §7; raises on refusal, returns on accept."""
     claims = caller.claims
@@ -91,17 +103,17 @@ def check_sender(caller: Caller, facts: SenderFacts, local: str) -> None:
             if claims.is_agent_token:
                 raise ApiError(409, f"agent token is not valid for agent {q}")
             raise ApiError(403, f"agent {q} is not allowed for this token")
-    registration = AgentRegistration.objects.filter(agent_id=x).first()
-    if registration is None:
+    credential_key = memoized(("registration", x), lambda: registered_credential(x))
+    if credential_key is None:
         if open_mode:
             raise ApiError(401, f"agent {q} must be registered before sending")
         return
     if caller.key == ANONYMOUS_KEY:
         if open_mode:
             raise ApiError(401, f"agent {q} requires its agent token")
-        if registration.credential_key == ANONYMOUS_KEY:
+        if credential_key == ANONYMOUS_KEY:
             return
-    if registration.credential_key == caller.key:
+    if credential_key == caller.key:
         if open_mode and (claims is None or "write" not in claims.scopes):
             raise ApiError(403, f"agent {q} requires write scope")
         return

@@ -1,26 +1,34 @@
-"""Run ORM work from the event loop on a small dedicated thread pool (connections are per thread)."""
+"""Run ORM work from the event loop on a small dedicated thread pool (connections are per thread).
+
+The threads live as long as the process and keep their database connection open: the event hub
+reads the log after every commit, and reopening SQLite (with its PRAGMA set-up) each time cost
+more than the read. A connection that failed is dropped so the next call reconnects.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from asgiref.sync import sync_to_async
-from django.db import close_old_connections
+from moltnet.dbworkers import drop_broken_connection
 
 # Realtime DB work (IDENTIFY, replay pages, log reads) must not queue behind slow HTTP views.
 _pool = ThreadPoolExecutor(max_workers=6, thread_name_prefix="moltnet-rt")
 
 
 def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    close_old_connections()
     try:
         return fn(*args, **kwargs)
     finally:
-        close_old_connections()
+        drop_broken_connection()
 
 
 async def run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Await `fn(*args)` executed in the realtime thread pool."""
-    return await sync_to_async(_call, thread_sensitive=False, executor=_pool)(fn, *args, **kwargs)
+    context = contextvars.copy_context()
+    call = functools.partial(context.run, _call, fn, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(_pool, call)

@@ -35,13 +35,15 @@ def http_routes(django_application) -> list:
     from attach.handshake import attach_http
     from attach.sse import EventStreamConsumer
     from console.stream import ConsoleEventStream
+    from moltnet.hotpath import HotPath
 
     return [
         re_path(r"^v1/events/stream$", EventStreamConsumer.as_asgi()),
         # The same stream for console users signed in with a password (no token to send).
         re_path(r"^console/api/v1/events/stream$", ConsoleEventStream.as_asgi()),
         re_path(r"^v1/attach$", attach_http),
-        re_path(r"", _starting(django_application)),
+        # Sends and history reads skip Django's per-request handler (moltnet.hotpath).
+        re_path(r"", _starting(HotPath(django_application))),
     ]
 
 

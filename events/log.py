@@ -13,7 +13,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from events.models import Event
-from moltnet import jsonshape
+from moltnet import jsonshape, leaninsert
 from moltnet.ids import format_time, new_event_id, now
 
 APPEND_LOCK_KEY = 715308742994555160
@@ -39,20 +39,22 @@ def _serialize_appends() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK_KEY])
 
 
-def record(event: dict[str, Any], created_at: datetime | None = None) -> Event:
-    """Append one event; it is broadcast only if and when the surrounding transaction commits."""
-    with transaction.atomic():
+def record(event: dict[str, Any], created_at: datetime | None = None) -> int:
+    """Append one event and return its `seq`; it is broadcast only if and when the surrounding
+    transaction commits."""
+    # No savepoint of its own: a failed append fails the caller's transaction, which is the point.
+    with transaction.atomic(savepoint=False):
         _serialize_appends()
-        row = Event.objects.create(
-            event_id=event["id"],
-            type=event["type"],
-            network_id=event["network_id"],
-            body=jsonshape.dumps(event),
-            created_at=created_at or now(),
-            recorded_at=now(),
-        )
+        seq = leaninsert.insert_values(Event, {
+            "event_id": event["id"],
+            "type": event["type"],
+            "network_id": event["network_id"],
+            "body": jsonshape.dumps(event),
+            "created_at": created_at or now(),
+            "recorded_at": now(),
+        })
     transaction.on_commit(announce)
-    return row
+    return seq
 
 
 def record_all(events: list[dict[str, Any]]) -> None:

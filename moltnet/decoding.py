@@ -7,6 +7,7 @@ Exactly one JSON value, case-insensitive field names, unknown fields ignored, `n
 from __future__ import annotations
 
 import codecs
+import functools
 import json
 import math
 import re
@@ -32,20 +33,30 @@ class GoModel(BaseModel):
             return {}
         if not isinstance(data, dict):
             raise ValueError("cannot unmarshal into an object")
-        fields = {info.alias or name: info for name, info in cls.model_fields.items()}
-        folded = {name.lower(): name for name in fields}
+        fields, folded = _field_table(cls)
         merged: dict[str, Any] = {}
         for key, value in data.items():  # in document order: the last matching key wins, as in Go
             name = key if key in fields else folded.get(key.lower())
             if name is not None:
                 merged[name] = value
         for name, value in merged.items():
-            annotation = fields[name].annotation
-            if isinstance(value, list) and _is_string_list(annotation):
+            kind = fields[name]
+            if isinstance(value, list) and kind == "strings":
                 merged[name] = ["" if item is None else item for item in value]  # null element → ""
-            elif not _holds_models(annotation) and (number := _out_of_range(value)) is not None:
+            elif kind != "models" and (number := _out_of_range(value)) is not None:
                 raise ValueError(f"cannot unmarshal number {number} into Go value of type float64")
         return {k: v for k, v in merged.items() if v is not None}
+
+
+@functools.cache
+def _field_table(model: type[GoModel]) -> tuple[dict[str, str], dict[str, str]]:
+    """Per model, once: wire name → field kind ("strings", "models", "value"), and lowercased names."""
+    fields = {}
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        kind = "strings" if _is_string_list(annotation) else "models" if _holds_models(annotation) else "value"
+        fields[info.alias or name] = kind
+    return fields, {name.lower(): name for name in fields}
 
 
 def _is_string_list(annotation: Any) -> bool:

@@ -8,7 +8,12 @@ from pathlib import Path
 from moltnet.config import ServerConfig
 
 MEMORY_DB_NAME = "file:moltnet-memory?mode=memory&cache=shared"
-SQLITE_PRAGMAS = "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000; PRAGMA synchronous=NORMAL;"
+
+
+def sqlite_pragmas(synchronous: str = "full") -> str:
+    """WAL with Go's durability by default: synchronous=FULL syncs the WAL at every commit."""
+    return ("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000; "
+            f"PRAGMA synchronous={synchronous.upper()};")
 
 
 def database_settings(cfg: ServerConfig) -> dict:
@@ -23,7 +28,8 @@ def database_settings(cfg: ServerConfig) -> dict:
         "NAME": str(path),
         # IMMEDIATE: a writer takes the lock when its transaction starts, so concurrent senders
         # queue on the busy timeout instead of failing with "database is locked" on upgrade.
-        "OPTIONS": {"init_command": SQLITE_PRAGMAS, "transaction_mode": "IMMEDIATE", "timeout": 5},
+        "OPTIONS": {"init_command": sqlite_pragmas(cfg.sqlite_synchronous), "transaction_mode": "IMMEDIATE",
+                    "timeout": 5},
         "TEST": {"NAME": os.environ.get("MOLTNET_TEST_SQLITE_NAME") or None},
     }
 

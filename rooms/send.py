@@ -16,7 +16,8 @@ from django.db.models import F
 from agents.auth import Caller
 from agents.identity import SenderFacts, check_sender
 from events import log
-from moltnet import jsonshape
+from moltnet import jsonshape, leaninsert
+from moltnet.batchmemo import memoized
 from moltnet.config import ServerConfig
 from moltnet.errors import ApiError
 from moltnet.gourl import go_quote
@@ -39,7 +40,7 @@ from rooms import mentions, shapes
 from rooms.access import require_writable
 from rooms.models import Artifact, DirectConversation, DirectParticipant, Message, Room, Thread
 from rooms.schemas import SendMessageRequest
-from rooms.services import live_room, members_of
+from rooms.services import live_room, members_of, writable_room
 from rooms.validation import check_send, dedupe
 
 
@@ -87,10 +88,14 @@ def write_room_for(target: dict) -> Room:
         thread = Thread.objects.filter(id=target["thread_id"]).first()
         if thread is not None:
             room_id = thread.room_id
-    room = live_room(room_id)
+    room = memoized(("live_room", room_id), lambda: writable_room(room_id))
     if room is None:
         raise ApiError(404, f"unknown room {go_quote(room_id)}")
     return room
+
+
+def room_members(room: Room) -> list[str]:
+    return memoized(("members", room.id), lambda: members_of(room))
 
 
 def resolve_mentions(req: SendMessageRequest, target: dict, cfg: ServerConfig,
@@ -131,7 +136,7 @@ def check_send_request(caller: Caller, req: SendMessageRequest, cfg: ServerConfi
     known = None
     if target["kind"] in ("room", "thread"):
         room = write_room_for(target)
-        known = (room.id, members_of(room))
+        known = (room.id, room_members(room))
         require_writable(caller, room, known[1], actor, local)
     resolved = resolve_mentions(req, target, cfg, known)
     if target["kind"] == "dm":
@@ -204,9 +209,9 @@ def do_send(caller: Caller, req: SendMessageRequest, cfg: ServerConfig) -> Accep
     )
     thread_created = dm_created = False
     try:
+        # No "does this id exist?" query first: a duplicate id fails the insert (the primary key),
+        # which rolls this block back and takes the idempotent path below.
         with transaction.atomic():
-            if Message.objects.filter(id=message_id).exists():
-                return Accepted(message_id, event_id)
             events = []
             if target["kind"] == "thread":
                 thread = _upsert_thread(target, local, created_at)
@@ -220,14 +225,15 @@ def do_send(caller: Caller, req: SendMessageRequest, cfg: ServerConfig) -> Accep
                     dm_created = True
                     events.append(log.build_event("dm.created", local, "dm", shapes.dm_json(dm, participants),
                                                   created_at))
-            message.save(force_insert=True)
-            Artifact.objects.bulk_create(_artifacts(message, parts, target))
+            leaninsert.insert(message)
+            if artifacts := _artifacts(message, parts, target):
+                Artifact.objects.bulk_create(artifacts)
             events.append(log.build_event("message.created", local, "message", shapes.message_json(message),
                                           created_at, event_id=event_id))
             for event in events:
                 log.record(event, created_at)
     except IntegrityError:
-        # A concurrent sender stored the same id first: this is the idempotent path.
+        # This id is stored already (a retry, or a concurrent sender first): the idempotent path.
         if Message.objects.filter(id=message_id).exists():
             return Accepted(message_id, event_id)
         raise

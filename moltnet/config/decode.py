@@ -56,7 +56,7 @@ SCHEMA: dict[str, Any] = {
     },
     "storage": {
         "kind": str,
-        "sqlite": {"path": str},
+        "sqlite": {"path": str, "synchronous": str},  # synchronous: an extension
         "json": {"path": str},
         "postgres": {"dsn": str},
     },
@@ -169,6 +169,8 @@ def apply_document(cfg: ServerConfig, data: dict) -> None:
         cfg.storage_kind = _s(storage["kind"])
     if _s((storage.get("sqlite") or {}).get("path")):
         cfg.sqlite_path = _s(storage["sqlite"]["path"])
+    if _s((storage.get("sqlite") or {}).get("synchronous")):
+        cfg.sqlite_synchronous = _s(storage["sqlite"]["synchronous"]).strip().lower()
     if _s((storage.get("json") or {}).get("path")):
         cfg.json_path = _s(storage["json"]["path"])
     if _s((storage.get("postgres") or {}).get("dsn")):

@@ -16,6 +16,7 @@ from moltnet.config.validate import (
     validate_analytics,
     validate_auth,
     validate_document,
+    validate_sqlite_synchronous,
 )
 
 
@@ -80,6 +81,8 @@ def apply_environment(cfg: ServerConfig, environ: dict) -> None:
                 cfg.storage_kind = kind
     if explicit_kind:
         cfg.storage_kind = explicit_kind
+    if _env("MOLTNET_SQLITE_SYNCHRONOUS", environ):
+        cfg.sqlite_synchronous = _env("MOLTNET_SQLITE_SYNCHRONOUS", environ).strip().lower()
 
 
 def _env_pairings(raw: str) -> list:
@@ -114,6 +117,7 @@ def load_server_config(environ: dict | None = None, cwd: Path | None = None) -> 
     apply_environment(cfg, environ)
     if cfg.storage_kind not in ("memory", "json", "sqlite", "postgres"):
         raise ConfigError(f'unsupported storage kind {quoted(cfg.storage_kind)}')
+    validate_sqlite_synchronous(cfg.sqlite_synchronous)  # the environment may have set it
     if cfg.storage_kind == "json":
         raise ConfigError(
             'storage kind "json" is not supported by this server; use "sqlite" (the default) or "postgres"'

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 CONFIG_CANDIDATES = ("Moltnet", "moltnet.yaml", "moltnet.yml", "moltnet.json")
 NODE_CONFIG_CANDIDATES = ("MoltnetNode", "moltnet-node.yaml", "moltnet-node.yml", "moltnet-node.json")
+SQLITE_SYNCHRONOUS_LEVELS = ("full", "normal")
 SCOPES = ("observe", "write", "admin", "attach", "pair")
 VISIBILITIES = ("", "private", "public")
 WRITE_POLICIES = ("", "members", "registered_agents", "operators")
@@ -109,6 +110,9 @@ class ServerConfig:
     attach_per_minute: int = 30
     storage_kind: str = "sqlite"
     sqlite_path: str = ".moltnet/moltnet.db"
+    # SQLite's durability level: "full" (fsync at every commit, as Go) or "normal" (an explicit
+    # opt-in that survives a process crash but may lose the last commits on power loss).
+    sqlite_synchronous: str = "full"
     json_path: str = ""
     postgres_dsn: str = ""
     redis_url: str = ""

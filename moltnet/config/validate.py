@@ -8,6 +8,7 @@ from pathlib import Path
 from moltnet.config.decode import _s, apply_document
 from moltnet.config.model import (
     SCOPES,
+    SQLITE_SYNCHRONOUS_LEVELS,
     VISIBILITIES,
     WRITE_POLICIES,
     ConfigError,
@@ -57,6 +58,14 @@ def _validate_storage(storage: dict) -> None:
             pass
         case _:
             raise ConfigError(f'unsupported storage kind {quoted(kind)}')
+    validate_sqlite_synchronous(_s((storage.get("sqlite") or {}).get("synchronous")).strip().lower() or "full")
+
+
+def validate_sqlite_synchronous(level: str) -> None:
+    """Our extension `storage.sqlite.synchronous`: FULL (Go's durability, the default) or NORMAL."""
+    if level not in SQLITE_SYNCHRONOUS_LEVELS:
+        raise ConfigError(f'unsupported storage.sqlite.synchronous {quoted(level)}; '
+                          'use "full" (the default) or "normal"')
 
 
 def validate_auth(cfg: ServerConfig) -> None:

@@ -26,9 +26,9 @@ def test_bad_durations(text):
 
 
 def add_event(age: timedelta) -> Event:
-    row = record(build_event("room.removed", "local", "room", {"id": "r", "name": "R"}))
-    Event.objects.filter(seq=row.seq).update(recorded_at=now() - age)
-    return row
+    seq = record(build_event("room.removed", "local", "room", {"id": "r", "name": "R"}))
+    Event.objects.filter(seq=seq).update(recorded_at=now() - age)
+    return Event.objects.get(seq=seq)
 
 
 def test_prune_drops_expired_events_and_their_cursors_gap(db, configure):

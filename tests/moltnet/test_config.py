@@ -296,3 +296,37 @@ def test_values_and_paths_in_errors_are_quoted_like_go(tmp_path):
     odd.mkdir()
     message = error_of(odd, 'auth: {mode: "be\\"ar\\u00e9\\u0007"}\n')
     assert message == f'validate Moltnet config "{tmp_path}/we\\"ird/Moltnet": unsupported auth mode "be\\"aré\\a"'
+
+
+# --- SQLite durability (our extension: storage.sqlite.synchronous) -------------------------------
+
+def sqlite_init_command(cfg: ServerConfig) -> str:
+    from moltnet.storage import database_settings
+
+    return database_settings(cfg)["OPTIONS"]["init_command"]
+
+
+def test_sqlite_syncs_every_commit_by_default_as_go_does(tmp_path):
+    cfg = load(tmp_path)
+    assert cfg.sqlite_synchronous == "full"
+    assert "PRAGMA synchronous=FULL;" in sqlite_init_command(cfg)
+    assert "PRAGMA journal_mode=WAL;" in sqlite_init_command(cfg)
+
+
+def test_sqlite_normal_durability_is_an_explicit_choice(tmp_path):
+    write(tmp_path, "Moltnet", "version: moltnet.v1\nstorage:\n  kind: sqlite\n"
+                               "  sqlite: {path: ./data/m.db, synchronous: NORMAL}\n")
+    assert "PRAGMA synchronous=NORMAL;" in sqlite_init_command(load(tmp_path))
+    (tmp_path / "Moltnet").unlink()
+    assert "PRAGMA synchronous=NORMAL;" in sqlite_init_command(load(tmp_path, {"MOLTNET_SQLITE_SYNCHRONOUS": "normal"}))
+
+
+@pytest.mark.parametrize("env", [{}, {"MOLTNET_SQLITE_SYNCHRONOUS": "off"}])
+def test_an_unknown_sqlite_durability_level_is_refused(tmp_path, env):
+    text = ("version: moltnet.v1\nstorage: {kind: sqlite, sqlite: {path: ./m.db, synchronous: off}}\n" if not env
+            else "version: moltnet.v1\n")
+    message = error_of(tmp_path, text, env)
+    assert message.endswith('unsupported storage.sqlite.synchronous "off"; use "full" (the default) or "normal"')
+    if not env:  # `moltnet validate` reads the file the same way
+        with pytest.raises(ConfigError):
+            load_file(tmp_path / "Moltnet")

@@ -1,0 +1,165 @@
+"""Long-lived database threads for the hot path: one group-commit writer and a few readers.
+
+Django gives each thread its own connection. Under its ASGI handler every request runs on a fresh
+thread, so every request opened (and closed) a database connection. These threads live as long as
+the process and keep their connection open, so a request pays for its queries and nothing else.
+
+The writer runs queued write jobs back to back inside ONE transaction (group commit): with
+synchronous=FULL a commit is an fsync, and concurrent senders share it. Each job runs in its own
+savepoint, so a failing job rolls back alone; its result is handed back only after the commit
+that holds its writes, so a 202 always means "committed".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from django.db import connection, transaction
+
+from moltnet import batchmemo
+
+log = logging.getLogger("moltnet.db")
+MAX_BATCH = 64  # jobs per transaction: bounds the latency one commit adds to the first job in it
+READER_THREADS = 2
+
+
+def drop_broken_connection() -> None:
+    """After a database error, drop the connection if it is unusable, so the next job reconnects
+    (a restarted Postgres); a benign error (a duplicate id) keeps it."""
+    if connection.connection is None or not connection.errors_occurred:
+        return
+    if connection.is_usable():
+        connection.errors_occurred = False
+    else:
+        connection.close()
+
+
+Outcome = tuple[bool, Any]  # (succeeded, result or exception)
+
+
+class GroupCommitWriter:
+    """A single thread draining write jobs, many per transaction."""
+
+    def __init__(self, max_batch: int = MAX_BATCH) -> None:
+        self.max_batch = max_batch
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Callable[[Outcome], None]]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, job: Callable[[], Any]) -> Future:
+        """Queue `job`; the future resolves after the transaction holding its writes has committed."""
+        future: Future = Future()
+        self._put(job, lambda outcome: future.set_result(outcome[1]) if outcome[0] else
+                  future.set_exception(outcome[1]))
+        return future
+
+    async def run(self, job: Callable[[], Any]) -> Any:
+        """Await `job`'s result, after the commit that holds its writes.
+
+        The waiters of one batch are woken together, by one call into their event loop.
+        """
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        self._put(job, _LoopSettler(loop, waiter))
+        return await waiter
+
+    def _put(self, job: Callable[[], Any], settle: Callable[[Outcome], None]) -> None:
+        self._jobs.put((job, settle))
+        if self._thread is None:
+            self._start()
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="moltnet-writer", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._jobs.get()]
+            while len(batch) < self.max_batch:
+                try:
+                    batch.append(self._jobs.get_nowait())
+                except queue.Empty:
+                    break
+            outcomes = self._commit([job for job, _ in batch])
+            _settle_all([settle for _, settle in batch], outcomes)
+
+    @staticmethod
+    def _commit(jobs: list[Callable[[], Any]]) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        try:
+            with transaction.atomic(), batchmemo.batch():
+                for job in jobs:
+                    try:
+                        with transaction.atomic():
+                            outcomes.append((True, job()))
+                    except BaseException as exc:  # noqa: BLE001 - handed to the waiting request
+                        outcomes.append((False, exc))
+        except Exception as exc:  # the commit itself failed: nothing in the batch was stored
+            log.error("group commit of %d writes failed: %s", len(jobs), exc)
+            outcomes = [(False, exc)] * len(jobs)
+        drop_broken_connection()
+        return outcomes
+
+
+class _LoopSettler:
+    """Resolves an asyncio future that lives on `loop`, from the writer thread."""
+
+    __slots__ = ("loop", "waiter")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future) -> None:
+        self.loop, self.waiter = loop, waiter
+
+    def __call__(self, outcome: Outcome) -> None:
+        self.loop.call_soon_threadsafe(_set_outcomes, [(self.waiter, outcome)])
+
+
+def _settle_all(settlers: list[Callable[[Outcome], None]], outcomes: list[Outcome]) -> None:
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, Outcome]]] = {}
+    for settle, outcome in zip(settlers, outcomes, strict=True):
+        if isinstance(settle, _LoopSettler):
+            by_loop.setdefault(settle.loop, []).append((settle.waiter, outcome))
+        else:
+            settle(outcome)
+    for loop, items in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # that loop has closed: nobody is waiting any more
+            loop.call_soon_threadsafe(_set_outcomes, items)
+
+
+def _set_outcomes(items: list[tuple[asyncio.Future, Outcome]]) -> None:
+    for waiter, (ok, value) in items:
+        if waiter.done():  # the request was cancelled (client gone)
+            continue
+        if ok:
+            waiter.set_result(value)
+        else:
+            waiter.set_exception(value)
+
+
+def _read(job: Callable[[], Any]) -> Any:
+    try:
+        return job()
+    finally:
+        drop_broken_connection()
+
+
+class Readers:
+    """A small pool of long-lived threads for read-mostly requests (history pages)."""
+
+    def __init__(self, threads: int = READER_THREADS) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="moltnet-reader")
+
+    def submit(self, job: Callable[[], Any]) -> Future:
+        return self._pool.submit(_read, job)
+
+
+writer = GroupCommitWriter()
+readers = Readers()

@@ -1,0 +1,127 @@
+"""The hot path: the routes agents hammer, served without Django's per-request handler cost.
+
+Django's ASGI handler runs each request in a fresh thread-sensitive context: a thread is started
+and joined per request, the request_started/finished receivers run, and the database connection
+is opened and closed every time. For the sends and history reads that cap a network at a few
+hundred requests a second. Here those routes are matched first and handed, as ordinary Django
+requests, to the same route table and views, wrapped by the same ApiMiddleware (request id,
+error envelope, metrics, access log); only the thread they run on differs:
+
+- POST /v1/messages runs on the group-commit writer (moltnet.dbworkers), so concurrent sends
+  share one commit, and the 202 is sent only after that commit;
+- history pages and health checks run on long-lived reader threads.
+
+Everything else (the console, admin, pairing proxies, registration) stays on Django's handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import io
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, ResolverMatch, resolve
+
+from moltnet import dbworkers
+from moltnet.middleware import ApiMiddleware
+from moltnet.views import clean_path
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict]]
+Send = Callable[[dict], Awaitable[None]]
+
+# (method, route pattern as declared in moltnet.routing) → which thread serves it.
+WRITES = {("POST", "/v1/messages")}
+READS = {
+    ("GET", "/v1/rooms/{roomID}/messages"),
+    ("GET", "/v1/threads/{threadID}/messages"),
+    ("GET", "/v1/dms/{dmID}/messages"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+}
+_CANDIDATE = re.compile(r"^/(v1/(messages|rooms/[^/]+/messages|threads/[^/]+/messages|dms/[^/]+/messages)"
+                        r"|healthz|readyz)$")
+MAX_BODY_KEPT = (1 << 20) + 1  # enough to tell "over the 1 MiB limit" apart; the rest is drained
+
+
+@functools.lru_cache(maxsize=4096)
+def _hot_route(method: str, path: str) -> tuple[tuple[str, str], ResolverMatch] | None:
+    """The declared (method, pattern) and URL match of this request, if it is a hot one (cached:
+    the same few paths come back all the time, and the URL table does not change at run time)."""
+    if method not in ("GET", "POST") or not _CANDIDATE.match(path) or clean_path(path) != path:
+        return None
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    key = (method, "/" + re.sub(r"<str:(\w+)>", r"{\1}", str(match.route)))
+    return (key, match) if key in WRITES or key in READS else None
+
+
+def _view(request: HttpRequest) -> HttpResponse:
+    """The resolved dispatcher; an exception becomes the error envelope, as under Django's handler."""
+    match = request.resolver_match
+    try:
+        return match.func(request, *match.args, **match.kwargs)
+    except Exception as exc:
+        return _serve.process_exception(request, exc)
+
+
+_serve = ApiMiddleware(_view)
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole request body (None if the client went away), keeping at most MAX_BODY_KEPT bytes."""
+    chunks: list[bytes] = []
+    kept = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        body = message.get("body", b"")
+        if body and kept < MAX_BODY_KEPT:
+            body = body[: MAX_BODY_KEPT - kept]
+            chunks.append(body)
+            kept += len(body)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def send_response(send: Send, response: HttpResponse) -> None:
+    """Write a non-streaming Django response the way Django's ASGI handler does, plus Content-Length."""
+    headers = [(k.encode("ascii"), v.encode("latin1")) for k, v in response.items()]
+    headers += [(b"Set-Cookie", c.OutputString().encode("ascii")) for c in response.cookies.values()]
+    body = response.content
+    if not response.has_header("Content-Length"):
+        headers.append((b"Content-Length", str(len(body)).encode("ascii")))
+    await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class HotPath:
+    """ASGI app: the hot routes on long-lived database threads, everything else to `fallback`."""
+
+    def __init__(self, fallback: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+        self.fallback = fallback
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        hot = _hot_route(scope.get("method", ""), scope.get("path", ""))
+        if hot is None:
+            return await self.fallback(scope, receive, send)
+        key, match = hot
+        body = await _read_body(receive)
+        if body is None:
+            return None
+        request = ASGIRequest(scope, io.BytesIO(body))
+        request.resolver_match = match
+        if key in WRITES:
+            response = await dbworkers.writer.run(lambda: _serve(request))
+        else:
+            response = await asyncio.wrap_future(dbworkers.readers.submit(lambda: _serve(request)))
+        await send_response(send, response)
+        return None
