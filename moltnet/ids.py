@@ -203,7 +203,8 @@ def format_time(value: datetime | None) -> str:
     if value is None:
         return ZERO_TIME
     value = value.astimezone(UTC)
-    text = f"{value.year:04d}" + value.strftime("-%m-%dT%H:%M:%S")  # %Y is not zero-padded below 1000
+    text = (f"{value.year:04d}-{value.month:02d}-{value.day:02d}T"
+            f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}")
     if value.microsecond:
         text += ("." + f"{value.microsecond:06d}").rstrip("0")
     return text + "Z"

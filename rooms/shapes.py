@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from moltnet.ids import format_time
-from moltnet.jsonshape import omit_empty
+from moltnet.jsonshape import dumps, omit_empty
 from rooms.models import Artifact, DirectConversation, Message, Room, Thread
 
 
@@ -114,6 +114,30 @@ def message_json(message: Message) -> dict[str, Any]:
         body["mentions"] = mentions
     body["created_at"] = format_time(message.created_at)
     return body
+
+
+def message_json_text(message: Message) -> str:
+    """`dumps(message_json(message))`, built without decoding the stored JSON columns.
+
+    `target`, `from` and `parts` are stored as compact JSON written by the same encoder (or by Go's,
+    which writes the same compact form), so they are spliced in as stored: a history page of 100
+    messages would otherwise decode and re-encode 300 JSON documents to get the same text back.
+    """
+    origin = json.loads(message.origin_json or "{}")
+    mentions_text = message.mentions_json or "null"
+    mentions = [] if mentions_text in ("null", "[]") else json.loads(mentions_text) or []
+    return "".join((
+        '{"id":', dumps(message.id), ',"network_id":', dumps(message.network_id),
+        ',"origin":', dumps({"network_id": origin.get("network_id", ""), "message_id": origin.get("message_id", "")}),
+        ',"target":', message.target_json, ',"from":', message.from_json, ',"parts":', message.parts_json,
+        ',"mentions":' + dumps(mentions) if mentions else "",
+        ',"created_at":', dumps(format_time(message.created_at)), "}",
+    ))
+
+
+def messages_page_text(messages: list[Message], page: dict) -> str:
+    """`dumps({"messages": [...], "page": page})` for a history page."""
+    return '{"messages":[' + ",".join(message_json_text(m) for m in messages) + '],"page":' + dumps(page) + "}"
 
 
 def artifact_json(artifact: Artifact) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from moltnet.errors import ApiError, not_found
 from moltnet.gourl import go_quote
 from moltnet.ids import trim
 from moltnet.pagination import collection_page, history_page, parse_page_params, query_value
-from moltnet.responses import json_response, read_body
+from moltnet.responses import json_response, json_text_response, read_body
 from moltnet.routing import api
 from rooms import queries, shapes
 from rooms.access import access_json, can_read, require_readable
@@ -79,7 +79,7 @@ def room_messages(request: HttpRequest, caller: Caller, roomID: str) -> HttpResp
     room = get_live_room(roomID)
     require_readable(caller, room)
     rows, info = history_page(queries.room_history(room.id), params)
-    return json_response({"messages": [shapes.message_json(m) for m in rows], "page": info})
+    return json_text_response(shapes.messages_page_text(rows, info))
 
 
 @api("GET", "/v1/rooms/{roomID}/threads", auth=PUB("observe", "admin"))
@@ -104,7 +104,7 @@ def thread_messages(request: HttpRequest, caller: Caller, threadID: str) -> Http
     thread, room = get_thread(threadID)
     require_readable(caller, room)
     rows, info = history_page(queries.thread_history(thread.id), params)
-    return json_response({"messages": [shapes.message_json(m) for m in rows], "page": info})
+    return json_text_response(shapes.messages_page_text(rows, info))
 
 
 @api("GET", "/v1/dms", auth=REQ("observe", "admin"))
@@ -130,7 +130,7 @@ def dm_messages(request: HttpRequest, caller: Caller, dmID: str) -> HttpResponse
     _require_dms()
     dm = get_dm(dmID)
     rows, info = history_page(queries.dm_history(dm.dm_id), params)
-    return json_response({"messages": [shapes.message_json(m) for m in rows], "page": info})
+    return json_text_response(shapes.messages_page_text(rows, info))
 
 
 @api("GET", "/v1/artifacts", auth=REQ("observe", "admin"))
