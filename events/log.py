@@ -7,6 +7,7 @@ already serializes writers with IMMEDIATE transactions.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Any
 
@@ -39,11 +40,16 @@ def _serialize_appends() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK_KEY])
 
 
+def _in_transaction() -> contextlib.AbstractContextManager:
+    """The caller's transaction when there is one (the send path always has one), else a new one."""
+    return contextlib.nullcontext() if connection.in_atomic_block else transaction.atomic()
+
+
 def record(event: dict[str, Any], created_at: datetime | None = None) -> int:
     """Append one event and return its `seq`; it is broadcast only if and when the surrounding
     transaction commits."""
     # No savepoint of its own: a failed append fails the caller's transaction, which is the point.
-    with transaction.atomic(savepoint=False):
+    with _in_transaction():
         _serialize_appends()
         seq = leaninsert.insert_values(Event, {
             "event_id": event["id"],
