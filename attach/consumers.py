@@ -1,4 +1,11 @@
-"""The /v1/attach gateway (spec 05): HELLO → IDENTIFY → READY → EVENT/ACK → PING/PONG → ERROR."""
+"""The /v1/attach gateway (spec 05): HELLO → IDENTIFY → READY → EVENT/ACK → PING/PONG → ERROR.
+
+An idle attachment costs no task and no polling of its own: the identify timer, the 2.5 s PING
+ticker and the 10 s read deadline are event-loop timers (the deadline re-armed lazily, only when it
+fires), and live events are pushed by the hub synchronously, written as the hub's ready-made frame
+bytes. A task exists only while there is waiting to do: the replay after READY, and a drain while
+the peer is not reading (writes then queue, bounded, behind a 10 s write deadline).
+"""
 
 from __future__ import annotations
 
@@ -8,14 +15,18 @@ import logging
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Coroutine
+from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.db import transaction
 
 from attach import db, frames, identify, presence, replay, transport
 from attach.frames import VERSION, FrameError, go_quote
-from attach.hub import get_hub
+from attach.hub import QUEUE_CAPACITY, Subscriber, event_frame, get_hub, room_state_of
+from attach.outbox import PING_ITEM, PONG_ITEM, Outbox, spawn
 from attach.replay import LogEvent
 from attach.visibility import Audience, lists_agent
 from attach.wakes import AgentRef, Wake, publish, publish_wake, publish_wake_failures, wake_of
@@ -36,15 +47,40 @@ CLOSE_POLICY = 1008  # never 1000/1001: Go nodes treat those as a deliberate, pe
 CLOSE_TOO_BIG = 1009
 UNVERSIONED_OK = ("ACK", "PONG")
 
+_live: set[AttachConsumer] = set()  # accepted sockets, for shutdown
+
+
+async def shutdown_attachments() -> None:
+    """Server shutdown: every session ends as `request_context_done` (no wake failures, 05 §14.1),
+    then its TCP connection is closed without a close frame, as Go does."""
+    sockets = list(_live)
+    await asyncio.gather(*(c.fail("request_context_done", "", wake_failures=False, close_code=None)
+                           for c in sockets), return_exceptions=True)
+    for consumer in sockets:
+        consumer.transport.drop()
+
 
 class AttachConsumer(AsyncWebsocketConsumer):
-    """One socket = one attachment; background tasks for the identify timer, heartbeat and events."""
+    """One socket = one attachment."""
 
     channel_layer_alias = "moltnet.no-per-connection-channel"  # the hub owns the only layer channel
 
     async def __call__(self, scope, receive, send) -> None:
+        # Channels' loop runs each receive() in a new task raced through asyncio.wait; one socket
+        # needs only this plain loop. ORM work goes through attach.db, which manages connections
+        # itself, so dispatch does not hop to the sync thread either.
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
         try:
-            await super().__call__(scope, receive, send)
+            while True:
+                message = await receive()
+                handler = getattr(self, get_handler_name(message), None)
+                if handler is None:
+                    raise ValueError(f"No handler for message type {message['type']}")
+                await handler(message)
+        except StopConsumer:
+            pass
         except asyncio.CancelledError:
             # Server shutdown (Daphne cancels every application and waits for it): publish
             # agent.disconnected and release the slot, without wake failures (05 §14.1).
@@ -52,37 +88,30 @@ class AttachConsumer(AsyncWebsocketConsumer):
                 await self.fail("request_context_done", "", wake_failures=False, close_code=None)
             raise
 
-    async def dispatch(self, message: dict) -> None:
-        # Channels' dispatch hops to the shared sync thread (close_old_connections) before every
-        # inbound message; our ORM work runs in attach.db, which manages connections itself, so
-        # ACK/PONG handling stays on the event loop.
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
-
     async def websocket_connect(self, message: dict) -> None:
         self.started = time.perf_counter()
+        self.loop = asyncio.get_running_loop()
         self.phase = "hello"  # hello → identifying → ready → closed
         self.counted = False
         self.accepted = False
-        self.ready_sent = False
         self.session_id = ""
         self.ref: AgentRef | None = None
         self.removal_floor = 0  # see replay.window_floor
         self.pending: OrderedDict[str, None] = OrderedDict()
         self.wakes: dict[str, Wake] = {}
-        self.tasks: list[asyncio.Task] = []
-        self.last_read = time.monotonic()
-        self.acked = asyncio.Event()
-        self.write_lock = asyncio.Lock()
+        self.timers: list[asyncio.TimerHandle] = []
+        self.tasks: set[asyncio.Task] = set()
+        self.sub: Subscriber | None = None
+        self.acked: asyncio.Event | None = None
         self.cfg = state.config()
-        self.protocol = transport.daphne_protocol(self.base_send)
+        self.transport = transport.for_connection(self.base_send)
+        self.outbox = Outbox(self.transport, lambda text: self.send(text_data=text),
+                             lambda: self.phase == "ready", self.fail)
         await get_hub().ensure_started()
         caller, denial, _ = await db.run(identify.authenticate, self.scope)
         if denial is not None:
             self.phase = "closed"
-            if not transport.deny(self.protocol, denial):
+            if not await self.transport.deny(self.scope, self.base_send, denial):
                 await self.close()
             # Refused upgrades are ordinary requests for the metrics (08 §6), like Go's middleware.
             metrics.observe_request("GET", "GET /v1/attach", denial.status, time.perf_counter() - self.started)
@@ -90,11 +119,12 @@ class AttachConsumer(AsyncWebsocketConsumer):
         self.caller = caller
         await self.accept()
         self.accepted = True
-        transport.limit_message_size(self.protocol, frames.MAX_FRAME_BYTES)
+        self.transport.accepted(frames.MAX_FRAME_BYTES)
+        _live.add(self)
         metrics.active_attachments.inc()
         self.counted = True
-        await self.send(text_data=frames.HELLO)
-        self.tasks.append(asyncio.ensure_future(self._identify_timer()))
+        await self._send_now(frames.HELLO)
+        self.timers.append(self.loop.call_later(IDENTIFY_TIMEOUT, self._identify_expired))
 
     # --- inbound frames --------------------------------------------------------------------
     async def websocket_receive(self, message: dict) -> None:
@@ -104,10 +134,10 @@ class AttachConsumer(AsyncWebsocketConsumer):
         if text is None:
             await self.fail("read_error", frames.ERR_BINARY, send_error=frames.ERR_BINARY)
             return
-        if len(text.encode()) > frames.MAX_FRAME_BYTES:
+        if len(text) * 4 > frames.MAX_FRAME_BYTES and len(text.encode()) > frames.MAX_FRAME_BYTES:
             await self.fail("read_error", "websocket: read limit exceeded", close_code=CLOSE_TOO_BIG)
             return
-        self.last_read = time.monotonic()
+        self.last_read = self.loop.time()
         try:
             frame = frames.decode(text)
         except FrameError as exc:
@@ -120,9 +150,7 @@ class AttachConsumer(AsyncWebsocketConsumer):
 
     async def _identify(self, frame: frames.Frame) -> None:
         self.phase = "identifying"
-        for task in self.tasks:
-            task.cancel()
-        self.tasks = []
+        self._cancel_timers()
         self.session_id = "att_" + uuid.uuid4().hex
         result = await db.run(identify.identify, self.caller, frame, self.session_id)
         if result.error:
@@ -132,14 +160,18 @@ class AttachConsumer(AsyncWebsocketConsumer):
         self.removal_floor = result.removal_floor
         self.audience = Audience.for_attachment(self.cfg, self.caller, result.agent_id)
         self.cursor = (frame.cursor or "").strip()
-        await self.send(text_data=result.ready_frame)
-        self.ready_sent = True
+        await self._send_now(result.ready_frame)
+        if self.phase != "identifying":
+            return
         self.phase = "ready"
-        self.last_read = time.monotonic()
-        await db.run(presence.mark_ready, self.session_id)
-        await db.run(publish, "agent.connected", self.ref,
-                      reason="attachment_ready" if self.cfg.debug_events else "")
-        self.tasks = [asyncio.ensure_future(self._heartbeat()), asyncio.ensure_future(self._pump())]
+        # A ticker, as in Go: the first PING one period after READY, then every period (05 §2).
+        now = self.last_read = self.loop.time()
+        self.next_ping = now + PING_SECONDS
+        self.timers = [self.loop.call_at(self.next_ping, self._tick),
+                       self.loop.call_at(now + READ_DEADLINE, self._check_deadline)]
+        await db.run(_ready, self.session_id, self.ref, "attachment_ready" if self.cfg.debug_events else "")
+        if self.phase == "ready":
+            self._spawn(self._start_delivery())
 
     async def _after_ready(self, frame: frames.Frame) -> None:
         op = frame.op
@@ -159,7 +191,7 @@ class AttachConsumer(AsyncWebsocketConsumer):
         elif op == "PONG":
             return
         elif op == "PING":
-            await self.send(text_data=frames.PONG)
+            self.outbox.put(PONG_ITEM)
         elif op == "ERROR":
             text = frame.error.strip()
             detail = f"attachment client error: {text}" if text else "attachment client error"
@@ -174,7 +206,8 @@ class AttachConsumer(AsyncWebsocketConsumer):
                             send_error="unexpected ACK cursor")
             return
         del self.pending[cursor]
-        self.acked.set()
+        if self.acked is not None:
+            self.acked.set()
         wake = self.wakes.pop(cursor, None)
         if wake is not None and self.ref is not None:
             await db.run(publish_wake, "agent.wake.delivered", self.ref, wake)
@@ -194,58 +227,65 @@ class AttachConsumer(AsyncWebsocketConsumer):
             metrics.observe_request("GET", "GET /v1/attach", 200, time.perf_counter() - self.started)
         raise StopConsumer()
 
-    # --- background tasks ------------------------------------------------------------------
-    async def _identify_timer(self) -> None:
-        await asyncio.sleep(IDENTIFY_TIMEOUT)
+    # --- timers (no task per socket) -------------------------------------------------------
+    def _identify_expired(self) -> None:
         if self.phase == "hello":
-            await self.fail("identify_timeout", "")
+            self._fail_soon("identify_timeout", "")
 
-    async def _heartbeat(self) -> None:
-        # A ticker, as in Go: the first PING one period after READY, then every period (05 §2).
-        next_ping = time.monotonic() + PING_SECONDS
-        while self.phase == "ready":
-            await asyncio.sleep(min(0.25, max(0.0, next_ping - time.monotonic())))
-            now = time.monotonic()
-            if now - self.last_read > READ_DEADLINE:
-                await self.fail("read_error", "read tcp: i/o timeout")
-                return
-            if now >= next_ping:
-                next_ping += PING_SECONDS
-                if next_ping <= now:  # fell behind (a slow write): ticks are dropped, not queued
-                    next_ping = now + PING_SECONDS
-                if not await self._write(frames.PING):
-                    await self.fail("heartbeat_write_failed", "write tcp: i/o timeout")
-                    return
+    def _tick(self) -> None:
+        if self.phase != "ready":
+            return
+        now = self.loop.time()
+        self.next_ping += PING_SECONDS
+        if self.next_ping <= now:  # fell behind: ticks are dropped, not queued
+            self.next_ping = now + PING_SECONDS
+        self.timers[0] = self.loop.call_at(self.next_ping, self._tick)
+        if self.outbox.holds(PING_ITEM):
+            return  # a PING still waits behind a blocked write: Go's ticker drops this tick
+        self.outbox.put(PING_ITEM)
 
-    async def _pump(self) -> None:
+    def _check_deadline(self) -> None:
+        # Armed for last_read + 10 s; a frame read meanwhile moved last_read, so re-arm from it.
+        if self.phase != "ready":
+            return
+        due = self.last_read + READ_DEADLINE
+        if self.loop.time() >= due:
+            self._fail_soon("read_error", "read tcp: i/o timeout")
+        else:
+            self.timers[1] = self.loop.call_at(due, self._check_deadline)
+
+    def _cancel_timers(self) -> None:
+        for timer in self.timers:
+            timer.cancel()
+        self.timers = []
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task = spawn(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    # --- events ----------------------------------------------------------------------------
+    async def _start_delivery(self) -> None:
         hub = get_hub()
-        sub = None
         try:
             await hub.ensure_started()
-            plan = await db.run(identify.replay_plan, self.cursor)
+            plan, after = await db.run(_delivery_plan, self.cursor)
             if plan.gap is not None:
-                await self._deliver(plan.gap)
-            # Live only = from what is committed now (the hub may not have read it yet).
-            after = plan.after if plan.after is not None else await db.run(replay.newest_seq)
-            sub = await hub.replay_then_subscribe(after, self._replay)
-            self.subscriber = sub
-            while self.phase == "ready":
-                for event in await sub.next_batch():
-                    if self.phase != "ready":
-                        break
-                    await self._deliver(event)
+                await self._replay(plan.gap)
+            self.sub = await hub.replay_then_subscribe(after, self._replay, push=self._offer)
+            if self.phase != "ready":
+                self.sub.close()
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("attachment event delivery failed")
             await self.fail("event_stream_closed", "", wake_failures=False, close_code=1011)
-        finally:
-            if sub is not None:
-                sub.close()
 
     async def _replay(self, event: LogEvent) -> None:
         if len(self.pending) >= PENDING_WINDOW:
             deadline = time.monotonic() + REPLAY_ACK_WAIT
+            if self.acked is None:
+                self.acked = asyncio.Event()
             while len(self.pending) > REPLAY_RESUME_BELOW and self.phase == "ready":
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -253,18 +293,28 @@ class AttachConsumer(AsyncWebsocketConsumer):
                 self.acked.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.acked.wait(), remaining)
-        await self._deliver(event)
+        await self.outbox.drained()  # replay waits for the reader; it never drops
+        self._deliver(event)
 
-    async def _deliver(self, event: LogEvent) -> None:
+    def _offer(self, event: LogEvent) -> None:
+        """Live events, pushed by the hub: written now, or queued (bounded) behind a slow reader."""
+        if self.phase != "ready":
+            return
+        if self.outbox.waiting() >= QUEUE_CAPACITY:
+            metrics.events_dropped.inc()
+            return
+        self._deliver(event)
+
+    def _deliver(self, event: LogEvent) -> None:
         if self.phase != "ready" or self.ref is None:
             return
         data = event.data
         if data.get("type") == "agent.removed" and event.seq > self.removal_floor:
             agent = data.get("agent") or {}
             if lists_agent([agent.get("agent_id", "")], self.ref.network_id, self.ref.agent_id):
-                await self.fail("agent_removed", "", send_error=REMOVED, wake_failures=False)
+                self._fail_soon("agent_removed", "", send_error=REMOVED, wake_failures=False)
                 return
-        if not await self.audience.allows(data, get_hub()):
+        if not self.audience.allows(data, room_state_of(event)):
             return
         if event.id not in self.pending:
             self.pending[event.id] = None
@@ -274,38 +324,48 @@ class AttachConsumer(AsyncWebsocketConsumer):
         wake = wake_of(data, self.ref.network_id, self.ref.agent_id, self.ref.name)
         if wake is not None:
             self.wakes[event.id] = wake
-        if not await self._write(frames.event_frame(self.cfg.network_id, event.id, event.body)):
-            await self.fail("event_write_failed", "write tcp: i/o timeout")
+        frame, text = event_frame(event, self.cfg.network_id)
+        self.outbox.put((frame, text, "event_write_failed"))
 
-    async def _write(self, text: str) -> bool:
-        """Send one frame; False when the peer stopped reading for longer than the write deadline.
-
-        Writes are serialized as in Go: a PING waits behind a blocked EVENT write (without a deadline
-        of its own), so a peer that stops reading ends with `event_write_failed` (05 §15).
-        """
-        async with self.write_lock:
-            if not await transport.wait_writable(self.protocol, lambda: self.phase == "ready"):
-                return False
-            if self.phase != "ready":
-                return True
+    async def _send_now(self, text: str) -> None:
+        if not self.transport.write_frame(transport.text_frame(text.encode())):
             await self.send(text_data=text)
-            return True
 
     # --- termination (05 §14) --------------------------------------------------------------
-    async def fail(self, reason: str, error: str, *, send_error: str = "", transport_error: str = "",
-                   wake_failures: bool = True, close_code: int | None = CLOSE_POLICY) -> None:
-        """End the session once: ERROR frame → wake failures → agent.disconnected → release → close."""
+    def _begin_fail(self) -> bool | None:
+        """The synchronous half of `fail`: no frame may follow once it returns. None if already closed."""
         if self.phase == "closed":
-            return
+            return None
         was_ready = self.phase == "ready"
         self.phase = "closed"
+        self._cancel_timers()
         current = asyncio.current_task()
-        for task in self.tasks:
+        for task in list(self.tasks):
             if task is not current:
                 task.cancel()
+        if self.sub is not None:
+            self.sub.close()
+        self.outbox.clear()
+        _live.discard(self)
+        return was_ready
+
+    def _fail_soon(self, reason: str, error: str, **options: Any) -> None:
+        was_ready = self._begin_fail()
+        if was_ready is not None:
+            spawn(self._finish_fail(was_ready, reason, error, **options))
+
+    async def fail(self, reason: str, error: str, **options: Any) -> None:
+        """End the session once: ERROR frame → wake failures → agent.disconnected → release → close."""
+        was_ready = self._begin_fail()
+        if was_ready is not None:
+            await self._finish_fail(was_ready, reason, error, **options)
+
+    async def _finish_fail(self, was_ready: bool, reason: str, error: str, *, send_error: str = "",
+                           transport_error: str = "", wake_failures: bool = True,
+                           close_code: int | None = CLOSE_POLICY) -> None:
         if send_error:
             with contextlib.suppress(Exception):
-                await self.send(text_data=frames.error_frame(send_error))
+                await self._send_now(frames.error_frame(send_error))
         ref = self.ref
         try:
             if was_ready and ref is not None:
@@ -322,8 +382,21 @@ class AttachConsumer(AsyncWebsocketConsumer):
         if self.counted:
             metrics.active_attachments.dec()
             self.counted = False
-        if close_code is not None and not transport.drop(self.protocol, close_code if close_code == CLOSE_TOO_BIG
-                                                          else None):
-            # Not Daphne: an ASGI close (1008/1011/1009 are still "reconnect" codes for Go clients).
+        if close_code is not None and not self.transport.drop(close_code if close_code == CLOSE_TOO_BIG
+                                                               else None):
+            # Not Daphne/uvicorn: an ASGI close (1008/1011/1009 are still "reconnect" codes for Go clients).
             with contextlib.suppress(Exception):
                 await self.close(code=close_code)
+
+
+def _ready(session_id: str, ref: AgentRef, reason: str) -> None:
+    """Presence and `agent.connected` in one transaction: one commit (an fsync on SQLite) per READY."""
+    with transaction.atomic():
+        presence.mark_ready(session_id)
+        publish("agent.connected", ref, reason=reason)
+
+
+def _delivery_plan(cursor: str) -> tuple[replay.Plan, int]:
+    """Where delivery starts; live only = from what is committed now (the hub may not have read it)."""
+    plan = identify.replay_plan(cursor)
+    return plan, plan.after if plan.after is not None else replay.newest_seq()

@@ -2,9 +2,13 @@
 
 Wake-ups come from in-process appends (events.broadcast local listeners), from other processes
 through ONE channel-layer group subscription per process, and from a poll as a safety net; each
-wake reads the new rows once (seq > last) and offers them to every subscriber's bounded queue.
-A full queue drops the event for that subscriber only (moltnet_events_dropped_total), so a slow
-consumer costs bounded memory and never delays the others.
+wake reads the new rows once (seq > last) and offers them to every subscriber.
+
+Per event, not per subscriber: the room state visibility depends on is resolved once (`prepare`)
+and the attachment EVENT frame is encoded once (`event_frame`), so fan-out to K sockets is K
+in-memory checks and K writes of the same bytes. Attachments take events synchronously (`push`);
+SSE streams use a bounded queue. A full queue drops the event for that subscriber only
+(moltnet_events_dropped_total), so a slow consumer costs bounded memory and never delays the others.
 """
 
 from __future__ import annotations
@@ -14,11 +18,13 @@ import contextlib
 import logging
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 
 from channels.layers import get_channel_layer
 
-from attach import db, presence, replay
+from attach import db, frames, presence, replay, transport
 from attach.replay import LogEvent
+from attach.visibility import room_of
 from events import broadcast, retention
 from moltnet import metrics
 
@@ -29,19 +35,39 @@ ROOM_CACHE_SECONDS = 1.0
 RETENTION_EVERY_SECONDS = 60.0
 
 
-class Subscriber:
-    """A bounded live queue; receives only events with seq > `after`."""
+def room_state_of(event: LogEvent) -> tuple[bool, bool] | None:
+    """(live, public) of the room the event's visibility depends on, as `Hub.prepare` resolved it."""
+    return event.__dict__.get("_room")
 
-    def __init__(self, hub: Hub, after: int, capacity: int = QUEUE_CAPACITY) -> None:
+
+def event_frame(event: LogEvent, network_id: str) -> tuple[bytes, str]:
+    """The attachment EVENT frame, as WebSocket frame bytes and as text; built once per event and
+    kept on it (like `LogEvent.data`), so every subscriber writes the same bytes."""
+    cached = event.__dict__.get("_frame")
+    if cached is None:
+        text = frames.event_frame(network_id, event.id, event.body)
+        cached = event.__dict__["_frame"] = (transport.text_frame(text.encode()), text)
+    return cached
+
+
+class Subscriber:
+    """Live events with seq > `after`: handed to `push` at once, or kept in a bounded queue."""
+
+    def __init__(self, hub: Hub, after: int, capacity: int = QUEUE_CAPACITY,
+                 push: Callable[[LogEvent], None] | None = None) -> None:
         self.hub = hub
         self.after = after
         self.capacity = capacity
+        self.push = push
         self.queue: deque[LogEvent] = deque()
         self.ready = asyncio.Event()
         self.closed = False
 
     def offer(self, event: LogEvent) -> None:
         if event.seq <= self.after or self.closed:
+            return
+        if self.push is not None:
+            self.push(event)
             return
         if len(self.queue) >= self.capacity:
             metrics.events_dropped.inc()
@@ -96,27 +122,32 @@ class Hub:
             self.loop.call_soon_threadsafe(self.wake.set)
 
     # --- subscriptions ----------------------------------------------------------------
-    def subscribe(self, after: int, capacity: int = QUEUE_CAPACITY) -> Subscriber:
+    def subscribe(self, after: int, capacity: int = QUEUE_CAPACITY,
+                  push: Callable[[LogEvent], None] | None = None) -> Subscriber:
         """Register for live events with seq > after. Synchronous: nothing is dispatched meanwhile."""
-        sub = Subscriber(self, after, capacity)
+        sub = Subscriber(self, after, capacity, push)
         self.subscribers.add(sub)
         return sub
 
-    async def replay_then_subscribe(self, after: int, deliver, capacity: int = QUEUE_CAPACITY) -> Subscriber:
+    async def replay_then_subscribe(self, after: int, deliver: Callable[[LogEvent], Awaitable[None]],
+                                    capacity: int = QUEUE_CAPACITY,
+                                    push: Callable[[LogEvent], None] | None = None) -> Subscriber:
         """Replay rows with seq > after from the log, then go live with no gap and no duplicate.
 
         Loops until the replay has caught up with what the hub dispatched; the final check and
         the registration happen without an await in between, so they are atomic on the loop.
+        Replayed events are prepared like live ones.
         """
         position = after
         while True:
             rows = await db.run(replay.read_after, position, replay.PAGE)
             for row in rows:
+                await self.prepare(row)
                 await deliver(row)
             if rows:
                 position = rows[-1].seq
             if len(rows) < replay.PAGE and position >= self.last_seq:
-                return self.subscribe(position, capacity)
+                return self.subscribe(position, capacity, push)
 
     # --- reading the log --------------------------------------------------------------
     async def _reader(self) -> None:
@@ -144,8 +175,12 @@ class Hub:
             for row in rows:
                 if row.seq <= self.last_seq:
                     continue
+                await self.prepare(row)
                 for sub in list(self.subscribers):
-                    sub.offer(row)
+                    try:
+                        sub.offer(row)
+                    except Exception:  # one subscriber's failure is not the others'
+                        log.exception("offering an event to a subscriber failed")
                 self.last_seq = row.seq
             if len(rows) < replay.PAGE:
                 return
@@ -182,6 +217,13 @@ class Hub:
                 log.exception("presence heartbeat / retention failed")
 
     # --- room readability (shared short cache) -----------------------------------------
+    async def prepare(self, event: LogEvent) -> LogEvent:
+        """Resolve, once per event, the room state its visibility depends on (`room_state_of`)."""
+        if "_room" not in event.__dict__:
+            room_id = room_of(event.data)
+            event.__dict__["_room"] = await self.room_state(room_id) if room_id else None
+        return event
+
     async def room_state(self, room_id: str) -> tuple[bool, bool]:
         """(exists and not removed, visibility public), cached for ROOM_CACHE_SECONDS."""
         cached = self._rooms.get(room_id)

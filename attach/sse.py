@@ -14,7 +14,7 @@ from channels.generic.http import AsyncHttpConsumer
 
 from attach import db, replay, transport
 from attach.handshake import authenticate_stream, header_map, json_denial, request_id, send_denial
-from attach.hub import get_hub
+from attach.hub import get_hub, room_state_of
 from attach.replay import LogEvent
 from attach.visibility import Audience
 from moltnet import metrics, state
@@ -52,6 +52,13 @@ class Limiter:
 
 
 limiter = Limiter()
+_open: set[EventStreamConsumer] = set()  # streams being served, for shutdown
+
+
+def shutdown_streams() -> None:
+    """Server shutdown: end every stream's connection (clients reconnect with Last-Event-ID)."""
+    for stream in list(_open):
+        stream.transport.drop()
 
 
 def valid_cursor(value: str | None) -> str:
@@ -98,7 +105,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
         self.identity = ""
         self.task: asyncio.Task | None = None
         self.status = 200
-        self.protocol = transport.daphne_protocol(self.base_send)
+        self.transport = transport.for_connection(self.base_send)
         self.method = self.scope.get("method", "GET")
         if self.method not in ("GET", "HEAD"):
             # Matched no route: labelled with the raw path in the request metrics (08 §6.3).
@@ -124,6 +131,9 @@ class EventStreamConsumer(AsyncHttpConsumer):
             (b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache"),
             (b"connection", b"keep-alive"), (b"x-request-id", rid.encode()), (b"x-accel-buffering", b"no")])
         await self.send_body(b": stream-open\n\n", more_body=True)
+        # Past MAX_BACKLOG unread, live events are dropped rather than buffered or waited on.
+        self.transport.accepted()
+        _open.add(self)
         metrics.active_sse.inc()
         audience = Audience.for_stream(state.config(), caller)
         self.task = asyncio.ensure_future(self._stream(audience, cursor))
@@ -138,12 +148,12 @@ class EventStreamConsumer(AsyncHttpConsumer):
         await self.send_body(payload, more_body=True)
 
     async def _deliver(self, event: LogEvent, audience: Audience) -> None:
-        if not await audience.allows(event.data, get_hub()):
+        if not audience.allows(event.data, room_state_of(event)):
             return
         frame = sse_frame(event)
         if frame is None:
             return
-        if transport.backlog(self.protocol) > transport.MAX_BACKLOG:
+        if self.transport.congested():
             metrics.events_dropped.inc()  # a stalled reader loses live events, not server memory
             return
         await self._write(frame)
@@ -179,9 +189,11 @@ class EventStreamConsumer(AsyncHttpConsumer):
     async def _keepalive(self) -> None:
         while True:
             await asyncio.sleep(KEEPALIVE_SECONDS)
-            await self._write(b": keep-alive\n\n")
+            if not self.transport.congested():  # a stalled reader needs no keep-alive
+                await self._write(b": keep-alive\n\n")
 
     async def http_disconnect(self, message: dict) -> None:
+        _open.discard(self)
         task = getattr(self, "task", None)
         if task is not None:
             task.cancel()

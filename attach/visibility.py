@@ -47,7 +47,9 @@ class Audience:
         full = cfg.auth_mode == "none" or not cfg.public_read or caller.has_any("observe", "admin")
         return cls(full, cfg.direct_messages, cfg.network_id)
 
-    async def allows(self, data: dict, hub) -> bool:
+    def allows(self, data: dict, room: tuple[bool, bool] | None) -> bool:
+        """Synchronous: `room` is the (live, public) state of `room_of(data)`, resolved once per event
+        by the hub for every subscriber (None when the event names no room)."""
         if not self.dms_enabled and carries_dm(data):
             return False
         if self.full:
@@ -60,20 +62,31 @@ class Audience:
             if target.get("kind") == "dm":
                 return bool(self.agent_id) and lists_agent(target.get("participant_ids"), self.network_id,
                                                            self.agent_id)
-            return await self._readable(target.get("room_id") or "", hub)
+            return self._readable(room)
         if kind == "dm.created":
             participants = (data.get("dm") or {}).get("participant_ids")
             return bool(self.agent_id) and lists_agent(participants, self.network_id, self.agent_id)
-        if kind == "room.created":
-            return await self._readable((data.get("room") or {}).get("id") or "", hub)
-        if kind == "thread.created":
-            return await self._readable((data.get("thread") or {}).get("room_id") or "", hub)
+        if kind in ("room.created", "thread.created"):
+            return self._readable(room)
         if kind == "room.removed":
             return (data.get("room") or {}).get("visibility") == "public"
         return False
 
-    async def _readable(self, room_id: str, hub) -> bool:
-        if not room_id:
+    def _readable(self, room: tuple[bool, bool] | None) -> bool:
+        if room is None:
             return False
-        live, public = await hub.room_state(room_id)
+        live, public = room
         return live and (public or self.all_rooms_readable)
+
+
+def room_of(data: dict) -> str:
+    """The room whose readability decides who may see this event ('' when none does)."""
+    kind = data.get("type")
+    if kind == "message.created":
+        target = (data.get("message") or {}).get("target") or {}
+        return "" if target.get("kind") == "dm" else target.get("room_id") or ""
+    if kind == "room.created":
+        return (data.get("room") or {}).get("id") or ""
+    if kind == "thread.created":
+        return (data.get("thread") or {}).get("room_id") or ""
+    return ""

@@ -57,23 +57,12 @@ def start(args: list[str]) -> int:
     from pairings.relay import start_background
 
     start_background(cfg)  # pairing relay workers; stopped at exit
-    from daphne.endpoints import build_endpoint_description_strings
-    from daphne.server import Server
-
-    from attach.transport import SERVER_OPTIONS
+    from attach.serving import build_server
     from moltnet.asgi import application
 
     log.info("Moltnet %s (%s) listening on %s, storage %s", cfg.network_name, cfg.network_id, cfg.listen_addr,
              cfg.storage_kind)
-    Server(
-        application=application,
-        endpoints=build_endpoint_description_strings(host=host, port=port),
-        http_timeout=None,
-        websocket_handshake_timeout=10,
-        application_close_timeout=5,
-        server_name="moltnet",
-        **SERVER_OPTIONS,
-    ).run()
+    build_server(application, host, port).run()  # until SIGINT/SIGTERM, then a graceful stop
     return 0
 
 

@@ -1,12 +1,24 @@
-"""What the gateway needs from Daphne (attach/transport.py): sockets are never timed out by the server."""
+"""What the gateway needs from each server (attach/transport.py, attach/serving.py).
+
+`runserver` is Daphne: sockets are never timed out by the server. `moltnet start` is uvicorn: no
+WebSocket pings, no compression, Go's HTTP reading rules; both are recognised from the ASGI `send`.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import socket
 import time
 
+import pytest
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketFactory
+from websockets.frames import Frame, Opcode
+from websockets.streams import StreamReader
 
+from attach import frames, transport
+from attach.serving import MAX_HEADER_BYTES, AttachWebSocketProtocol, build_server
 from attach.transport import SERVER_OPTIONS
 
 
@@ -28,3 +40,115 @@ def test_a_long_lived_attachment_is_never_closed_by_the_server():
     # Daphne's default would end it with close 1000, which makes a Go node stop for good (05 §14.3).
     assert closes_sent_to_a_day_old_socket({}) == [1000]
     assert closes_sent_to_a_day_old_socket(SERVER_OPTIONS) == []
+
+
+async def _noop_app(scope, receive, send) -> None:
+    return None
+
+
+class FakeTransport(asyncio.Transport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.written: list[bytes] = []
+        self.closed = False
+
+    def write(self, data) -> None:
+        self.written.append(bytes(data))
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def get_extra_info(self, name, default=None):
+        return {"peername": ("127.0.0.1", 5000), "sockname": ("127.0.0.1", 8787)}.get(name, default)
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+    def set_write_buffer_limits(self, high=None, low=None) -> None:
+        self.high = high
+
+
+def uvicorn_socket() -> tuple[AttachWebSocketProtocol, FakeTransport]:
+    server = build_server(_noop_app, "127.0.0.1", 0)
+    server.config.load()
+    loop = asyncio.new_event_loop()
+    proto = AttachWebSocketProtocol(server.config, server.server_state, {}, _loop=loop)
+    fake = FakeTransport()
+    proto.connection_made(fake)
+    return proto, fake
+
+
+def test_uvicorn_sends_no_pings_no_compression_and_limits_messages():
+    config = build_server(_noop_app, "127.0.0.1", 0).config
+    assert config.ws_ping_interval is None and config.ws_ping_timeout is None  # Go sends none
+    assert config.ws_per_message_deflate is False  # Go offers none; zlib state costs ~100 KB a socket
+    assert config.ws_max_size == frames.MAX_FRAME_BYTES  # larger messages: close 1009
+    assert config.server_header is False and config.access_log is False
+    proto, _ = uvicorn_socket()
+    proto.start_keepalive()
+    assert proto.ping_timer is None and proto.pong_timer is None
+
+
+def test_each_server_is_recognised_from_its_send_callable():
+    proto, fake = uvicorn_socket()
+    found = transport.for_connection(proto.send)
+    assert isinstance(found, transport.UvicornTransport) and found.transport is fake
+    found.accepted(frames.MAX_FRAME_BYTES)
+    assert fake.high == transport.MAX_BACKLOG and proto.conn.max_size == frames.MAX_FRAME_BYTES
+
+    class DaphneProtocol:
+        transport = object()
+
+    daphne = transport.for_connection(functools.partial(lambda protocol, message: None, DaphneProtocol()))
+    assert isinstance(daphne, transport.DaphneTransport)
+    plain = transport.for_connection(lambda message: None)
+    assert type(plain) is transport.Transport and not plain.write_frame(b"") and not plain.drop()
+
+
+def test_a_dropped_uvicorn_socket_gets_no_close_frame():
+    proto, fake = uvicorn_socket()
+    proto.handshake_complete = True
+    found = transport.for_connection(proto.send)
+    assert found.write_frame(transport.text_frame(b"{}")) and fake.written == [b"\x81\x02{}"]
+    assert found.drop() and fake.closed and fake.written == [b"\x81\x02{}"]  # TCP closed, no frame: 1006
+    assert found.write_frame(b"late") and fake.written[-1] != b"late"  # nothing after the drop
+
+
+@pytest.mark.parametrize("size", [0, 125, 126, 65535, 65536, 1 << 20])
+def test_ready_made_frames_are_what_a_client_reads(size):
+    payload = b"x" * size
+    reader = StreamReader()
+    reader.feed_data(transport.text_frame(payload))
+    parser = Frame.parse(reader.read_exact, mask=False)
+    with pytest.raises(StopIteration) as done:
+        while True:
+            next(parser)
+    frame = done.value.value
+    assert frame.opcode == Opcode.TEXT and frame.fin and frame.data == payload
+
+
+def raw_http(port: int, data: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(data)
+        out = b""
+        while chunk := sock.recv(65536):
+            out += chunk
+        return out
+
+
+@pytest.mark.live
+def test_start_reads_requests_as_go_does(none_server):
+    # Bare LF line ends are accepted (Go's textproto reads them).
+    reply = raw_http(none_server.port, b"GET /healthz HTTP/1.1\nHost: x\nConnection: close\n\n")
+    assert reply.startswith(b"HTTP/1.1 200 OK\r\n") and reply.endswith(b'{"status":"ok"}\n')
+    assert b"\r\nserver:" not in reply.lower()  # Go's net/http sends no Server header
+    # A request head over Go's MaxHeaderBytes: Go's exact 431.
+    big = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (MAX_HEADER_BYTES + 8192) + b"\r\n\r\n"
+    assert raw_http(none_server.port, big) == (
+        b"HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        b"Connection: close\r\n\r\n431 Request Header Fields Too Large")
+    long_url = b"GET /healthz?" + b"a" * (2 * MAX_HEADER_BYTES) + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+    assert raw_http(none_server.port, long_url).startswith(b"HTTP/1.1 431 Request Header Fields Too Large\r\n")
