@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import OURS_REPO, REPO, Server, percentile, rss_kib  # noqa: E402, F401 - re-exported for the scripts
@@ -51,7 +52,7 @@ def start_server(name: str = "bench", config: str = CONFIG, impl: str = "ours") 
     return Server(impl, config, name=name)
 
 
-async def attach(ws_url: str, agent_id: str, cursor: str = ""):
+async def attach(ws_url: str, agent_id: str, cursor: str = "") -> Any:
     """Open an attachment and complete IDENTIFY; returns the websockets connection."""
     import websockets
 
@@ -65,7 +66,7 @@ async def attach(ws_url: str, agent_id: str, cursor: str = ""):
     return ws
 
 
-async def listen(ws, on_event: Callable, stop: asyncio.Event) -> None:
+async def listen(ws: Any, on_event: Callable, stop: asyncio.Event) -> None:
     """Answer PINGs with PONGs, ACK every EVENT and hand it to `on_event(frame, received_at)`."""
     while not stop.is_set():
         try:

@@ -25,7 +25,7 @@ import uuid
 
 import httpx
 from attach_common import OPEN_CONFIG, OPS, attach_listening, percentile, start_server
-from common import Figure, compare
+from common import Figure, Server, compare
 
 
 async def worker(ws_url: str, prefix: str, count: int) -> None:
@@ -47,7 +47,7 @@ async def worker(ws_url: str, prefix: str, count: int) -> None:
         await ws.close()
 
 
-def run(server, agents: int, messages: int, procs: int) -> dict:
+def run(server: Server, agents: int, messages: int, procs: int) -> dict:
     procs = max(1, min(procs, agents // 50 or 1))
     workers = []
     for p in range(procs):

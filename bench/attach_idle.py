@@ -21,10 +21,10 @@ import sys
 import time
 
 from attach_common import OPEN_CONFIG, attach_listening, start_server
-from common import Figure, compare
+from common import Figure, Server, compare
 
 
-async def hold(server, agents: int, total: int, idle: float) -> dict[str, float]:
+async def hold(server: Server, agents: int, total: int, idle: float) -> dict[str, float]:
     await asyncio.sleep(2)
     rss_before = server.rss_kib()
     stop = asyncio.Event()

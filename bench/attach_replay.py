@@ -15,10 +15,10 @@ import asyncio
 import time
 
 import httpx
-from attach_common import attach, fill_log, listen, start_server
+from attach_common import Server, attach, fill_log, listen, start_server
 
 
-async def take_cursor(server) -> str:
+async def take_cursor(server: Server) -> str:
     ws = await attach(server.ws_url, "replayer")
     accepted = httpx.post(server.base_url + "/v1/messages", json={
         "target": {"kind": "room", "room_id": "atrium"}, "from": {"type": "agent", "id": "filler"},
@@ -27,7 +27,7 @@ async def take_cursor(server) -> str:
     return accepted["event_id"]
 
 
-async def replay(server, cursor: str, missed: int) -> tuple[float, int]:
+async def replay(server: Server, cursor: str, missed: int) -> tuple[float, int]:
     got = 0
     done = asyncio.Event()
 

@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -218,12 +219,14 @@ class Server:
         """After a failed measurement: raise SystemExit with the log tail if the server died, else print
         the tail to stderr (the caller re-raises its own error). A server that was sent a signal from
         outside may still be shutting down (listener closed, process alive): wait a little for it."""
+        traceback.print_exc()  # a SystemExit below would hide the error being handled
         if self.process is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(3)
-            if self.process.returncode is not None and self.process.returncode < 0:
-                print(f"NOTE: the {self.impl} server was ended by signal {-self.process.returncode}, "
-                      "not by this bench (another process on the machine?)", file=sys.stderr)
+            if self.process.returncode is not None:
+                print(f"NOTE: the {self.impl} server ended (status {self.process.returncode}) while this bench "
+                      "still used it; both servers exit 0 on SIGTERM, so status 0 or -15 means a signal from "
+                      "another process on the machine", file=sys.stderr)
         self.check_alive()
         if self.process is not None:
             print(f"{self.impl} server still running; log tail ({self.log_path}):\n{self.tail()}", file=sys.stderr)

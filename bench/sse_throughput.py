@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from attach_common import REPO, fill_log, start_server
-from common import Figure, compare
+from common import Figure, Server, compare
 
 sys.path.insert(0, str(REPO))
 from tests.support.sse import Stream  # noqa: E402
@@ -46,7 +46,7 @@ def count_until(stream: Stream, last_id: str, timeout: float = 120) -> tuple[int
             return seen, first_at, time.perf_counter()
 
 
-def live(server, count: int, senders: int) -> tuple[int, int, float]:
+def live(server: Server, count: int, senders: int) -> tuple[int, int, float]:
     """Follow `count` sends from `senders` threads: (received, missing, seconds to the last event)."""
     client = httpx.Client(base_url=server.base_url, timeout=30,
                           limits=httpx.Limits(max_connections=senders, max_keepalive_connections=senders))
@@ -90,7 +90,7 @@ def live(server, count: int, senders: int) -> tuple[int, int, float]:
         client.close()
 
 
-def replay(server, backlog: int) -> float:
+def replay(server: Server, backlog: int) -> float:
     """Fill our log with `backlog` messages, then time one `Last-Event-ID` replay of them: events/s."""
     cursor = httpx.post(server.base_url + "/v1/messages", json={
         "target": {"kind": "room", "room_id": "atrium"}, "from": {"type": "agent", "id": "bench"},

@@ -28,9 +28,9 @@ BENCH = Path(__file__).resolve().parent
 
 # name, script, full-size arguments, --quick arguments
 SUITE: list[tuple[str, str, list[str], list[str]]] = [
-    ("send-8", "send.py", ["--clients", "8", "--messages", "1000"], ["--messages", "200"]),
+    ("send-8", "send.py", ["--clients", "8", "--messages", "2000"], ["--messages", "200"]),
     ("send-1", "send.py", ["--clients", "1", "--messages", "300"], ["--clients", "1", "--messages", "100"]),
-    ("send-memory", "send.py", ["--clients", "8", "--messages", "1000", "--storage", "memory"],
+    ("send-memory", "send.py", ["--clients", "8", "--messages", "2000", "--storage", "memory"],
      ["--messages", "200", "--storage", "memory"]),
     ("fanout", "attach_fanout.py", ["--agents", "100", "1000", "--messages", "20"],
      ["--agents", "100", "--messages", "8"]),
@@ -39,7 +39,7 @@ SUITE: list[tuple[str, str, list[str], list[str]]] = [
      ["--messages", "10000", "--limit", "100", "--newest", "20"]),
     ("attach-idle", "attach_idle.py", ["--agents", "500", "--total", "1000", "--idle", "20"],
      ["--agents", "100", "--total", "200", "--idle", "5"]),
-    ("scaleout", "scaleout.py", ["--clients", "8", "--messages", "1000"], ["--messages", "200"]),
+    ("scaleout", "scaleout.py", ["--clients", "8", "--messages", "2000"], ["--messages", "200"]),
 ]
 
 
