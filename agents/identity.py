@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection
-
 from agents.auth import ANONYMOUS_KEY, Caller
 from agents.models import AgentRegistration
+from moltnet import leansql
 from moltnet.batchmemo import memoized
 from moltnet.errors import ApiError
 from moltnet.gourl import go_quote
@@ -68,11 +67,8 @@ def check_human(caller: Caller, remote: str) -> None:
 
 def registered_credential(agent_id: str) -> str | None:
     """The credential key agent_id is registered with, or None (plain SQL: it runs on every send)."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT credential_key FROM {AgentRegistration._meta.db_table} WHERE agent_id = %s",
-                       [agent_id])
-        row = cursor.fetchone()
-    return None if row is None else row[0]
+    return leansql.fetch_value(f"SELECT credential_key FROM {AgentRegistration._meta.db_table} WHERE agent_id = %s",
+                               [agent_id])
 
 
 def check_sender(caller: Caller, facts: SenderFacts, local: str) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from events.models import Event
-from moltnet import jsonshape, leaninsert
+from moltnet import jsonshape, leansql
 from moltnet.ids import format_time, new_event_id, now
 
 APPEND_LOCK_KEY = 715308742994555160
@@ -51,7 +51,7 @@ def record(event: dict[str, Any], created_at: datetime | None = None) -> int:
     # No savepoint of its own: a failed append fails the caller's transaction, which is the point.
     with _in_transaction():
         _serialize_appends()
-        seq = leaninsert.insert_values(Event, {
+        seq = leansql.insert_values(Event, {
             "event_id": event["id"],
             "type": event["type"],
             "network_id": event["network_id"],

@@ -17,16 +17,18 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from django.db import connection, transaction
 
-from moltnet import batchmemo
+from moltnet import batchmemo, leansql
 
 log = logging.getLogger("moltnet.db")
 MAX_BATCH = 64  # jobs per transaction: bounds the latency one commit adds to the first job in it
+LINGER_SECONDS = 0.0015  # the longest a batch under load waits for more sends
 READER_THREADS = 2
 
 
@@ -47,8 +49,10 @@ Outcome = tuple[bool, Any]  # (succeeded, result or exception)
 class GroupCommitWriter:
     """A single thread draining write jobs, many per transaction."""
 
-    def __init__(self, max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, max_batch: int = MAX_BATCH, linger: float = LINGER_SECONDS) -> None:
         self.max_batch = max_batch
+        self.linger = linger
+        self._previous_batch = 0
         self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Callable[[Outcome], None]]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -84,11 +88,22 @@ class GroupCommitWriter:
     def _run(self) -> None:
         while True:
             batch = [self._jobs.get()]
+            # Under concurrent load (the last batch held several sends) more sends are on their way:
+            # waiting up to `linger` for them is cheaper than a commit of their own. A lone sender
+            # never waits.
+            deadline = time.monotonic() + (self.linger if self._previous_batch > 1 else 0.0)
             while len(batch) < self.max_batch:
                 try:
                     batch.append(self._jobs.get_nowait())
                 except queue.Empty:
-                    break
+                    wait = deadline - time.monotonic()
+                    if wait <= 0:
+                        break
+                    try:
+                        batch.append(self._jobs.get(timeout=wait))
+                    except queue.Empty:
+                        break
+            self._previous_batch = len(batch)
             outcomes = self._commit([job for job, _ in batch])
             _settle_all([settle for _, settle in batch], outcomes)
 
@@ -97,11 +112,8 @@ class GroupCommitWriter:
         outcomes: list[Outcome] = []
         try:
             with transaction.atomic(), batchmemo.batch():
-                connection.ensure_connection()
-                cursor = connection.connection.cursor()
                 for job in jobs:
-                    outcomes.append(_run_in_savepoint(cursor, job))
-                cursor.close()
+                    outcomes.append(_run_in_savepoint(job))
         except Exception as exc:  # the commit itself failed: nothing in the batch was stored
             log.error("group commit of %d writes failed: %s", len(jobs), exc)
             outcomes = [(False, exc)] * len(jobs)
@@ -109,24 +121,21 @@ class GroupCommitWriter:
         return outcomes
 
 
-def _run_in_savepoint(cursor: Any, job: Callable[[], Any]) -> Outcome:
+def _run_in_savepoint(job: Callable[[], Any]) -> Outcome:
     """Run one job of a batch so that its failure rolls back its own writes only.
 
-    The savepoint is plain SQL on the driver's cursor: Django's atomic() costs more per send than
-    the rest of the transaction bookkeeping together. A job whose error was turned into a response
-    (the error envelope) may still have left the transaction unusable: that is rolled back too.
+    Unlike leansql.savepoint, an error the job turned into a response (the error envelope) is no
+    exception here, yet it may have left the transaction unusable: that is rolled back too.
     """
-    with connection.wrap_database_errors:
-        cursor.execute("SAVEPOINT moltnet_job")
+    leansql.execute("SAVEPOINT moltnet_job")
     try:
         outcome: Outcome = (True, job())
     except BaseException as exc:  # noqa: BLE001 - handed to the waiting request
         outcome = (False, exc)
-    with connection.wrap_database_errors:
-        if not outcome[0] or connection.needs_rollback or _transaction_failed():
-            cursor.execute("ROLLBACK TO SAVEPOINT moltnet_job")
-            connection.needs_rollback = False  # the job's writes are undone; the batch goes on
-        cursor.execute("RELEASE SAVEPOINT moltnet_job")
+    if not outcome[0] or connection.needs_rollback or _transaction_failed():
+        leansql.execute("ROLLBACK TO SAVEPOINT moltnet_job")
+        connection.needs_rollback = False  # the job's writes are undone; the batch goes on
+    leansql.execute("RELEASE SAVEPOINT moltnet_job")
     return outcome
 
 

@@ -41,8 +41,8 @@ class SortableDateTimeField(models.DateTimeField):
     def get_db_prep_value(self, value, connection, prepared=False):
         if connection.vendor != "sqlite":
             return super().get_db_prep_value(value, connection, prepared)
-        if not prepared:
-            value = self.get_prep_value(value)
+        if not prepared and not (isinstance(value, datetime) and value.tzinfo is not None):
+            value = self.get_prep_value(value)  # an aware datetime needs no preparing (every send writes three)
         if isinstance(value, datetime):
             return sqlite_time_text(value)
         return value

@@ -115,13 +115,14 @@ class HotPath:
             return await self.fallback(scope, receive, send)
         key, match = hot
         body = await _read_body(receive)
-        if body is None:
+        if body is None:  # the client went away before sending its body
             return None
         request = ASGIRequest(scope, io.BytesIO(body))
         request.resolver_match = match
+        job = functools.partial(_serve, request)
         if key in WRITES:
-            response = await dbworkers.writer.run(lambda: _serve(request))
+            response = await dbworkers.writer.run(job)
         else:
-            response = await asyncio.wrap_future(dbworkers.readers.submit(lambda: _serve(request)))
+            response = await asyncio.wrap_future(dbworkers.readers.submit(job))
         await send_response(send, response)
         return None

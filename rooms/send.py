@@ -10,13 +10,13 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import F
 
 from agents.auth import Caller
 from agents.identity import SenderFacts, check_sender
 from events import log
-from moltnet import jsonshape, leaninsert
+from moltnet import jsonshape, leansql
 from moltnet.batchmemo import memoized
 from moltnet.config import ServerConfig
 from moltnet.errors import ApiError
@@ -211,7 +211,7 @@ def do_send(caller: Caller, req: SendMessageRequest, cfg: ServerConfig) -> Accep
     try:
         # No "does this id exist?" query first: a duplicate id fails the insert (the primary key),
         # which rolls this block back and takes the idempotent path below.
-        with transaction.atomic():
+        with leansql.savepoint("moltnet_send"):
             events = []
             if target["kind"] == "thread":
                 thread = _upsert_thread(target, local, created_at)
@@ -225,7 +225,7 @@ def do_send(caller: Caller, req: SendMessageRequest, cfg: ServerConfig) -> Accep
                     dm_created = True
                     events.append(log.build_event("dm.created", local, "dm", shapes.dm_json(dm, participants),
                                                   created_at))
-            leaninsert.insert(message)
+            leansql.insert(message)
             if artifacts := _artifacts(message, parts, target):
                 Artifact.objects.bulk_create(artifacts)
             events.append(log.build_event("message.created", local, "message", shapes.message_json(message),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 
 from events import log
+from moltnet import leansql
 from moltnet.errors import ApiError, conflict, not_found, unprocessable
 from moltnet.gourl import go_quote
 from moltnet.ids import now, room_fqid, trim
@@ -16,9 +17,8 @@ from rooms.validation import check_member_list, dedupe, room_request_error
 
 def members_of(room: Room) -> list[str]:
     # Plain SQL: this runs on every send, and the ORM's query compiler costs more than the query.
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT member_id FROM {RoomMember._meta.db_table} WHERE room_id = %s", [room.id])
-        return sorted(row[0] for row in cursor.fetchall())
+    rows = leansql.execute(f"SELECT member_id FROM {RoomMember._meta.db_table} WHERE room_id = %s", [room.id])
+    return sorted(row[0] for row in rows)
 
 
 def members_by_room(rooms: list[Room]) -> dict[str, list[str]]:
@@ -39,11 +39,9 @@ _WRITE_POLICY_FIELDS = ("id", "network_id", "visibility", "write_policy")
 
 def writable_room(room_id: str) -> Room | None:
     """The live room with what the send path's write policy needs (other fields load on access)."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(_WRITE_POLICY_FIELDS)} FROM {Room._meta.db_table} "
-                       "WHERE id = %s AND deleted_at IS NULL", [room_id])
-        row = cursor.fetchone()
-    return None if row is None else Room.from_db(connection.alias, _WRITE_POLICY_FIELDS, row)
+    rows = leansql.execute(f"SELECT {', '.join(_WRITE_POLICY_FIELDS)} FROM {Room._meta.db_table} "
+                           "WHERE id = %s AND deleted_at IS NULL", [room_id])
+    return Room.from_db(DEFAULT_DB_ALIAS, _WRITE_POLICY_FIELDS, rows[0]) if rows else None
 
 
 def get_live_room(room_id: str) -> Room:

@@ -1,0 +1,114 @@
+"""Plain SQL for the send path, without Django's query compiler, cursor wrappers or atomic().
+
+Each send runs a handful of single-row statements. Through the ORM, compiling them, rewriting
+their placeholders and Django's savepoint bookkeeping cost more than the SQL itself. These
+helpers run the same statements on the driver's cursor, inside Django's transaction and with
+Django's exception classes (an IntegrityError is django.db.IntegrityError, as from save()).
+Field values are converted by each non-text field's own `get_db_prep_save`, so SQLite times
+stay RFC 3339 text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import AutoField, BigAutoField, CharField, Field, Model, TextField
+
+
+def _connection() -> Any:
+    return connections[DEFAULT_DB_ALIAS]
+
+
+@functools.cache
+def _placeholders(sql: str, vendor: str) -> str:
+    """`%s` placeholders as the driver wants them (sqlite3 takes `?`)."""
+    return sql.replace("%s", "?") if vendor == "sqlite" else sql
+
+
+@functools.cache
+def _insert_statement(model: type[Model], vendor: str) -> tuple[str, tuple[Field, ...], tuple[bool, ...], bool]:
+    meta = model._meta
+    auto = isinstance(meta.pk, AutoField | BigAutoField)
+    fields = tuple(f for f in meta.concrete_fields if not (auto and f.primary_key))
+    # Plain text columns go to the driver as they are; other fields convert as Django would.
+    plain = tuple(type(f) in (TextField, CharField) for f in fields)
+    quote = _connection().ops.quote_name
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    if auto and vendor == "postgresql":
+        sql += f" RETURNING {quote(meta.pk.column)}"
+    return _placeholders(sql, vendor), fields, plain, auto
+
+
+def execute(sql: str, params: list | tuple = ()) -> Any:
+    """Run `sql` (with `%s` placeholders) on the driver's cursor; returns the open cursor's rows."""
+    conn = _connection()
+    conn.ensure_connection()
+    with conn.wrap_database_errors:
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(_placeholders(sql, conn.vendor), params)
+            return cursor.fetchall() if cursor.description else []
+        finally:
+            cursor.close()
+
+
+def fetch_value(sql: str, params: list | tuple = ()) -> Any:
+    """The first column of the first row, or None."""
+    rows = execute(sql, params)
+    return rows[0][0] if rows else None
+
+
+def insert_values(model: type[Model], values: dict[str, Any]) -> Any:
+    """INSERT one row of `model` from attribute values; returns the auto primary key, if any."""
+    conn = _connection()
+    sql, fields, plain, auto = _insert_statement(model, conn.vendor)
+    params = [values.get(f.attname) if is_plain else f.get_db_prep_save(values.get(f.attname), conn)
+              for f, is_plain in zip(fields, plain, strict=True)]
+    conn.ensure_connection()
+    with conn.wrap_database_errors:
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(sql, params)
+            if not auto:
+                return None
+            return cursor.fetchone()[0] if conn.vendor == "postgresql" else cursor.lastrowid
+        finally:
+            cursor.close()
+
+
+def insert(obj: Model) -> Model:
+    """INSERT `obj` as one row (IntegrityError on a duplicate key, as save(force_insert=True))."""
+    pk = insert_values(type(obj), obj.__dict__)
+    if pk is not None:
+        obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = DEFAULT_DB_ALIAS
+    return obj
+
+
+@contextlib.contextmanager
+def savepoint(name: str = "moltnet_sp") -> Iterator[None]:
+    """atomic() for a block inside a transaction, as plain SAVEPOINT SQL: an exception rolls the
+    block back (and propagates); outside a transaction it is transaction.atomic()."""
+    conn = _connection()
+    if not conn.in_atomic_block:
+        with transaction.atomic():
+            yield
+        return
+    execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        execute(f"ROLLBACK TO SAVEPOINT {name}")
+        execute(f"RELEASE SAVEPOINT {name}")
+        conn.needs_rollback = False  # the block's writes are undone; the transaction goes on
+        raise
+    if conn.needs_rollback:  # an inner atomic(savepoint=False) failed and was swallowed
+        execute(f"ROLLBACK TO SAVEPOINT {name}")
+        conn.needs_rollback = False
+    execute(f"RELEASE SAVEPOINT {name}")
