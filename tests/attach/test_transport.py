@@ -152,3 +152,79 @@ def test_start_reads_requests_as_go_does(none_server):
         b"Connection: close\r\n\r\n431 Request Header Fields Too Large")
     long_url = b"GET /healthz?" + b"a" * (2 * MAX_HEADER_BYTES) + b" HTTP/1.1\r\nHost: x\r\n\r\n"
     assert raw_http(none_server.port, long_url).startswith(b"HTTP/1.1 431 Request Header Fields Too Large\r\n")
+
+
+RUNSERVER_CONFIG = """
+version: moltnet.v1
+network: {id: lab, name: Lab}
+auth:
+  mode: bearer
+  tokens:
+    - {id: ops, value: ops-secret, scopes: [admin, observe, write, attach]}
+storage: {kind: sqlite, sqlite: {path: ./data/moltnet.db}}
+rooms:
+  - {id: atrium, name: Atrium, visibility: public}
+"""
+
+
+@pytest.fixture(scope="module")
+def runserver(tmp_path_factory):
+    """`python manage.py runserver` (Daphne), the development server, with the same gateway."""
+    import os
+    import subprocess
+    import sys
+
+    import httpx
+
+    from tests.support.live import REPO
+    from tests.support.pgcluster import free_port
+
+    workdir = tmp_path_factory.mktemp("runserver")
+    (workdir / "Moltnet").write_text(RUNSERVER_CONFIG)
+    os.chmod(workdir / "Moltnet", 0o600)  # it holds tokens
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("MOLTNET_CONFIG", "DJANGO_SETTINGS_MODULE")}
+    env["PYTHONPATH"] = str(REPO)
+    process = subprocess.Popen([sys.executable, str(REPO / "manage.py"), "runserver", "--noreload",
+                                f"127.0.0.1:{port}"], cwd=workdir, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    yield base
+    process.terminate()
+    process.wait(15)
+
+
+@pytest.mark.live
+def test_runserver_serves_attachments_through_daphne(runserver):
+    import httpx
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    from tests.support.attachclient import VERSION, Attachment
+
+    ws_url = runserver.replace("http://", "ws://")
+    with pytest.raises(InvalidStatus) as refused:  # refused before the upgrade, with a real status
+        connect(ws_url + "/v1/attach", open_timeout=5)
+    assert refused.value.response.status_code == 401
+    att = Attachment(ws_url, "ops-secret")
+    assert att.identify("vega")["op"] == "READY"
+    sent = httpx.post(runserver + "/v1/messages", headers={"Authorization": "Bearer ops-secret"}, json={
+        "target": {"kind": "room", "room_id": "atrium"}, "from": {"type": "agent", "id": "vega"},
+        "parts": [{"kind": "text", "text": "over daphne"}]}).json()
+    assert att.event_of_type("message.created", timeout=10)["id"] == sent["event_id"]
+    assert att.recv(timeout=4) == {"op": "PING", "version": VERSION, "capabilities": {}}
+    att.send({"op": "FOO", "version": VERSION})
+    frames_seen, closed = att.until_closed()
+    assert frames_seen[-1]["op"] == "ERROR" and closed.rcvd is None  # TCP dropped, no close frame: 1006
+    big = Attachment(ws_url, "ops-secret")
+    big.identify("orion")
+    big.send('{"op":"PONG","pad":"' + "x" * (1 << 20) + '"}')
+    _, closed = big.until_closed()
+    assert closed.rcvd is not None and closed.rcvd.code == 1009
