@@ -48,20 +48,33 @@ async def worker(ws_url: str, prefix: str, count: int) -> None:
 
 
 def run(server: Server, agents: int, messages: int, procs: int) -> dict:
+    """Attach `agents` in `procs` worker processes, post `messages`, collect the workers' receive times."""
     procs = max(1, min(procs, agents // 50 or 1))
-    workers = []
-    for p in range(procs):
-        share = agents // procs + (1 if p < agents % procs else 0)
-        prefix = f"n{agents}p{p}-{uuid.uuid4().hex[:6]}"
-        workers.append(subprocess.Popen([sys.executable, __file__, "--worker", server.ws_url, prefix, str(share)],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
-    for w in workers:
-        if w.stdout.readline().strip() != "ready":
-            server.explain()
-            raise SystemExit("an attach worker failed before READY")
-    # A live-only attachment subscribes just after READY (spec 05 §10); let the last ones settle
-    # (with 1,000 sockets on 2 shared cores the last subscriptions can take a few seconds).
-    time.sleep(3)
+    workers: list[subprocess.Popen] = []
+    try:
+        for p in range(procs):
+            share = agents // procs + (1 if p < agents % procs else 0)
+            prefix = f"n{agents}p{p}-{uuid.uuid4().hex[:6]}"
+            workers.append(subprocess.Popen([sys.executable, __file__, "--worker", server.ws_url, prefix, str(share)],
+                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
+        for w in workers:
+            if w.stdout.readline().strip() != "ready":
+                raise RuntimeError("an attach worker failed before READY")
+        # A live-only attachment subscribes just after READY (spec 05 §10); let the last ones settle
+        # (with 1,000 sockets on 2 shared cores the last subscriptions can take a few seconds).
+        time.sleep(3)
+        accepted = post(server, agents, messages)
+        time.sleep(3)
+        return collect(workers, accepted, agents, messages)
+    finally:
+        for w in workers:
+            if w.poll() is None:
+                w.kill()
+                w.wait()
+
+
+def post(server: Server, agents: int, messages: int) -> dict[str, float]:
+    """Post `messages` one every 250 ms: message id → time the POST was sent."""
     accepted: dict[str, float] = {}
     with httpx.Client(base_url=server.base_url, headers=OPS, timeout=30) as client:
         for i in range(messages):
@@ -72,7 +85,11 @@ def run(server: Server, agents: int, messages: int, procs: int) -> dict:
             response.raise_for_status()
             accepted[response.json()["message_id"]] = sent
             time.sleep(0.25)
-    time.sleep(3)
+    return accepted
+
+
+def collect(workers: list[subprocess.Popen], accepted: dict[str, float], agents: int, messages: int) -> dict:
+    """Close the workers' stdin, read their receive times: latencies, missing and duplicated deliveries."""
     latencies, delivered, unique = [], 0, 0
     per_message = dict.fromkeys(accepted, 0)
     for w in workers:

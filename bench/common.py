@@ -131,6 +131,10 @@ def rss_kib(pid: int) -> int:
     return total
 
 
+class ServerGoneError(RuntimeError):
+    """The server process exited while a measurement still needed it."""
+
+
 class Server:
     """One `moltnet start` (impl "ours" or "go") in its own temp dir, on a free port.
 
@@ -210,23 +214,26 @@ class Server:
         raise SystemExit(f"{self.impl} server did not answer /healthz in {timeout:.0f}s:\n{self.tail()}")
 
     def check_alive(self) -> None:
-        """Raise SystemExit with the log tail when the server process has exited."""
+        """Raise ServerGoneError with the log tail when the server process has exited."""
         if self.process is not None and self.process.poll() is not None:
-            raise SystemExit(f"{self.impl} server exited with status {self.process.returncode}; "
+            raise ServerGoneError(f"{self.impl} server exited with status {self.process.returncode}; "
                              f"log tail ({self.log_path}):\n{self.tail()}")
 
     def explain(self) -> None:
-        """After a failed measurement: raise SystemExit with the log tail if the server died, else print
-        the tail to stderr (the caller re-raises its own error). A server that was sent a signal from
-        outside may still be shutting down (listener closed, process alive): wait a little for it."""
-        traceback.print_exc()  # a SystemExit below would hide the error being handled
+        """After a failed measurement (call it in the `except`): if the server died, raise ServerGoneError
+        with its log tail (compare() then retries the round); else print the tail to stderr and let the
+        caller re-raise its own error. A server sent a signal from outside may still be shutting down
+        (listener closed, process alive): wait a little for it."""
+        if isinstance(sys.exc_info()[1], KeyboardInterrupt):
+            return  # Ctrl-C reached the server too: nothing to explain or retry
+        traceback.print_exc()  # the error being handled, before anything replaces it
         if self.process is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(3)
             if self.process.returncode is not None:
                 print(f"NOTE: the {self.impl} server ended (status {self.process.returncode}) while this bench "
                       "still used it; both servers exit 0 on SIGTERM, so status 0 or -15 means a signal from "
-                      "another process on the machine", file=sys.stderr)
+                      "another process on the machine (e.g. a `pkill -f moltnet` elsewhere)", file=sys.stderr)
         self.check_alive()
         if self.process is not None:
             print(f"{self.impl} server still running; log tail ({self.log_path}):\n{self.tail()}", file=sys.stderr)
@@ -284,6 +291,18 @@ def _fmt(value: float | None) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.1f}"
 
 
+def _measure_round(measure: Callable[[str], dict[str, float]], impl: str, retries: int = 2) -> dict[str, float]:
+    """measure(impl), run again (at most `retries` times) when its server died under it."""
+    for attempt in range(retries + 1):
+        try:
+            return measure(impl)
+        except ServerGoneError as gone:
+            if attempt == retries:
+                raise SystemExit(f"{gone}\n(gave up after {retries} retries)") from gone
+            print(f"  ROUND RETRIED: {str(gone).splitlines()[0]}", flush=True)
+    raise AssertionError("unreachable")
+
+
 def compare(title: str, figures: list[Figure], measure: Callable[[str], dict[str, float]], rounds: int = 3,
             impls: list[str] | None = None) -> dict[str, dict[str, float]]:
     """Run `measure(impl)` for `rounds` rounds, implementations alternating; print medians and ours ÷ Go."""
@@ -292,7 +311,7 @@ def compare(title: str, figures: list[Figure], measure: Callable[[str], dict[str
     print(f"== {title} ==", flush=True)
     for r in range(rounds):
         for impl in impls:
-            result = measure(impl)
+            result = _measure_round(measure, impl)
             shown = " ".join(f"{f.key}={_fmt(result[f.key])}" for f in figures if f.key in result)
             print(f"  round {r + 1}/{rounds} {impl:>4}: {shown}", flush=True)
             for f in figures:
