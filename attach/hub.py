@@ -14,7 +14,6 @@ SSE streams use a bounded queue. A full queue drops the event for that subscribe
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import deque
@@ -97,6 +96,9 @@ class Hub:
         self.last_seq = 0
         self.loop: asyncio.AbstractEventLoop | None = None
         self.wake: asyncio.Event | None = None
+        self.local_seq = 0  # the newest seq this process's own commits reported
+        self.remote_wake = True  # the log may hold rows we were not told about: read it
+        self._wake_pending = False
         self.tasks: list[asyncio.Task] = []
         self._starting: asyncio.Future | None = None
         self._rooms: dict[str, tuple[float, bool, bool]] = {}
@@ -116,10 +118,21 @@ class Hub:
         self.tasks = [asyncio.ensure_future(self._reader()), asyncio.ensure_future(self._listen()),
                       asyncio.ensure_future(self._maintenance())]
 
-    def _on_local_append(self) -> None:
-        # Called from the sending thread after commit.
-        if self.loop is not None and self.wake is not None:
-            self.loop.call_soon_threadsafe(self.wake.set)
+    def _on_local_append(self, seq: int | None = None) -> None:
+        # Called from the sending thread after commit, once per event: one wake-up is enough for
+        # all the events committed before it runs, so no more are queued while one is pending.
+        if seq is not None and seq > self.local_seq:
+            self.local_seq = seq
+        else:
+            self.remote_wake = True  # an append whose position we were not told: read the log
+        if self.loop is not None and self.wake is not None and not self._wake_pending:
+            self._wake_pending = True
+            self.loop.call_soon_threadsafe(self._wake_now)
+
+    def _wake_now(self) -> None:
+        self._wake_pending = False
+        if self.wake is not None:
+            self.wake.set()
 
     # --- subscriptions ----------------------------------------------------------------
     def subscribe(self, after: int, capacity: int = QUEUE_CAPACITY,
@@ -140,6 +153,9 @@ class Hub:
         """
         position = after
         while True:
+            if position >= self.last_seq:
+                # The hub has offered nothing past `position` yet: it will offer all that follows.
+                return self.subscribe(position, capacity, push)
             rows = await db.run(replay.read_after, position, replay.PAGE)
             for row in rows:
                 await self.prepare(row)
@@ -153,8 +169,10 @@ class Hub:
     async def _reader(self) -> None:
         assert self.wake is not None
         while True:
-            with contextlib.suppress(TimeoutError):
+            try:
                 await asyncio.wait_for(self.wake.wait(), POLL_SECONDS)
+            except TimeoutError:
+                self.remote_wake = True  # the safety-net poll reads the log
             self.wake.clear()
             try:
                 await self._drain()
@@ -164,6 +182,12 @@ class Hub:
 
     async def _drain(self) -> None:
         while True:
+            if not self.subscribers and not self.remote_wake:
+                # Nobody to deliver to, and only this process appended: its commits told us where
+                # the log ends, no need to ask the database.
+                self.last_seq = max(self.last_seq, self.local_seq)
+                return
+            self.remote_wake = False
             if not self.subscribers:
                 # Nobody to deliver to: skip ahead, unless someone subscribed during the await
                 # (they registered at the old position and must get the rows in between).
@@ -196,6 +220,7 @@ class Hub:
                 await layer.group_add(broadcast.GROUP, channel)
                 while True:
                     await layer.receive(channel)
+                    self.remote_wake = True
                     if self.wake is not None:
                         self.wake.set()
             except asyncio.CancelledError:

@@ -8,6 +8,7 @@ already serializes writers with IMMEDIATE transactions.
 from __future__ import annotations
 
 import contextlib
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -59,7 +60,7 @@ def record(event: dict[str, Any], created_at: datetime | None = None) -> int:
             "created_at": created_at or now(),
             "recorded_at": now(),
         })
-    transaction.on_commit(announce)
+    transaction.on_commit(functools.partial(announce, seq))
     return seq
 
 
@@ -68,8 +69,8 @@ def record_all(events: list[dict[str, Any]]) -> None:
         record(event)
 
 
-def announce() -> None:
-    """Tell every server process that the log grew (one channel-layer message per event batch)."""
+def announce(seq: int | None = None) -> None:
+    """Tell every server process that the log grew to `seq` (one channel-layer message per event)."""
     from events.broadcast import announce_appended
 
-    announce_appended()
+    announce_appended(seq)
