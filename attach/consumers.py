@@ -28,6 +28,7 @@ from attach.frames import VERSION, FrameError, go_quote
 from attach.hub import QUEUE_CAPACITY, Subscriber, event_frame, get_hub, room_state_of
 from attach.outbox import PING_ITEM, PONG_ITEM, Outbox, spawn
 from attach.replay import LogEvent
+from attach.serial import write
 from attach.visibility import Audience, lists_agent
 from attach.wakes import AgentRef, Wake, publish, publish_wake, publish_wake_failures, wake_of
 from moltnet import metrics, state
@@ -152,7 +153,7 @@ class AttachConsumer(AsyncWebsocketConsumer):
         self.phase = "identifying"
         self._cancel_timers()
         self.session_id = "att_" + uuid.uuid4().hex
-        result = await db.run(identify.identify, self.caller, frame, self.session_id)
+        result = await write(identify.identify, self.caller, frame, self.session_id)
         if result.error:
             await self.fail("identify_failed", result.error, send_error=result.error)
             return
@@ -169,7 +170,7 @@ class AttachConsumer(AsyncWebsocketConsumer):
         self.next_ping = now + PING_SECONDS
         self.timers = [self.loop.call_at(self.next_ping, self._tick),
                        self.loop.call_at(now + READ_DEADLINE, self._check_deadline)]
-        await db.run(_ready, self.session_id, self.ref, "attachment_ready" if self.cfg.debug_events else "")
+        await write(_ready, self.session_id, self.ref, "attachment_ready" if self.cfg.debug_events else "")
         if self.phase == "ready":
             self._spawn(self._start_delivery())
 
@@ -210,7 +211,7 @@ class AttachConsumer(AsyncWebsocketConsumer):
             self.acked.set()
         wake = self.wakes.pop(cursor, None)
         if wake is not None and self.ref is not None:
-            await db.run(publish_wake, "agent.wake.delivered", self.ref, wake)
+            await write(publish_wake, "agent.wake.delivered", self.ref, wake)
 
     async def websocket_disconnect(self, message: dict) -> None:
         code = message.get("code") or 1006
@@ -366,17 +367,12 @@ class AttachConsumer(AsyncWebsocketConsumer):
         if send_error:
             with contextlib.suppress(Exception):
                 await self._send_now(frames.error_frame(send_error))
-        ref = self.ref
+        wakes = list(self.wakes.values()) if wake_failures else []
+        self.wakes.clear()
         try:
-            if was_ready and ref is not None:
-                if wake_failures and self.wakes:
-                    await db.run(publish_wake_failures, ref, list(self.wakes.values()), error or transport_error)
-                self.wakes.clear()
-                debug = self.cfg.debug_events
-                await db.run(publish, "agent.disconnected", ref, reason=reason if debug else "",
-                             error=error if debug else "")
-            if self.session_id:
-                await db.run(presence.release, self.session_id)
+            debug = self.cfg.debug_events
+            await write(_teardown, self.session_id, self.ref if was_ready else None, wakes,
+                        error or transport_error, reason if debug else "", error if debug else "")
         except Exception:
             log.exception("attachment teardown failed")
         if self.counted:
@@ -394,6 +390,18 @@ def _ready(session_id: str, ref: AgentRef, reason: str) -> None:
     with transaction.atomic():
         presence.mark_ready(session_id)
         publish("agent.connected", ref, reason=reason)
+
+
+def _teardown(session_id: str, ref: AgentRef | None, wakes: list[Wake], wake_error: str, reason: str,
+              error: str) -> None:
+    """05 §14.2 in one transaction: wake failures → agent.disconnected → the slot released."""
+    with transaction.atomic():
+        if ref is not None:
+            if wakes:
+                publish_wake_failures(ref, wakes, wake_error)
+            publish("agent.disconnected", ref, reason=reason, error=error)
+        if session_id:
+            presence.release(session_id)
 
 
 def _delivery_plan(cursor: str) -> tuple[replay.Plan, int]:

@@ -9,6 +9,13 @@ from attach import presence
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def no_claims_left():
+    """Claims on single-process storage live in memory: gone with the test, as its rows are."""
+    yield
+    presence._claims.clear()
+
+
 def test_a_credential_may_share_its_slot_but_another_credential_is_refused():
     assert presence.claim("att_1", "vega", "token:node", True) is None
     assert presence.claim("att_2", "vega", "token:node", True) is None  # same credential: concurrent sockets
