@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring
 from typing import Any
 
 from moltnet.ids import format_time
@@ -116,26 +117,39 @@ def message_json(message: Message) -> dict[str, Any]:
     return body
 
 
-def message_json_text(message: Message) -> str:
+# The columns a history page needs: `messages_page_text` takes rows of these (model instances or
+# `values_list(*MESSAGE_COLUMNS, named=True)` rows, which skip building a model per message).
+MESSAGE_COLUMNS = ("id", "network_id", "origin_json", "mentions_json", "target_json", "from_json", "parts_json",
+                   "created_at")
+
+
+def message_json_text(message: Any) -> str:
     """`dumps(message_json(message))`, built without decoding the stored JSON columns.
 
     `target`, `from` and `parts` are stored as compact JSON written by the same encoder (or by Go's,
     which writes the same compact form), so they are spliced in as stored: a history page of 100
     messages would otherwise decode and re-encode 300 JSON documents to get the same text back.
     """
-    origin = json.loads(message.origin_json or "{}")
+    origin_text = message.origin_json or "{}"
+    origin = {} if origin_text == "{}" else json.loads(origin_text)
     mentions_text = message.mentions_json or "null"
     mentions = [] if mentions_text in ("null", "[]") else json.loads(mentions_text) or []
     return "".join((
-        '{"id":', dumps(message.id), ',"network_id":', dumps(message.network_id),
-        ',"origin":', dumps({"network_id": origin.get("network_id", ""), "message_id": origin.get("message_id", "")}),
+        '{"id":', _quote(message.id), ',"network_id":', _quote(message.network_id),
+        ',"origin":{"network_id":', _quote(origin.get("network_id", "")),
+        ',"message_id":', _quote(origin.get("message_id", "")), "}",
         ',"target":', message.target_json, ',"from":', message.from_json, ',"parts":', message.parts_json,
         ',"mentions":' + dumps(mentions) if mentions else "",
-        ',"created_at":', dumps(format_time(message.created_at)), "}",
+        ',"created_at":"', format_time(message.created_at), '"}',
     ))
 
 
-def messages_page_text(messages: list[Message], page: dict) -> str:
+def _quote(value: Any) -> str:
+    """A JSON string as `dumps` writes it (other values, e.g. a Go row's odd origin, via dumps)."""
+    return encode_basestring(value) if type(value) is str else dumps(value)
+
+
+def messages_page_text(messages: list[Any], page: dict) -> str:
     """`dumps({"messages": [...], "page": page})` for a history page."""
     return '{"messages":[' + ",".join(message_json_text(m) for m in messages) + '],"page":' + dumps(page) + "}"
 

@@ -9,7 +9,7 @@ import pytest
 
 from moltnet.jsonshape import dumps
 from rooms.models import Message
-from rooms.shapes import message_json, message_json_text, messages_page_text
+from rooms.shapes import MESSAGE_COLUMNS, message_json, message_json_text, messages_page_text
 from tests.rooms.conftest import dm, room, thread
 
 
@@ -35,9 +35,11 @@ def varied(make_room, send):
 
 def test_each_message_encodes_exactly_as_its_decoded_shape(varied):
     messages = list(Message.objects.all())
-    assert len(messages) == 9
+    rows = {row.id: row for row in Message.objects.values_list(*MESSAGE_COLUMNS, named=True)}
+    assert len(messages) == len(rows) == 9
     for message in messages:
         assert message_json_text(message) == dumps(message_json(message)), message.id
+        assert message_json_text(rows[message.id]) == dumps(message_json(message)), message.id
 
 
 def test_a_history_page_is_the_encoded_page_object(varied, api):
