@@ -86,14 +86,18 @@ def main() -> None:
     def measure(impl: str) -> dict[str, float]:
         server = Server(impl, room_config(args.clients, args.storage), name="send")
         try:
-            return measure_urls(server.base_url, args.clients, args.messages)
+            result = measure_urls(server.base_url, args.clients, args.messages)
+            if result["errors"]:
+                print(f"    {impl} server log tail:\n{server.tail(15)}", flush=True)
+            return result
         except BaseException:
             server.explain()
             raise
         finally:
             server.stop()
 
-    medians = compare(f"send: {args.clients} clients, one room, {args.storage}, {args.messages} messages", FIGURES,
+    clients = f"{args.clients} client{'s' if args.clients != 1 else ''}"
+    medians = compare(f"send: {clients}, one room, {args.storage}, {args.messages} messages", FIGURES,
                       measure, args.rounds)
     if any(m.get("errors") for m in medians.values()):
         raise SystemExit("send: some answers were not 202 (see above)")
