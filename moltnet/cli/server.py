@@ -15,28 +15,20 @@ from moltnet.config import (
     NODE_CONFIG_CANDIDATES,
     ConfigError,
     find_config_file,
-    load_file,
+    load_checked,
     load_server_config,
     os_error,
+    parse_listen_addr,
     quoted,
 )
 
 log = logging.getLogger("moltnet.server")
 
 
-def parse_listen_addr(addr: str) -> tuple[str, int]:
-    host, _, port = addr.rpartition(":")
-    host = host.strip("[]") or "0.0.0.0"
-    try:
-        return host, int(port)
-    except ValueError:
-        raise CliError(f'invalid listen address {quoted(addr)}') from None
-
-
 def start(args: list[str]) -> int:
     """Load config, prepare storage, migrate, reconcile declared state and serve until SIGINT/SIGTERM."""
     try:
-        cfg = load_server_config()
+        cfg = load_server_config(declared=True)  # what start-up refuses, with the file and line, before storage
     except ConfigError as exc:
         raise CliError(str(exc)) from None
     host, port = parse_listen_addr(cfg.listen_addr)
@@ -130,14 +122,14 @@ def validate(args: list[str]) -> int:
             if server is None and node is None:
                 raise CliError("no Moltnet or MoltnetNode config found")
             if server is not None:
-                load_file(server)
+                load_checked(server)
                 print(f"validated {server}")
             if node is not None:
                 _load_node(node)
                 print(f"validated {node}")
             return 0
         try:
-            load_file(target)
+            load_checked(target)
         except ConfigError as server_error:
             try:
                 _load_node(target)

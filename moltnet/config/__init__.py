@@ -1,12 +1,20 @@
 """The `Moltnet` server config file: discovery, strict decoding, defaults, validation, env overrides (spec 04).
 
 `model` holds the dataclasses and constants, `typed` decodes YAML/JSON into typed values as Go
-does, `decode` reads and merges a file, `validate` checks it with the spec's messages, `load` is
-what `moltnet start` and `moltnet validate` call.
+does, `decode` reads and merges a file, `validate` checks it with the spec's messages, `startable` is what
+start-up refuses beyond the file rules, `hints` adds line/column and "did you mean", `load` is what
+`moltnet start` and `moltnet validate` call.
 """
 
 from moltnet.config.decode import SCHEMA, apply_document, find_config_file, read_document
-from moltnet.config.load import apply_environment, load_file, load_server_config, locate_config, resolve_relative
+from moltnet.config.load import (
+    apply_environment,
+    load_checked,
+    load_file,
+    load_server_config,
+    locate_config,
+    resolve_relative,
+)
 from moltnet.config.model import (
     CONFIG_CANDIDATES,
     DEFAULT_NODE_FILE,
@@ -16,6 +24,7 @@ from moltnet.config.model import (
     VISIBILITIES,
     WRITE_POLICIES,
     ConfigError,
+    EmptyDocumentError,
     PairingConfig,
     RoomConfig,
     ServerConfig,
@@ -23,6 +32,7 @@ from moltnet.config.model import (
     os_error,
     quoted,
 )
+from moltnet.config.startable import check_startable, parse_listen_addr
 from moltnet.config.validate import (
     check_private_file,
     has_embedded_secrets,
@@ -34,8 +44,9 @@ from moltnet.config.validate import (
 
 __all__ = [
     "CONFIG_CANDIDATES", "DEFAULT_NODE_FILE", "DEFAULT_SERVER_FILE", "NODE_CONFIG_CANDIDATES", "SCOPES",
-    "VISIBILITIES", "WRITE_POLICIES", "ConfigError", "PairingConfig", "RoomConfig", "ServerConfig", "TokenConfig",
-    "SCHEMA", "apply_document", "apply_environment", "check_private_file", "find_config_file",
-    "has_embedded_secrets", "load_file", "load_server_config", "locate_config", "os_error", "read_document",
-    "quoted", "resolve_relative", "validate_analytics", "validate_auth", "validate_document", "validate_pairing",
+    "VISIBILITIES", "WRITE_POLICIES", "ConfigError", "EmptyDocumentError", "PairingConfig", "RoomConfig",
+    "ServerConfig", "TokenConfig", "SCHEMA", "apply_document", "apply_environment", "check_private_file",
+    "check_startable", "find_config_file", "has_embedded_secrets", "load_checked", "load_file", "load_server_config",
+    "locate_config", "os_error", "parse_listen_addr", "quoted", "read_document", "resolve_relative",
+    "validate_analytics", "validate_auth", "validate_document", "validate_pairing",
 ]

@@ -10,9 +10,11 @@ from typing import Any
 
 import yaml
 
+from moltnet.config.hints import Marks
 from moltnet.config.model import (
     CONFIG_CANDIDATES,
     ConfigError,
+    EmptyDocumentError,
     PairingConfig,
     RoomConfig,
     ServerConfig,
@@ -20,7 +22,7 @@ from moltnet.config.model import (
     os_error,
     quoted,
 )
-from moltnet.config.typed import TIME, decode_json, decode_yaml
+from moltnet.config.typed import TIME, decode_json, decode_yaml_located
 
 _DIAGNOSTICS = {
     "checked_at": TIME, "remote_version": str, "remote_network_id": str,
@@ -87,19 +89,30 @@ def find_config_file(cwd: Path | None = None, candidates: tuple[str, ...] = CONF
 
 def read_document(path: Path, label: str = "Moltnet config") -> dict:
     """Read and strictly decode a `Moltnet` file: JSON for a `.json` extension, else YAML."""
+    return read_document_located(path, label)[0]
+
+
+EMPTY_HINT = 'the file is empty; write at least "version: moltnet.v1", or delete it and run `moltnet init`'
+
+
+def read_document_located(path: Path, label: str = "Moltnet config") -> tuple[dict, Marks]:
+    """`read_document`, plus where each field is written (YAML only; empty for JSON)."""
     try:
         content = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f'read {label} {quoted(path)}: {os_error("open", path, exc)}') from exc
+    marks: Marks = {}
     try:
         if _extension(path) == ".json":
             # encoding/json replaces invalid UTF-8 inside strings with U+FFFD.
             data = decode_json(content.decode("utf-8", errors="replace"), SCHEMA)
         else:
-            data = decode_yaml(content, SCHEMA)
+            data, marks = decode_yaml_located(content, SCHEMA)
+    except EmptyDocumentError as exc:
+        raise ConfigError(f'decode {label} {quoted(path)}: EOF ({EMPTY_HINT})') from exc
     except (json.JSONDecodeError, yaml.YAMLError, ConfigError) as exc:
         raise ConfigError(f'decode {label} {quoted(path)}: {_one_line(exc)}') from exc
-    return data or {}
+    return data or {}, marks
 
 
 def _extension(path: Path) -> str:

@@ -7,8 +7,10 @@ import os
 import stat
 from pathlib import Path
 
-from moltnet.config.decode import PAIRING_SCHEMA, _pairing, apply_document, find_config_file, read_document
+from moltnet.config.decode import PAIRING_SCHEMA, _pairing, apply_document, find_config_file, read_document_located
+from moltnet.config.hints import Marks, located
 from moltnet.config.model import ConfigError, ServerConfig, os_error, quoted
+from moltnet.config.startable import check_declared, check_startable, environment_source
 from moltnet.config.typed import from_json
 from moltnet.config.validate import (
     check_private_file,
@@ -16,23 +18,52 @@ from moltnet.config.validate import (
     validate_analytics,
     validate_auth,
     validate_document,
-    validate_sqlite_synchronous,
 )
 
 
 def load_file(path: Path, *, label: str = "Moltnet config") -> ServerConfig:
     """Read, decode strictly, validate and apply the private-file rule; no env overrides."""
-    data = read_document(path, label)
+    return _load_located(path, label)[0]
+
+
+def _load_located(path: Path, label: str) -> tuple[ServerConfig, Marks, bool]:
+    """The file's config, where its fields are written, and whether it selects JSON by `server.data_path`."""
+    data, marks = read_document_located(path, label)
     try:
         validate_document(data)
     except ConfigError as exc:
-        raise ConfigError(f'validate {label} {quoted(path)}: {exc}') from exc
+        raise ConfigError(f'validate {label} {quoted(path)}: {exc}{located(marks, exc.field)}') from exc
     if has_embedded_secrets(data):
         check_private_file(path)
     cfg = ServerConfig(path=str(path))
     apply_document(cfg, data)
     validate_auth(cfg)
+    storage = data.get("storage") or {}
+    legacy = bool(((data.get("server") or {}).get("data_path") or "").strip()) and not (storage.get("kind") or "")
+    return cfg, marks, legacy
+
+
+def load_checked(path: Path) -> ServerConfig:
+    """What `moltnet validate` loads: the file as `load_file` reads it, then everything start-up refuses."""
+    cfg, marks, legacy = _load_located(path, "Moltnet config")
+    _check(cfg, path, marks, legacy, {}, declared=True)
     return cfg
+
+
+def _check(cfg: ServerConfig, path: Path | None, marks: Marks, legacy: bool, environ: dict, *,
+           declared: bool) -> None:
+    try:
+        check_startable(cfg, legacy_data_path=legacy)
+        if declared:
+            check_declared(cfg)
+    except ConfigError as exc:
+        source = environment_source(exc.field, environ)
+        if source:
+            raise ConfigError(f"{exc} (from the environment: {source})", field=exc.field) from None
+        if path is None:
+            raise
+        raise ConfigError(f'validate Moltnet config {quoted(path)}: {exc}{located(marks, exc.field)}',
+                          field=exc.field) from None
 
 
 _TRUE = ("1", "true", "yes", "on")
@@ -109,19 +140,18 @@ def locate_config(environ: dict | None = None, cwd: Path | None = None) -> Path 
     return find_config_file(cwd)
 
 
-def load_server_config(environ: dict | None = None, cwd: Path | None = None) -> ServerConfig:
-    """Load the effective config exactly as `moltnet start` does."""
+def load_server_config(environ: dict | None = None, cwd: Path | None = None, *,
+                       declared: bool = False) -> ServerConfig:
+    """Load the effective config as `moltnet start` does (spec 04 §1–§4).
+
+    With `declared`, also check the declared rooms and token agents as start-up's apply will (spec
+    04 §6), so that `moltnet start` refuses them with the file and line before touching storage.
+    """
     environ = dict(os.environ if environ is None else environ)
     path = locate_config(environ, cwd)
-    cfg = load_file(path) if path else ServerConfig()
+    cfg, marks, legacy = _load_located(path, "Moltnet config") if path else (ServerConfig(), {}, False)
     apply_environment(cfg, environ)
-    if cfg.storage_kind not in ("memory", "json", "sqlite", "postgres"):
-        raise ConfigError(f'unsupported storage kind {quoted(cfg.storage_kind)}')
-    validate_sqlite_synchronous(cfg.sqlite_synchronous)  # the environment may have set it
-    if cfg.storage_kind == "json":
-        raise ConfigError(
-            'storage kind "json" is not supported by this server; use "sqlite" (the default) or "postgres"'
-        )
+    _check(cfg, path, marks, legacy and not _env("MOLTNET_STORAGE_KIND", environ), environ, declared=declared)
     return cfg
 
 

@@ -42,7 +42,22 @@ attachments: []
 
 
 class ConfigError(Exception):
-    """A config problem; the message is shown to the operator as-is."""
+    """A config problem; the message is shown to the operator as-is.
+
+    `field` names the config path the problem is about (`rooms[0].id`), when there is one, so a
+    loader can add where in the file it is written.
+    """
+
+    def __init__(self, message: str = "", *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class EmptyDocumentError(ConfigError):
+    """A config file with no document at all (empty, or only comments): Go's `EOF`."""
+
+    def __init__(self) -> None:
+        super().__init__("EOF")
 
 
 def quoted(value: object) -> str:

@@ -21,7 +21,9 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from moltnet.config.model import ConfigError, quoted
+from moltnet.config import hints
+from moltnet.config.hints import Marks
+from moltnet.config.model import ConfigError, EmptyDocumentError, quoted
 
 TIME = "time"  # schema leaf: an RFC 3339 timestamp, decoded to an aware datetime
 
@@ -41,17 +43,31 @@ def _child(where: str, key: str) -> str:
 def decode_yaml(content: bytes | str, schema: dict) -> dict | None:
     """The first YAML document, typed by `schema`; None for a `null` document.
 
-    Raises ConfigError("EOF") when there is no document at all (empty or comments only) and
-    lets yaml.YAMLError through for syntax errors.
+    Raises EmptyDocumentError (`EOF`) when there is no document at all (empty or comments only), and
+    ConfigError naming the line and column for a syntax error, an unknown key or a wrong type.
     """
-    node = next(yaml.compose_all(content, Loader=yaml.SafeLoader), None)
-    if node is None:
-        raise ConfigError("EOF")
-    if _is_null(node):
-        return None
-    if not isinstance(node, MappingNode):
-        raise ConfigError(f"cannot unmarshal {_yaml_kind(node)} into the config document (expected a mapping)")
-    return _from_node(node, schema, "")
+    return decode_yaml_located(content, schema)[0]
+
+
+def decode_yaml_located(content: bytes | str, schema: dict) -> tuple[dict | None, Marks]:
+    """`decode_yaml`, plus where each field is written: config path → (line, column) of its value."""
+    marks: Marks = {}
+    try:
+        node = next(yaml.compose_all(content, Loader=yaml.SafeLoader), None)
+        if node is None:
+            raise EmptyDocumentError()
+        if _is_null(node):
+            return None, marks
+        if not isinstance(node, MappingNode):
+            raise ConfigError(f"cannot unmarshal {_yaml_kind(node)} into the config document (expected a mapping)"
+                              f" ({hints.at(*_mark(node))})")
+        return _from_node(node, schema, "", marks), marks
+    except yaml.YAMLError as exc:
+        raise ConfigError(hints.yaml_syntax(exc)) from None
+
+
+def _mark(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
 
 
 def _is_null(node: Node) -> bool:
@@ -62,52 +78,60 @@ def _yaml_kind(node: Node) -> str:
     return {MappingNode: "a mapping", SequenceNode: "a list"}.get(type(node), f"the value {node.value!r}")
 
 
-def _from_node(node: Node, schema: Any, where: str) -> Any:
+def _from_node(node: Node, schema: Any, where: str, marks: Marks) -> Any:
+    if where:
+        marks.setdefault(where, _mark(node))
     if _is_null(node):
         return None
     if isinstance(schema, dict):
         if not isinstance(node, MappingNode):
-            raise ConfigError(f"{where or 'document'}: expected a mapping, got {_yaml_kind(node)}")
+            raise ConfigError(f"{where or 'document'}: expected a mapping, got {_yaml_kind(node)} "
+                              f"({hints.at(*_mark(node))})")
         result: dict[str, Any] = {}
-        for key, value in _mapping_pairs(node, where):
+        for key_node, key, value in _mapping_pairs(node, where):
             if key not in schema:
-                raise ConfigError(f"field {_child(where, key)} not found in type")
-            result[key] = _from_node(value, schema[key], _child(where, key))
+                raise ConfigError(hints.unknown_key(where, key, list(schema), _mark(key_node)))
+            result[key] = _from_node(value, schema[key], _child(where, key), marks)
         return result
     if isinstance(schema, list):
         if not isinstance(node, SequenceNode):
-            raise ConfigError(f"{where}: expected a list, got {_yaml_kind(node)}")
+            raise ConfigError(f"{where}: expected a list, got {_yaml_kind(node)} ({hints.at(*_mark(node))})")
         # yaml.v3 drops null entries of a sequence.
-        return [_from_node(item, schema[0], f"{where}[{index}]") for index, item in enumerate(node.value)
+        return [_from_node(item, schema[0], f"{where}[{index}]", marks) for index, item in enumerate(node.value)
                 if not _is_null(item)]
     if not isinstance(node, ScalarNode):
-        raise ConfigError(f"{where}: expected a {_leaf_name(schema)}, got {_yaml_kind(node)}")
-    return _scalar(node, schema, where)
+        raise ConfigError(f"{where}: expected a {_leaf_name(schema)}, got {_yaml_kind(node)} "
+                          f"({hints.at(*_mark(node))})")
+    try:
+        return _scalar(node, schema, where)
+    except ConfigError as exc:
+        raise ConfigError(f"{exc} ({hints.at(*_mark(node))})") from None
 
 
-def _mapping_pairs(node: MappingNode, where: str) -> list[tuple[str, Node]]:
-    """Key/value pairs after YAML merge keys (`<<`), explicit keys first; duplicates are errors."""
+def _mapping_pairs(node: MappingNode, where: str) -> list[tuple[Node, str, Node]]:
+    """(key node, key, value) after YAML merge keys (`<<`), explicit keys first; duplicates are errors."""
     seen: set[str] = set()
-    explicit: list[tuple[str, Node]] = []
+    explicit: list[tuple[Node, str, Node]] = []
     merges: list[Node] = []
     for key_node, value in node.value:
         if isinstance(key_node, ScalarNode) and key_node.tag == _MERGE_TAG:
             merges.extend(value.value if isinstance(value, SequenceNode) else [value])
             continue
         if not isinstance(key_node, ScalarNode):
-            raise ConfigError(f"{where or 'document'}: mapping keys must be strings")
+            raise ConfigError(f"{where or 'document'}: mapping keys must be strings ({hints.at(*_mark(key_node))})")
         if key_node.value in seen:
-            raise ConfigError(f"{where or 'document'}: mapping key {quoted(key_node.value)} already defined")
+            raise ConfigError(f"{where or 'document'}: mapping key {quoted(key_node.value)} already defined "
+                              f"({hints.at(*_mark(key_node))}); remove one of the two")
         seen.add(key_node.value)
-        explicit.append((key_node.value, value))
+        explicit.append((key_node, key_node.value, value))
     pairs = list(explicit)
     for source in merges:
         if not isinstance(source, MappingNode):
             raise ConfigError("map merge requires map or sequence of maps as the value")
-        for key, value in _mapping_pairs(source, where):
+        for key_node, key, value in _mapping_pairs(source, where):
             if key not in seen:  # explicit keys, then earlier merge sources, win
                 seen.add(key)
-                pairs.append((key, value))
+                pairs.append((key_node, key, value))
     return pairs
 
 
@@ -160,7 +184,7 @@ def decode_json(text: str, schema: dict) -> dict | None:
     """The first JSON value, typed by `schema` (as json.Decoder.Decode: later text is not read)."""
     stripped = text.lstrip(" \t\r\n")
     if not stripped:
-        raise ConfigError("EOF")
+        raise EmptyDocumentError()
     value, _ = json.JSONDecoder().raw_decode(stripped)
     if value is None:
         return None
@@ -196,7 +220,7 @@ def from_json(value: Any, schema: Any, where: str, *, strict: bool) -> Any:
             name = key if key in schema else folded.get(key.lower())
             if name is None:
                 if strict:
-                    raise ConfigError(f"field {_child(where, key)} not found in type")
+                    raise ConfigError(hints.unknown_key(where, key, list(schema), None))
                 continue
             result[name] = from_json(item, schema[name], _child(where, name), strict=strict)
         return result

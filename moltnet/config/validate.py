@@ -18,12 +18,14 @@ from moltnet.config.model import (
     quoted,
 )
 
+ANALYTICS = "server.console.analytics"
+
 
 def validate_document(data: dict) -> None:
     """File-level validation in the spec's order: version, storage, auth, analytics, pairings, rooms."""
     version = _s(data.get("version")).strip()
     if version and version != "moltnet.v1":
-        raise ConfigError(f'unsupported version {quoted(version)}')
+        raise ConfigError(f'unsupported version {quoted(version)}', field="version")
     _validate_storage(data.get("storage") or {})
     cfg = ServerConfig()
     apply_document(cfg, data)
@@ -33,9 +35,11 @@ def validate_document(data: dict) -> None:
         validate_pairing(index, pairing)
     for index, room in enumerate(cfg.rooms):
         if room.visibility not in VISIBILITIES:
-            raise ConfigError(f'rooms[{index}].visibility: unsupported room visibility {quoted(room.visibility)}')
+            raise ConfigError(f'rooms[{index}].visibility: unsupported room visibility {quoted(room.visibility)}',
+                              field=f"rooms[{index}].visibility")
         if room.write_policy not in WRITE_POLICIES:
-            raise ConfigError(f'rooms[{index}].write_policy: unsupported room write_policy {quoted(room.write_policy)}')
+            raise ConfigError(f'rooms[{index}].write_policy: unsupported room write_policy {quoted(room.write_policy)}',
+                              field=f"rooms[{index}].write_policy")
 
 
 def _validate_storage(storage: dict) -> None:
@@ -49,15 +53,15 @@ def _validate_storage(storage: dict) -> None:
         case "" | "memory":
             pass
         case "json" if not given("json", "path"):
-            raise ConfigError("storage.json.path is required for json storage")
+            raise ConfigError("storage.json.path is required for json storage", field="storage.kind")
         case "sqlite" if not given("sqlite", "path"):
-            raise ConfigError("storage.sqlite.path is required for sqlite storage")
+            raise ConfigError("storage.sqlite.path is required for sqlite storage", field="storage.kind")
         case "postgres" if not given("postgres", "dsn"):
-            raise ConfigError("storage.postgres.dsn is required for postgres storage")
+            raise ConfigError("storage.postgres.dsn is required for postgres storage", field="storage.kind")
         case "json" | "sqlite" | "postgres":
             pass
         case _:
-            raise ConfigError(f'unsupported storage kind {quoted(kind)}')
+            raise ConfigError(f'unsupported storage kind {quoted(kind)}', field="storage.kind")
     validate_sqlite_synchronous(_s((storage.get("sqlite") or {}).get("synchronous")).strip().lower() or "full")
 
 
@@ -65,28 +69,30 @@ def validate_sqlite_synchronous(level: str) -> None:
     """Our extension `storage.sqlite.synchronous`: FULL (Go's durability, the default) or NORMAL."""
     if level not in SQLITE_SYNCHRONOUS_LEVELS:
         raise ConfigError(f'unsupported storage.sqlite.synchronous {quoted(level)}; '
-                          'use "full" (the default) or "normal"')
+                          'use "full" (the default) or "normal"', field="storage.sqlite.synchronous")
 
 
 def validate_auth(cfg: ServerConfig) -> None:
     if cfg.auth_mode not in ("none", "bearer", "open"):
-        raise ConfigError(f'unsupported auth mode {quoted(cfg.auth_mode)}')
+        raise ConfigError(f'unsupported auth mode {quoted(cfg.auth_mode)}', field="auth.mode")
     if cfg.auth_mode == "open":
         cfg.public_read, cfg.agent_registration = True, "open"
     elif cfg.agent_registration not in ("disabled", "token", "open"):
-        raise ConfigError(f'unsupported auth.agent_registration {quoted(cfg.agent_registration)}')
+        raise ConfigError(f'unsupported auth.agent_registration {quoted(cfg.agent_registration)}',
+                          field="auth.agent_registration")
     if cfg.auth_mode == "none":
         return
     if cfg.auth_mode == "bearer" and not cfg.tokens:
-        raise ConfigError("bearer auth requires at least one token")
+        raise ConfigError("bearer auth requires at least one token", field="auth.mode")
     for index, token in enumerate(cfg.tokens):
         if not token.value.strip():
-            raise ConfigError(f"auth.tokens[{index}].value is required")
+            raise ConfigError(f"auth.tokens[{index}].value is required", field=f"auth.tokens[{index}]")
         if not token.scopes:
-            raise ConfigError(f"auth.tokens[{index}].scopes is required")
+            raise ConfigError(f"auth.tokens[{index}].scopes is required", field=f"auth.tokens[{index}]")
         for scope in token.scopes:
             if scope.strip() not in SCOPES:
-                raise ConfigError(f'auth.tokens[{index}].scope {quoted(scope.strip())} is unsupported')
+                raise ConfigError(f'auth.tokens[{index}].scope {quoted(scope.strip())} is unsupported',
+                                  field=f"auth.tokens[{index}].scopes")
 
 
 def validate_analytics(cfg: ServerConfig) -> None:
@@ -94,31 +100,34 @@ def validate_analytics(cfg: ServerConfig) -> None:
     if not provider and not mid:
         return
     if not provider:
-        raise ConfigError("server.console.analytics.provider is required")
+        raise ConfigError("server.console.analytics.provider is required", field=ANALYTICS)
     if provider != "google":
-        raise ConfigError(f'unsupported server.console.analytics.provider {quoted(provider)}')
+        raise ConfigError(f'unsupported server.console.analytics.provider {quoted(provider)}',
+                          field=f"{ANALYTICS}.provider")
     if not mid:
-        raise ConfigError("server.console.analytics.measurement_id is required")
+        raise ConfigError("server.console.analytics.measurement_id is required", field=ANALYTICS)
     if not mid.startswith("G-"):
-        raise ConfigError("server.console.analytics.measurement_id must be a Google Analytics measurement ID")
+        raise ConfigError("server.console.analytics.measurement_id must be a Google Analytics measurement ID",
+                          field=f"{ANALYTICS}.measurement_id")
 
 
 def validate_pairing(index: int, pairing: PairingConfig) -> None:
     if not pairing.id.strip():
-        raise ConfigError(f"pairings[{index}].id is required")
-    url = pairing.remote_base_url.strip()
+        raise ConfigError(f"pairings[{index}].id is required", field=f"pairings[{index}]")
+    url, url_field = pairing.remote_base_url.strip(), f"pairings[{index}].remote_base_url"
     if not url:
-        raise ConfigError(f"pairings[{index}].remote_base_url is required")
+        raise ConfigError(f"pairings[{index}].remote_base_url is required", field=f"pairings[{index}]")
     from moltnet import gourl
 
     try:
         parsed = gourl.parse(url)
     except gourl.UrlError as exc:
-        raise ConfigError(f"pairings[{index}].remote_base_url is invalid: {exc}") from exc
+        raise ConfigError(f"pairings[{index}].remote_base_url is invalid: {exc}", field=url_field) from exc
     if parsed.scheme not in ("http", "https"):
-        raise ConfigError(f'pairings[{index}].remote_base_url scheme {quoted(parsed.scheme)} is unsupported')
+        raise ConfigError(f'pairings[{index}].remote_base_url scheme {quoted(parsed.scheme)} is unsupported',
+                          field=url_field)
     if not parsed.host.strip():
-        raise ConfigError(f"pairings[{index}].remote_base_url host is required")
+        raise ConfigError(f"pairings[{index}].remote_base_url host is required", field=url_field)
 
 
 def has_embedded_secrets(data: dict) -> bool:

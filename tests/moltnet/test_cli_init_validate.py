@@ -111,7 +111,7 @@ def test_validate_stops_at_the_first_failure(cwd, capsys):
     (cwd / "MoltnetNode").write_text(DEFAULT_NODE)
     code, out, err = run(capsys, "validate")
     assert (code, out) == (1, "")
-    assert err.endswith('validate Moltnet config "Moltnet": unsupported auth mode "sometimes"\n')
+    assert err.endswith('validate Moltnet config "Moltnet": unsupported auth mode "sometimes" (line 1, column 14)\n')
 
 
 def test_validate_a_file_reports_both_attempts(cwd, capsys):
@@ -120,7 +120,8 @@ def test_validate_a_file_reports_both_attempts(cwd, capsys):
     assert (code, out) == (1, "")
     first, second = err.rstrip("\n").split("\n")
     assert first.endswith('validate "broken.yaml": as Moltnet config: decode Moltnet config "broken.yaml": '
-                          "field nonsense not found in type")
+                          'field nonsense not found in type: "nonsense" is not a top-level key (line 1, column 1); '
+                          "top-level keys are version, network, server, auth, storage, rooms, pairings")
     assert second.startswith("as MoltnetNode config: ")
 
 

@@ -97,42 +97,50 @@ def test_only_the_first_yaml_document_is_read(tmp_path):
 # --- validation ----------------------------------------------------------------------------------
 
 VALIDATION = [
-    ("version: moltnet.v2\n", 'unsupported version "moltnet.v2"'),
-    ("storage: {kind: redis}\n", 'unsupported storage kind "redis"'),
-    ("storage: {kind: json}\n", "storage.json.path is required for json storage"),
-    ("storage: {kind: sqlite}\n", "storage.sqlite.path is required for sqlite storage"),
-    ("storage: {kind: postgres}\n", "storage.postgres.dsn is required for postgres storage"),
-    ("auth: {mode: bearr}\n", 'unsupported auth mode "bearr"'),
-    ("auth: {agent_registration: sometimes}\n", 'unsupported auth.agent_registration "sometimes"'),
-    ("auth: {mode: bearer}\n", "bearer auth requires at least one token"),
-    ("auth: {mode: bearer, tokens: [{scopes: [admin]}]}\n", "auth.tokens[0].value is required"),
-    ("auth: {mode: bearer, tokens: [{value: v}]}\n", "auth.tokens[0].scopes is required"),
-    ("auth: {mode: open, tokens: [{value: v, scopes: [admin, root]}]}\n", 'auth.tokens[0].scope "root" is unsupported'),
-    ("server: {console: {analytics: {measurement_id: G-1}}}\n", "server.console.analytics.provider is required"),
+    ("version: moltnet.v2\n", 'unsupported version "moltnet.v2"', "line 1, column 10"),
+    ("storage: {kind: redis}\n", 'unsupported storage kind "redis"', "line 1, column 17"),
+    ("storage: {kind: json}\n", "storage.json.path is required for json storage", "line 1, column 17"),
+    ("storage: {kind: sqlite}\n", "storage.sqlite.path is required for sqlite storage", "line 1, column 17"),
+    ("storage: {kind: postgres}\n", "storage.postgres.dsn is required for postgres storage", "line 1, column 17"),
+    ("auth: {mode: bearr}\n", 'unsupported auth mode "bearr"', "line 1, column 14"),
+    ("auth: {agent_registration: sometimes}\n", 'unsupported auth.agent_registration "sometimes"', "line 1, column 28"),
+    ("auth: {mode: bearer}\n", "bearer auth requires at least one token", "line 1, column 14"),
+    ("auth: {mode: bearer, tokens: [{scopes: [admin]}]}\n", "auth.tokens[0].value is required", "line 1, column 31"),
+    ("auth: {mode: bearer, tokens: [{value: v}]}\n", "auth.tokens[0].scopes is required", "line 1, column 31"),
+    ("auth: {mode: open, tokens: [{value: v, scopes: [admin, root]}]}\n", 'auth.tokens[0].scope "root" is unsupported',
+     "line 1, column 48"),
+    ("server: {console: {analytics: {measurement_id: G-1}}}\n", "server.console.analytics.provider is required",
+     "line 1, column 31"),
     ("server: {console: {analytics: {provider: matomo, measurement_id: G-1}}}\n",
-     'unsupported server.console.analytics.provider "matomo"'),
-    ("server: {console: {analytics: {provider: google}}}\n", "server.console.analytics.measurement_id is required"),
+     'unsupported server.console.analytics.provider "matomo"', "line 1, column 42"),
+    ("server: {console: {analytics: {provider: google}}}\n", "server.console.analytics.measurement_id is required",
+     "line 1, column 31"),
     ("server: {console: {analytics: {provider: google, measurement_id: UA-1}}}\n",
-     "server.console.analytics.measurement_id must be a Google Analytics measurement ID"),
-    ("pairings: [{remote_base_url: 'http://x'}]\n", "pairings[0].id is required"),
-    ("pairings: [{id: p}]\n", "pairings[0].remote_base_url is required"),
+     "server.console.analytics.measurement_id must be a Google Analytics measurement ID", "line 1, column 66"),
+    ("pairings: [{remote_base_url: 'http://x'}]\n", "pairings[0].id is required", "line 1, column 12"),
+    ("pairings: [{id: p}]\n", "pairings[0].remote_base_url is required", "line 1, column 12"),
     ("pairings: [{id: p, remote_base_url: 'http://[::1'}]\n",
-     'pairings[0].remote_base_url is invalid: parse "http://[::1": missing \']\' in host'),
-    ("pairings: [{id: p, remote_base_url: 'ftp://x'}]\n", 'pairings[0].remote_base_url scheme "ftp" is unsupported'),
-    ("pairings: [{id: p, remote_base_url: 'http:///x'}]\n", "pairings[0].remote_base_url host is required"),
-    ("rooms: [{id: a, visibility: Public}]\n", 'rooms[0].visibility: unsupported room visibility "Public"'),
-    ("rooms: [{id: a}, {id: b, write_policy: all}]\n", 'rooms[1].write_policy: unsupported room write_policy "all"'),
+     'pairings[0].remote_base_url is invalid: parse "http://[::1": missing \']\' in host', "line 1, column 37"),
+    ("pairings: [{id: p, remote_base_url: 'ftp://x'}]\n", 'pairings[0].remote_base_url scheme "ftp" is unsupported',
+     "line 1, column 37"),
+    ("pairings: [{id: p, remote_base_url: 'http:///x'}]\n", "pairings[0].remote_base_url host is required",
+     "line 1, column 37"),
+    ("rooms: [{id: a, visibility: Public}]\n", 'rooms[0].visibility: unsupported room visibility "Public"',
+     "line 1, column 29"),
+    ("rooms: [{id: a}, {id: b, write_policy: all}]\n", 'rooms[1].write_policy: unsupported room write_policy "all"',
+     "line 1, column 40"),
     # order: version, storage, auth, analytics, pairings, rooms
-    ("version: x\nstorage: {kind: nope}\n", 'unsupported version "x"'),
-    ("storage: {kind: nope}\nauth: {mode: nope}\n", 'unsupported storage kind "nope"'),
-    ("auth: {mode: nope}\npairings: [{}]\n", 'unsupported auth mode "nope"'),
-    ("pairings: [{}]\nrooms: [{visibility: x}]\n", "pairings[0].id is required"),
+    ("version: x\nstorage: {kind: nope}\n", 'unsupported version "x"', "line 1, column 10"),
+    ("storage: {kind: nope}\nauth: {mode: nope}\n", 'unsupported storage kind "nope"', "line 1, column 17"),
+    ("auth: {mode: nope}\npairings: [{}]\n", 'unsupported auth mode "nope"', "line 1, column 14"),
+    ("pairings: [{}]\nrooms: [{visibility: x}]\n", "pairings[0].id is required", "line 1, column 12"),
 ]
 
 
-@pytest.mark.parametrize(("text", "message"), VALIDATION)
-def test_validation_messages(tmp_path, text, message):
-    assert error_of(tmp_path, text) == f'validate Moltnet config "{tmp_path / "Moltnet"}": {message}'
+@pytest.mark.parametrize(("text", "message", "where"), VALIDATION)
+def test_validation_messages(tmp_path, text, message, where):
+    """The spec's text after the file, then where in the file the offending value is written."""
+    assert error_of(tmp_path, text) == f'validate Moltnet config "{tmp_path / "Moltnet"}": {message} ({where})'
 
 
 def test_version_may_be_absent_blank_or_v1(tmp_path):
@@ -173,7 +181,8 @@ rooms: [{id: lab, members: [ada]}]
 
 def test_legacy_data_path_selects_json_which_this_server_refuses_clearly(tmp_path):
     message = error_of(tmp_path, "server: {data_path: state.json}\n")
-    assert message.startswith('storage kind "json" is not supported by this server')
+    assert message == (f'validate Moltnet config "{tmp_path / "Moltnet"}": storage kind "json" is not supported by '
+                       'this server; use "sqlite" (the default) or "postgres" (line 1, column 21)')
 
 
 # --- environment ---------------------------------------------------------------------------------
@@ -215,7 +224,7 @@ def test_storage_precedence(tmp_path, env, kind):
 def test_an_unsupported_kind_from_the_environment_fails_at_startup(tmp_path):
     with pytest.raises(ConfigError) as info:
         load(tmp_path, {"MOLTNET_STORAGE_KIND": "mongo"})
-    assert str(info.value) == 'unsupported storage kind "mongo"'
+    assert str(info.value) == 'unsupported storage kind "mongo" (from the environment: MOLTNET_STORAGE_KIND)'
 
 
 def test_pairings_json(tmp_path):
@@ -285,7 +294,8 @@ def test_storage_kind_and_paths_are_checked_trimmed(tmp_path):
     load_file(path)  # what `moltnet validate` accepts
     with pytest.raises(ConfigError) as info:
         load(tmp_path)  # ...but the kind is used as written when the server starts
-    assert str(info.value) == 'unsupported storage kind " sqlite "'
+    assert str(info.value) == (f'validate Moltnet config "{path}": unsupported storage kind " sqlite " '
+                               "(line 1, column 17)")
     for text, message in (("storage: {kind: sqlite, sqlite: {path: '  '}}\n", "storage.sqlite.path is required"),
                           ("storage: {kind: postgres, postgres: {dsn: ' '}}\n", "storage.postgres.dsn is required")):
         assert message in error_of(tmp_path, text)
@@ -295,7 +305,8 @@ def test_values_and_paths_in_errors_are_quoted_like_go(tmp_path):
     odd = tmp_path / 'we"ird'
     odd.mkdir()
     message = error_of(odd, 'auth: {mode: "be\\"ar\\u00e9\\u0007"}\n')
-    assert message == f'validate Moltnet config "{tmp_path}/we\\"ird/Moltnet": unsupported auth mode "be\\"aré\\a"'
+    assert message == (f'validate Moltnet config "{tmp_path}/we\\"ird/Moltnet": unsupported auth mode "be\\"aré\\a" '
+                       "(line 1, column 14)")
 
 
 # --- SQLite durability (our extension: storage.sqlite.synchronous) -------------------------------
@@ -326,7 +337,9 @@ def test_an_unknown_sqlite_durability_level_is_refused(tmp_path, env):
     text = ("version: moltnet.v1\nstorage: {kind: sqlite, sqlite: {path: ./m.db, synchronous: off}}\n" if not env
             else "version: moltnet.v1\n")
     message = error_of(tmp_path, text, env)
-    assert message.endswith('unsupported storage.sqlite.synchronous "off"; use "full" (the default) or "normal"')
+    where = "(from the environment: MOLTNET_SQLITE_SYNCHRONOUS)" if env else "(line 2, column 61)"
+    assert message.endswith(f'unsupported storage.sqlite.synchronous "off"; use "full" (the default) or "normal" '
+                            f"{where}")
     if not env:  # `moltnet validate` reads the file the same way
         with pytest.raises(ConfigError):
             load_file(tmp_path / "Moltnet")

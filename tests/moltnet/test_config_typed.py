@@ -70,7 +70,8 @@ def test_null_sequence_entries_are_dropped(tmp_path):
 
 def test_a_duplicate_key_is_a_decode_error(tmp_path):
     error = error_of(tmp_path, "network:\n  id: a\n  name: A\n  id: b\n")
-    assert error == f'decode Moltnet config "{tmp_path / "Moltnet"}": network: mapping key "id" already defined'
+    assert error == (f'decode Moltnet config "{tmp_path / "Moltnet"}": network: mapping key "id" already defined '
+                     "(line 4, column 3); remove one of the two")
 
 
 def test_merge_keys_apply_with_explicit_keys_winning(tmp_path):
@@ -115,7 +116,9 @@ def test_json_reads_only_the_first_value(tmp_path):
 
 
 def test_json_empty_and_null_files(tmp_path):
-    assert error_of(tmp_path, "  \n", "moltnet.json") == f'decode Moltnet config "{tmp_path / "moltnet.json"}": EOF'
+    assert error_of(tmp_path, "  \n", "moltnet.json") == (
+        f'decode Moltnet config "{tmp_path / "moltnet.json"}": EOF (the file is empty; write at least '
+        '"version: moltnet.v1", or delete it and run `moltnet init`)')
     assert load(tmp_path, "null", "moltnet.json").network_id == "local"
 
 
@@ -135,9 +138,13 @@ def test_pairing_diagnostics_decode_to_typed_values(tmp_path):
 
 
 @pytest.mark.parametrize(("diag", "needle"), [
-    ("{reasons: x}", "field pairings[0].diagnostics.reasons not found in type"),
-    ("{remote_protocols: {ws: []}}", "field pairings[0].diagnostics.remote_protocols.ws not found in type"),
-    ("{checked_at: yesterday}", "pairings[0].diagnostics.checked_at: cannot parse 'yesterday' as an RFC 3339 time"),
+    ("{reasons: x}", 'field pairings[0].diagnostics.reasons not found in type: "reasons" is not a key of '
+                     "pairings[0].diagnostics (line 4, column 19); did you mean reason?"),
+    ("{remote_protocols: {ws: []}}", 'field pairings[0].diagnostics.remote_protocols.ws not found in type: "ws" is '
+     "not a key of pairings[0].diagnostics.remote_protocols (line 4, column 38); the keys of "
+     "pairings[0].diagnostics.remote_protocols are http, attach, pair"),
+    ("{checked_at: yesterday}",
+     "pairings[0].diagnostics.checked_at: cannot parse 'yesterday' as an RFC 3339 time (line 4, column 31)"),
 ])
 def test_pairing_diagnostics_are_strict(tmp_path, diag, needle):
     assert error_of(tmp_path, PAIRING.replace("{DIAG}", diag)).endswith(needle)

@@ -36,7 +36,7 @@ def one_error_line(result: subprocess.CompletedProcess) -> str:
 def test_an_invalid_config_stops_start_with_one_line(tmp_path):
     (tmp_path / "Moltnet").write_text("auth:\n  mode: bearr\n")
     message = one_error_line(run_start(tmp_path))
-    assert message == 'validate Moltnet config "Moltnet": unsupported auth mode "bearr"'
+    assert message == 'validate Moltnet config "Moltnet": unsupported auth mode "bearr" (line 2, column 9)'
 
 
 def test_an_unknown_key_stops_start_naming_the_field(tmp_path):
@@ -46,7 +46,8 @@ def test_an_unknown_key_stops_start_naming_the_field(tmp_path):
 
 def test_an_invalid_declared_room_stops_start(tmp_path):
     (tmp_path / "Moltnet").write_text("rooms:\n  - id: '-bad'\n")
-    assert one_error_line(run_start(tmp_path)) == "rooms[0]: room id id must match [A-Za-z0-9][A-Za-z0-9._:-]{0,127}"
+    assert one_error_line(run_start(tmp_path)) == ('validate Moltnet config "Moltnet": rooms[0]: room id id must match '
+                                                   "[A-Za-z0-9][A-Za-z0-9._:-]{0,127} (line 2, column 9)")
 
 
 def test_a_second_server_on_the_same_sqlite_file_is_refused(live_server_factory):
