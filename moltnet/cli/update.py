@@ -6,6 +6,8 @@ anything: it prints the spec's report, probes `--server` if asked, and refuses t
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
 import os
 import shutil
 import sys
@@ -21,20 +23,61 @@ SOURCE_REASON = ("self-update is not available for source or development builds;
                  "update the checkout (git pull) and reinstall its requirements")
 PACKAGE_REASON = ("self-update is not available for Python package installs; "
                   "upgrade the package with pip install --upgrade moltnet")
+UNKNOWN_REASON = ("self-update is not available: this install's method is unknown; reinstall Moltnet the way "
+                  "you installed it (pip install --upgrade moltnet, git pull, or a newer container image)")
 DOCKERENV = Path("/.dockerenv")
 NO_RELEASE_HOSTS = ("the latest Moltnet release cannot be checked: the Python distribution does not contact "
                     "release hosts; pass --version <version> to compare against a specific release")
 
 
 def install_method() -> str:
-    # `container` is lower-case as systemd-nspawn and podman set it.
-    in_container = os.environ.get("MOLTNET_CONTAINER") or os.environ.get("container")  # noqa: SIM112
-    if in_container or DOCKERENV.exists():
+    """How this copy was installed, as far as can be told honestly.
+
+    `container` when the operator says so (MOLTNET_CONTAINER); `source` for an editable install or a
+    checkout run in place (git pull updates it), even inside a development container; `container`
+    for any other copy inside a container (`container` env var, /.dockerenv); `pip` for a package
+    installed into site-packages; `unknown` otherwise.
+    """
+    if os.environ.get("MOLTNET_CONTAINER"):
         return "container"
-    checkout = Path(__file__).resolve().parents[2]
-    if (checkout / ".git").exists() or (checkout / "pyproject.toml").exists() or __version__.endswith("-dev"):
+    if _editable() or _runs_from_checkout() or __version__.endswith("-dev"):
         return "source"
+    # `container` is lower-case as systemd-nspawn and podman set it.
+    if os.environ.get("container") or DOCKERENV.exists():  # noqa: SIM112
+        return "container"
+    if _installed_package():
+        return "pip"
     return "unknown"
+
+
+def _distribution() -> importlib.metadata.Distribution | None:
+    try:
+        return importlib.metadata.distribution("moltnet")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _editable() -> bool:
+    dist = _distribution()
+    text = dist.read_text("direct_url.json") if dist is not None else None
+    try:
+        return bool(text and json.loads(text).get("dir_info", {}).get("editable"))
+    except (ValueError, AttributeError):
+        return False
+
+
+def _runs_from_checkout() -> bool:
+    """This module is read from a source tree (pyproject.toml beside the package), not site-packages."""
+    package = Path(__file__).resolve().parents[1]
+    if any(part in ("site-packages", "dist-packages") for part in package.parts):
+        return False
+    checkout = package.parent
+    return (checkout / "pyproject.toml").exists() or (checkout / ".git").exists()
+
+
+def _installed_package() -> bool:
+    package = Path(__file__).resolve().parents[1]
+    return _distribution() is not None and any(part in ("site-packages", "dist-packages") for part in package.parts)
 
 
 def _plain(version: str) -> str:
@@ -81,7 +124,7 @@ def update(args: list[str]) -> int:
     lines += [f"{label + ':':<18} {value or '-'}" for label, value in fields]
     lines += [f"warning: {w}" for w in warnings]
     lines.append("")
-    reason = {"container": CONTAINER_REASON, "source": SOURCE_REASON}.get(method, PACKAGE_REASON)
+    reason = {"container": CONTAINER_REASON, "source": SOURCE_REASON, "pip": PACKAGE_REASON}.get(method, UNKNOWN_REASON)
     report_only = values["check"] or values["dry-run"]
     if target and _plain(target) == _plain(__version__):
         lines.append("Moltnet is already at the requested version.")

@@ -56,3 +56,50 @@ def test_server_probe_reports_its_version(cli, tmp_path, bearer_server, monkeypa
     anonymous = cli(tmp_path, "update", "--check", "--version", "v9", "--server", bearer_server.base_url)
     assert f"server:            {bearer_server.base_url} warning: moltnet GET" in anonymous.out
     assert cli(tmp_path, "update", "now").error == "update does not accept positional arguments"
+
+
+def _clear_container_env(monkeypatch):
+    monkeypatch.delenv("MOLTNET_CONTAINER", raising=False)
+    monkeypatch.delenv("container", raising=False)
+
+
+def test_an_editable_checkout_inside_a_container_is_a_source_install(cli, tmp_path, monkeypatch):
+    _clear_container_env(monkeypatch)
+    dockerenv = tmp_path / ".dockerenv"
+    dockerenv.touch()
+    monkeypatch.setattr(update, "DOCKERENV", dockerenv)  # a development container
+    result = cli(tmp_path, "update", "--check", "--version", "v9.9.9")
+    assert "install method:    source" in result.out  # this test runs from the editable checkout
+
+
+def test_a_package_in_site_packages_is_a_pip_install(cli, tmp_path, monkeypatch):
+    _clear_container_env(monkeypatch)
+    monkeypatch.setattr(update, "DOCKERENV", tmp_path / "no-dockerenv")
+    monkeypatch.setattr(update, "_editable", lambda: False)
+    monkeypatch.setattr(update, "_runs_from_checkout", lambda: False)
+    monkeypatch.setattr(update, "__version__", "0.1.0")
+    monkeypatch.setattr(update, "_installed_package", lambda: True)
+    result = cli(tmp_path, "update", "--version", "v9.9.9")
+    assert "install method:    pip" in result.out
+    assert result.error == ("self-update is not available for Python package installs; "
+                            "upgrade the package with pip install --upgrade moltnet")
+
+
+def test_a_packaged_copy_in_a_container_is_a_container_install(cli, tmp_path, monkeypatch):
+    _clear_container_env(monkeypatch)
+    monkeypatch.setenv("container", "podman")
+    monkeypatch.setattr(update, "_editable", lambda: False)
+    monkeypatch.setattr(update, "_runs_from_checkout", lambda: False)
+    monkeypatch.setattr(update, "__version__", "0.1.0")
+    assert "install method:    container" in cli(tmp_path, "update", "--check", "--version", "v9").out
+
+
+def test_an_install_that_cannot_be_told_says_unknown(cli, tmp_path, monkeypatch):
+    _clear_container_env(monkeypatch)
+    monkeypatch.setattr(update, "DOCKERENV", tmp_path / "no-dockerenv")
+    for name in ("_editable", "_runs_from_checkout", "_installed_package"):
+        monkeypatch.setattr(update, name, lambda: False)
+    monkeypatch.setattr(update, "__version__", "0.1.0")
+    result = cli(tmp_path, "update", "--version", "v9.9.9")
+    assert "install method:    unknown" in result.out
+    assert result.error.startswith("self-update is not available: this install's method is unknown")
