@@ -21,16 +21,15 @@ from typing import Any
 from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.db import transaction
 
-from attach import db, frames, identify, presence, replay, transport
+from attach import db, frames, identify, replay, serial, transport
 from attach.frames import VERSION, FrameError, go_quote
 from attach.hub import QUEUE_CAPACITY, Subscriber, event_frame, get_hub, room_state_of
 from attach.outbox import PING_ITEM, PONG_ITEM, Outbox, spawn
 from attach.replay import LogEvent
 from attach.serial import write
 from attach.visibility import Audience, lists_agent
-from attach.wakes import AgentRef, Wake, publish, publish_wake, publish_wake_failures, wake_of
+from attach.wakes import AgentRef, Wake, publish_wake, wake_of
 from moltnet import metrics, state
 
 log = logging.getLogger("moltnet.attach")
@@ -153,7 +152,11 @@ class AttachConsumer(AsyncWebsocketConsumer):
         self.phase = "identifying"
         self._cancel_timers()
         self.session_id = "att_" + uuid.uuid4().hex
-        result = await write(identify.identify, self.caller, frame, self.session_id)
+        try:
+            result = await write(identify.identify, self.caller, frame, self.session_id)
+        except Exception as exc:  # the commit holding the registration failed: storage's own text
+            await self.fail("identify_failed", str(exc), send_error=str(exc) or "identify failed")
+            return
         if result.error:
             await self.fail("identify_failed", result.error, send_error=result.error)
             return
@@ -170,7 +173,7 @@ class AttachConsumer(AsyncWebsocketConsumer):
         self.next_ping = now + PING_SECONDS
         self.timers = [self.loop.call_at(self.next_ping, self._tick),
                        self.loop.call_at(now + READ_DEADLINE, self._check_deadline)]
-        await write(_ready, self.session_id, self.ref, "attachment_ready" if self.cfg.debug_events else "")
+        await write(serial.ready, self.session_id, self.ref, "attachment_ready" if self.cfg.debug_events else "")
         if self.phase == "ready":
             self._spawn(self._start_delivery())
 
@@ -325,8 +328,7 @@ class AttachConsumer(AsyncWebsocketConsumer):
         wake = wake_of(data, self.ref.network_id, self.ref.agent_id, self.ref.name)
         if wake is not None:
             self.wakes[event.id] = wake
-        frame, text = event_frame(event, self.cfg.network_id)
-        self.outbox.put((frame, text, "event_write_failed"))
+        self.outbox.put((event_frame(event, self.cfg.network_id), "event_write_failed"))
 
     async def _send_now(self, text: str) -> None:
         if not self.transport.write_frame(transport.text_frame(text.encode())):
@@ -371,7 +373,7 @@ class AttachConsumer(AsyncWebsocketConsumer):
         self.wakes.clear()
         try:
             debug = self.cfg.debug_events
-            await write(_teardown, self.session_id, self.ref if was_ready else None, wakes,
+            await write(serial.teardown, self.session_id, self.ref if was_ready else None, wakes,
                         error or transport_error, reason if debug else "", error if debug else "")
         except Exception:
             log.exception("attachment teardown failed")
@@ -383,25 +385,6 @@ class AttachConsumer(AsyncWebsocketConsumer):
             # Not Daphne/uvicorn: an ASGI close (1008/1011/1009 are still "reconnect" codes for Go clients).
             with contextlib.suppress(Exception):
                 await self.close(code=close_code)
-
-
-def _ready(session_id: str, ref: AgentRef, reason: str) -> None:
-    """Presence and `agent.connected` in one transaction: one commit (an fsync on SQLite) per READY."""
-    with transaction.atomic():
-        presence.mark_ready(session_id)
-        publish("agent.connected", ref, reason=reason)
-
-
-def _teardown(session_id: str, ref: AgentRef | None, wakes: list[Wake], wake_error: str, reason: str,
-              error: str) -> None:
-    """05 §14.2 in one transaction: wake failures → agent.disconnected → the slot released."""
-    with transaction.atomic():
-        if ref is not None:
-            if wakes:
-                publish_wake_failures(ref, wakes, wake_error)
-            publish("agent.disconnected", ref, reason=reason, error=error)
-        if session_id:
-            presence.release(session_id)
 
 
 def _delivery_plan(cursor: str) -> tuple[replay.Plan, int]:

@@ -39,13 +39,13 @@ def room_state_of(event: LogEvent) -> tuple[bool, bool] | None:
     return event.__dict__.get("_room")
 
 
-def event_frame(event: LogEvent, network_id: str) -> tuple[bytes, str]:
-    """The attachment EVENT frame, as WebSocket frame bytes and as text; built once per event and
-    kept on it (like `LogEvent.data`), so every subscriber writes the same bytes."""
+def event_frame(event: LogEvent, network_id: str) -> bytes:
+    """The attachment EVENT frame as WebSocket frame bytes; built once per event and kept on it
+    (like `LogEvent.data`), so every subscriber writes the same bytes."""
     cached = event.__dict__.get("_frame")
     if cached is None:
         text = frames.event_frame(network_id, event.id, event.body)
-        cached = event.__dict__["_frame"] = (transport.text_frame(text.encode()), text)
+        cached = event.__dict__["_frame"] = transport.text_frame(text.encode())
     return cached
 
 

@@ -16,15 +16,15 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from attach import frames
-from attach.transport import Transport, text_frame
+from attach.transport import Transport, frame_text, text_frame
 
 log = logging.getLogger("moltnet.attach")
 
 TIMEOUT_TEXT = "write tcp: i/o timeout"
-# An outbound frame: WebSocket bytes, the same as text (plain ASGI), what a failed write ends as.
-Item = tuple[bytes, str, str]
-PING_ITEM: Item = (text_frame(frames.PING.encode()), frames.PING, "heartbeat_write_failed")
-PONG_ITEM: Item = (text_frame(frames.PONG.encode()), frames.PONG, "read_error")
+# An outbound frame: its WebSocket bytes, and what a failed write ends the session as.
+Item = tuple[bytes, str]
+PING_ITEM: Item = (text_frame(frames.PING.encode()), "heartbeat_write_failed")
+PONG_ITEM: Item = (text_frame(frames.PONG.encode()), "read_error")
 
 _background: set[asyncio.Task] = set()  # keeps fire-and-forget tasks referenced until done
 
@@ -55,7 +55,7 @@ class Outbox:
 
     def put(self, item: Item) -> None:
         if self.backlog is None and self.transport.write_frame(item[0]):
-            self.in_flight = item[2]
+            self.in_flight = item[1]
             if self.transport.congested():  # that write now waits for the peer
                 self._start()
             return
@@ -85,9 +85,9 @@ class Outbox:
                     return
                 if not self.backlog or not self.alive():
                     return
-                frame, text, self.in_flight = self.backlog.popleft()
+                frame, self.in_flight = self.backlog.popleft()
                 if not self.transport.write_frame(frame):
-                    await self.send_text(text)
+                    await self.send_text(frame_text(frame))  # plain ASGI: the rare path decodes
         except Exception:  # the peer went away mid-write: its disconnect ends the session
             log.debug("attachment write failed", exc_info=True)
         finally:

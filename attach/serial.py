@@ -1,24 +1,27 @@
-"""Attachment writes on single-writer storage run one at a time, on one thread.
+"""The attachment's own writes (READY, teardown), and where attachment writes run.
+
+On single-writer storage they go through the process's group-commit writer.
 
 SQLite takes one writer at a time. From several pool threads at once, IDENTIFY registrations,
-READY and teardown transactions collide on its write lock and wait in its busy handler, which
-sleeps in steps of up to 100 ms: attaching 500 agents measured 2.6 s that way and 1.5 s with
-the same writes queued on one thread. Postgres writers run concurrently (attach.db's pool).
+READY and teardown transactions collided on its write lock (and with the sends' writer) and waited
+in its busy handler, which sleeps in steps of up to 100 ms: attaching 500 agents took 2.6 s that
+way. Queued on `moltnet.dbworkers.writer` they run back to back on its one thread and share its
+commits with concurrent sends (each job in its own savepoint, its result handed back only after
+the commit). Postgres writers run concurrently, in attach.db's pool: row locks taken by a slot
+claim must not hold a whole batch of other writes.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import functools
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from attach import db
-from moltnet import state
+from django.db import transaction
 
-_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="moltnet-attach-writer")
+from attach import db, presence
+from attach.wakes import AgentRef, Wake, publish, publish_wake_failures
+from moltnet import dbworkers, state
 
 
 def single_writer() -> bool:
@@ -26,9 +29,27 @@ def single_writer() -> bool:
 
 
 async def write(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Await `fn(*args)` (ORM work that writes): serialized on SQLite, else in attach.db's pool."""
+    """Await `fn(*args)` (ORM work that writes), committed when it returns."""
     if not single_writer():
         return await db.run(fn, *args, **kwargs)
-    context = contextvars.copy_context()
-    call = functools.partial(context.run, db._call, fn, *args, **kwargs)
-    return await asyncio.get_running_loop().run_in_executor(_writer, call)
+    return await dbworkers.writer.run(functools.partial(fn, *args, **kwargs))
+
+
+def ready(session_id: str, ref: AgentRef, reason: str) -> None:
+    """Presence and `agent.connected` in one transaction: one commit (an fsync on SQLite) per READY."""
+    with transaction.atomic():
+        presence.mark_ready(session_id)
+        publish("agent.connected", ref, reason=reason)
+
+
+def teardown(session_id: str, ref: AgentRef | None, wakes: list[Wake], wake_error: str, reason: str,
+             error: str) -> None:
+    """05 §14.2 in one transaction: wake failures → agent.disconnected → the slot released."""
+    with transaction.atomic():
+        if ref is not None:
+            if wakes:
+                publish_wake_failures(ref, wakes, wake_error)
+            publish("agent.disconnected", ref, reason=reason, error=error)
+        if session_id:
+            presence.release(session_id)
+

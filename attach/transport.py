@@ -50,6 +50,12 @@ def text_frame(payload: bytes) -> bytes:
     return bytes((0x81, 127)) + size.to_bytes(8, "big") + payload
 
 
+def frame_text(frame: bytes) -> str:
+    """The payload of a frame made by `text_frame`, as text."""
+    size = frame[1] & 0x7F
+    return frame[2 if size < 126 else 4 if size == 126 else 10:].decode()
+
+
 class Transport:
     """Plain ASGI: nothing beyond the messages themselves."""
 

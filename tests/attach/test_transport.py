@@ -228,3 +228,9 @@ def test_runserver_serves_attachments_through_daphne(runserver):
     big.send('{"op":"PONG","pad":"' + "x" * (1 << 20) + '"}')
     _, closed = big.until_closed()
     assert closed.rcvd is not None and closed.rcvd.code == 1009
+
+
+@pytest.mark.parametrize("size", [0, 125, 126, 65536])
+def test_a_ready_made_frame_gives_back_its_text(size):
+    text = "é" * size
+    assert transport.frame_text(transport.text_frame(text.encode())) == text
