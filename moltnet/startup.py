@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +12,7 @@ from moltnet.config import ConfigError, ServerConfig, quoted
 from moltnet.ids import default_token_id, trim
 
 log = logging.getLogger("moltnet.startup")
-_held: list = []  # keeps lock files and the in-memory database alive for the process lifetime
+_held: list = []  # keeps the SQLite lock file open for the process lifetime
 
 
 def acquire_sqlite_lock(cfg: ServerConfig) -> None:
@@ -31,14 +30,6 @@ def acquire_sqlite_lock(cfg: ServerConfig) -> None:
             "(use storage.kind: postgres to run several server processes)"
         ) from None
     _held.append(handle)
-
-
-def keep_memory_database(cfg: ServerConfig) -> None:
-    """An in-memory SQLite database lives only while a connection is open: hold one."""
-    if cfg.storage_kind == "memory":
-        from moltnet.storage import MEMORY_DB_NAME
-
-        _held.append(sqlite3.connect(MEMORY_DB_NAME, uri=True, check_same_thread=False))
 
 
 def declared_bindings(cfg: ServerConfig) -> list[tuple[str, str]]:
@@ -122,7 +113,6 @@ def prepare_server(cfg: ServerConfig, *, verbosity: int = 0) -> None:
 
     prepare_sqlite_directory(cfg)
     acquire_sqlite_lock(cfg)
-    keep_memory_database(cfg)
     with migration_lock():
         refuse_newer_go_schema()
         # fake_initial: on a database a Go server created, the initial migrations of Go's tables

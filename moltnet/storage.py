@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from moltnet.config import ServerConfig
-
-MEMORY_DB_NAME = "file:moltnet-memory?mode=memory&cache=shared"
 
 
 def sqlite_pragmas(synchronous: str = "full") -> str:
@@ -20,8 +22,10 @@ def database_settings(cfg: ServerConfig) -> dict:
     if cfg.storage_kind == "postgres":
         return postgres_settings(cfg.postgres_dsn)
     if cfg.storage_kind == "memory":
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": MEMORY_DB_NAME,
-                "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 5}, "TEST": {"NAME": MEMORY_DB_NAME}}
+        path = memory_database_path()
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path,
+                "OPTIONS": {"init_command": sqlite_pragmas("off"), "transaction_mode": "IMMEDIATE", "timeout": 5},
+                "TEST": {"NAME": path}}
     path = Path(cfg.sqlite_path)
     return {
         "ENGINE": "django.db.backends.sqlite3",
@@ -32,6 +36,20 @@ def database_settings(cfg: ServerConfig) -> dict:
                     "timeout": 5},
         "TEST": {"NAME": os.environ.get("MOLTNET_TEST_SQLITE_NAME") or None},
     }
+
+
+@functools.cache
+def memory_database_path() -> str:
+    """Storage kind `memory`: a private SQLite file in RAM (/dev/shm where there is one), removed at exit.
+
+    Not SQLite's shared-cache in-memory database: that locks whole tables, and a table lock is not
+    retried by the busy timeout, so a send could fail with "database table is locked" while the
+    event hub read the log. A WAL file in RAM has the same concurrency as the default storage.
+    """
+    base = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+    directory = tempfile.mkdtemp(prefix="moltnet-memory-", dir=base)
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return os.path.join(directory, "moltnet.db")
 
 
 def postgres_settings(dsn: str) -> dict:

@@ -7,12 +7,14 @@ import re
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
 from tests.support.live import REPO, LiveServer
 from tests.support.pgcluster import free_port
+from tests.support.sse import Stream
 
 pytestmark = pytest.mark.live
 
@@ -71,6 +73,27 @@ def test_memory_storage_serves_and_forgets(live_server_factory):
     server.start()
     with server.client() as client:
         assert client.get("/v1/rooms/lab/messages").json()["messages"] == []
+
+
+def test_memory_storage_takes_concurrent_sends_while_observers_read_the_log(live_server_factory):
+    """A shared-cache in-memory database locked whole tables: a send could fail with a 500 while the
+    event hub read the log. Memory storage must take concurrent sends like the default storage."""
+    server = live_server_factory("storage:\n  kind: memory\nrooms:\n  - id: lab\n    members: [ada]\n")
+    observers = [Stream(server.base_url) for _ in range(4)]  # the hub reads the log after every commit
+    assert [o.status_code for o in observers] == [200] * 4
+
+    def sender(index: int) -> list[int]:
+        with httpx.Client(base_url=server.base_url, timeout=10) as client:
+            return [client.post("/v1/messages", json={"target": {"kind": "room", "room_id": "lab"},
+                                                      "from": {"id": "ada"},
+                                                      "parts": [{"kind": "text", "text": f"{index}-{n}"}]}).status_code
+                    for n in range(150)]
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = [status for statuses in pool.map(sender, range(8)) for status in statuses]
+    assert statuses == [202] * 1200
+    for observer in observers:
+        observer.close()
 
 
 def test_declared_rooms_are_reconciled_on_restart_without_touching_history(live_server_factory):
