@@ -18,8 +18,9 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from moltnet.config import ConfigError
 from moltnet.gourl import go_quote
+from node import logs
 from node.config import BridgeConfig
-from node.state import CursorStore
+from node.state import CursorStore, now
 from node.tokens import prepare_first_claim, write_token_file
 
 PROTOCOL = "moltnet.attach.v1"
@@ -240,10 +241,10 @@ class AttachmentClient:
         if self.token_error is not None:
             raise AttachError(str(self.token_error))
         if self.token is None and cfg.moltnet.mode == "open":
-            if not cfg.moltnet.token_path.strip():
+            if not cfg.moltnet.write_back_path:
                 raise AttachError("open auth first claim requires moltnet.token_path")
             try:
-                prepare_first_claim(cfg.moltnet.token_path)
+                prepare_first_claim(cfg.moltnet.write_back_path)
             except ConfigError as exc:
                 raise AttachError(str(exc)) from None
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
@@ -278,13 +279,16 @@ class AttachmentClient:
                               f"{go_quote(self.cfg.moltnet.network_id)}")
         agent_token = str(ready.get("agent_token") or "").strip()
         if agent_token:
-            # The generated token is saved before any event is processed or any runtime is woken.
-            if not self.cfg.moltnet.token_path.strip():
+            # The generated token is saved before any event is processed or any runtime is woken. Without a
+            # configured token_path it goes to the node's state directory: a shown-once token is never dropped.
+            path = self.cfg.moltnet.write_back_path
+            if not path:
                 raise AttachError("attachment returned an agent token but moltnet.token_path is not configured")
             try:
-                write_token_file(self.cfg.moltnet.token_path, agent_token)
+                write_token_file(path, agent_token)
             except ConfigError as exc:
                 raise AttachError(str(exc)) from None
+            logs.info("agent token saved", component="node", agent_id=self.cfg.agent_id, path=path)
             self.token = agent_token
         return timeout
 
@@ -323,6 +327,7 @@ class AttachmentClient:
         getter: asyncio.Future | None = None
         try:
             timeout = await self._handshake(ws)
+            self._record(connected=True, connected_at=now(), last_error="")
             watch = on_ready() if on_ready else None
             queue: asyncio.Queue = asyncio.Queue(64)
             reader = asyncio.create_task(self._reader(ws, timeout, queue))
@@ -352,6 +357,7 @@ class AttachmentClient:
             for task in (reader, getter):
                 if task is not None:
                     task.cancel()
+            self._record(connected=False)
             await ws.close()
 
     async def _process(self, ws: ClientConnection, frame: dict, handler: Handler) -> None:
@@ -360,6 +366,7 @@ class AttachmentClient:
         event = frame.get("event")
         if not isinstance(event, dict):
             raise AttachError("attachment event frame is missing event payload")
+        self._record(last_event={"id": event.get("id") or "", "type": event.get("type") or "", "at": now()})
         try:
             completion = await handler(event)
         except (asyncio.CancelledError, KeyboardInterrupt):
@@ -381,6 +388,10 @@ class AttachmentClient:
             if completion is not None:
                 completion.add_done_callback(lambda f, entry=entry: self._finished(entry, f))
             self._persist()
+
+    def _record(self, **fields: object) -> None:
+        if self.store is not None:
+            self.store.record(**fields)
 
     def _finished(self, entry: list, future: asyncio.Future) -> None:
         if not future.cancelled():  # cancelled = shutdown before the runtime ran it: replay after restart

@@ -14,7 +14,8 @@ import yaml
 
 from moltnet.config import NODE_CONFIG_CANDIDATES, ConfigError, typed
 from moltnet.gourl import go_quote
-from node.tokens import effective_mode, go_cause, resolve_token
+from node.state import saved_token_path
+from node.tokens import effective_mode, go_cause, read_token_file, resolve_token
 from node.validation import apply_runtime_defaults, check_private, validate_bridge
 
 __all__ = ["BridgeConfig", "NodeConfig", "apply_runtime_defaults", "bridge_from_document", "discover_node_config",
@@ -48,6 +49,8 @@ class MoltnetBlock:
     token: str = ""
     token_env: str = ""
     token_path: str = ""
+    # Not a config key: where the node keeps a token it obtained when no token source is configured.
+    saved_token_path: str = ""
 
     @property
     def mode(self) -> str:
@@ -57,7 +60,15 @@ class MoltnetBlock:
         return bool(self.token.strip() or self.token_env.strip() or self.token_path.strip())
 
     def resolve_token(self, environ: Mapping[str, str] | None = None) -> str | None:
+        """Spec 09 §6.2; without any configured source, the token this node saved earlier (or none yet)."""
+        if not self.has_token_source() and self.saved_token_path and self.mode in ("none", "open"):
+            return read_token_file(self.saved_token_path) if os.path.lexists(self.saved_token_path) else None
         return resolve_token(self.mode, self.token, self.token_env, self.token_path, environ)
+
+    @property
+    def write_back_path(self) -> str:
+        """Where a generated agent token is written: the configured token_path, else the saved-token path."""
+        return self.token_path.strip() or self.saved_token_path
 
 
 @dataclass
@@ -127,10 +138,10 @@ class NodeConfig:
 
 # ---- decoding -------------------------------------------------------------------------------------------------
 
-def _block(cls: type, data: dict | None) -> Any:
+def _block(cls: type, data: dict | None, keys: dict) -> Any:
     data = data or {}
     return cls(**{k: (v if v is not None else cls.__dataclass_fields__[k].default) for k, v in data.items()
-                  if k in cls.__dataclass_fields__})
+                  if k in keys})
 
 
 def _rooms(items: list | None) -> list[RoomBinding]:
@@ -154,10 +165,11 @@ def _resolve_relative(token_path: str, config_path: Path) -> str:
 def bridge_from_document(data: dict, path: Path) -> BridgeConfig:
     agent = data.get("agent") or {}
     cfg = BridgeConfig(version=data.get("version") or "", agent_id=agent.get("id") or "",
-                       agent_name=agent.get("name") or "", moltnet=_block(MoltnetBlock, data.get("moltnet")),
-                       runtime=_block(RuntimeBlock, data.get("runtime")), rooms=_rooms(data.get("rooms")),
+                       agent_name=agent.get("name") or "", moltnet=_block(MoltnetBlock, data.get("moltnet"), _MOLTNET),
+                       runtime=_block(RuntimeBlock, data.get("runtime"), _RUNTIME), rooms=_rooms(data.get("rooms")),
                        dms=_dms(data.get("dms")), path=str(path))
     cfg.moltnet.token_path = _resolve_relative(cfg.moltnet.token_path, path)
+    cfg.moltnet.saved_token_path = str(saved_token_path(str(path), cfg.moltnet.network_id, cfg.agent_id))
     apply_runtime_defaults(cfg.runtime)
     return cfg
 
@@ -239,8 +251,9 @@ def attachment_bridge(shared: MoltnetBlock, entry: dict, path: Path) -> BridgeCo
         moltnet.token_path = _resolve_relative(override.get("token_path") or "", path)
     agent = entry.get("agent") or {}
     cfg = BridgeConfig(version=BRIDGE_VERSION, agent_id=agent.get("id") or "", agent_name=agent.get("name") or "",
-                       moltnet=moltnet, runtime=_block(RuntimeBlock, entry.get("runtime")),
+                       moltnet=moltnet, runtime=_block(RuntimeBlock, entry.get("runtime"), _RUNTIME),
                        rooms=_rooms(entry.get("rooms")), dms=_dms(entry.get("dms")), path=str(path))
+    moltnet.saved_token_path = str(saved_token_path(str(path), moltnet.network_id, cfg.agent_id))
     apply_runtime_defaults(cfg.runtime)
     return cfg
 
@@ -286,7 +299,7 @@ def load_node_file(path: str | Path, environ: Mapping[str, str] | None = None) -
     """Read, decode strictly, convert, validate and apply the private-file rule (spec 09 §3)."""
     path = Path(path)
     data = _read_node_document(path)
-    shared = _block(MoltnetBlock, data.get("moltnet"))
+    shared = _block(MoltnetBlock, data.get("moltnet"), _MOLTNET)
     shared.token_path = _resolve_relative(shared.token_path, path)
     entries = [e or {} for e in data.get("attachments") or []]
     cfg = NodeConfig(version=data.get("version") or "", moltnet=shared, raw_attachments=entries, path=str(path),

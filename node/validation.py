@@ -133,7 +133,8 @@ def validate_bridge(cfg: BridgeConfig) -> None:
         if m.static_token:
             raise ConfigError("bridge config moltnet.static_token requires auth_mode open")
     elif mode in ("bearer", "open"):
-        if not m.has_token_source():
+        # Open mode without a source claims the id and keeps the token under the node's state directory.
+        if not m.has_token_source() and not (mode == "open" and m.saved_token_path):
             raise ConfigError(f"bridge config moltnet.token, token_env, or token_path is required for {mode} auth")
     else:
         raise ConfigError(f"bridge config moltnet.auth_mode {gourl.go_quote(mode)} is unsupported")

@@ -1,8 +1,15 @@
-"""Which events wake the runtime: room policies, DMs, own messages, canonical mentions (spec 09 §8)."""
+"""Which events wake the runtime: room policies, DMs, own messages, canonical mentions (spec 09 §8).
+
+Every decision comes with a reason, so the node can say in its log why a message did not wake an agent.
+"""
 
 from __future__ import annotations
 
+import re
+
 from node.config import BridgeConfig
+
+WAKE = "wake"
 
 
 def _s(value: object) -> str:
@@ -16,7 +23,7 @@ def is_self(cfg: BridgeConfig, candidate: str) -> bool:
 
 
 def mention_matches(cfg: BridgeConfig, mentions: list) -> bool:
-    """Server-resolved mentions only; the text itself is never scanned."""
+    """Server-resolved mentions only; the text itself is never scanned for the decision."""
     net, agent = cfg.moltnet.network_id, cfg.agent_id
     names = {agent, f"{net}:{agent}", f"molt://{net}/agents/{agent}"}
     if cfg.agent_name:
@@ -24,14 +31,25 @@ def mention_matches(cfg: BridgeConfig, mentions: list) -> bool:
     return any(isinstance(m, str) and m in names for m in mentions or [])
 
 
+def _named_in_text(cfg: BridgeConfig, message: dict) -> bool:
+    """`@<id>` written in the text (used only to explain a skip: the server resolved no mention)."""
+    pattern = re.compile(rf"@{re.escape(cfg.agent_id)}(?![\w.-])")
+    parts = message.get("parts") if isinstance(message.get("parts"), list) else []
+    return any(isinstance(p, dict) and pattern.search(_s(p.get("text"))) for p in parts)
+
+
 def room_admits(wake: str, kind: str, mentioned: bool) -> bool:
+    return room_reason(wake, kind, mentioned) == WAKE
+
+
+def room_reason(wake: str, kind: str, mentioned: bool) -> str:
     if wake in ("", "all"):
-        return True
+        return WAKE
     if wake == "mentions":
-        return mentioned
+        return WAKE if mentioned else "not mentioned (wake: mentions)"
     if wake == "thread_only":
-        return kind == "thread"
-    return False
+        return WAKE if kind == "thread" else "not a thread (wake: thread_only)"
+    return "wake: never"
 
 
 def dm_admits(wake: str) -> bool:
@@ -48,42 +66,58 @@ def message_of(cfg: BridgeConfig, event: dict) -> dict | None:
     return message
 
 
-def should_wake(cfg: BridgeConfig, event: dict, *, allow_threads: bool = True) -> bool:
-    """Generic rule (spec 09 §8.1); `allow_threads=False` is OpenClaw's deviation (no thread deliveries)."""
+def _room_decision(cfg: BridgeConfig, message: dict, target: dict, kind: str) -> str:
+    room_id = _s(target.get("room_id"))
+    binding = cfg.room(room_id)
+    if binding is None:
+        return f"room {room_id!r} is not bound"
+    reason = room_reason(binding.wake, kind, mention_matches(cfg, message.get("mentions")))
+    if reason.startswith("not mentioned") and _named_in_text(cfg, message):
+        reason = (f"not mentioned (wake: mentions): @{cfg.agent_id} is in the text but the server resolved no "
+                  f"mention, because mentions resolve to room members only and {cfg.agent_id!r} is not a member "
+                  f"of {room_id!r}")
+    return reason
+
+
+def wake_decision(cfg: BridgeConfig, event: dict, *, allow_threads: bool = True, exact_self: bool = False,
+                  dm_participants: bool = True) -> str:
+    """`"wake"` or why not (spec 09 §8.1). `allow_threads=False` is OpenClaw's deviation; `exact_self` and
+    `dm_participants=False` are TinyClaw native's (spec 09 §8.4). Returns "" for events that are not messages."""
+    if not isinstance(event, dict) or event.get("type") != "message.created" or not isinstance(
+            event.get("message"), dict):
+        return ""
     message = message_of(cfg, event)
     if message is None:
-        return False
+        return "message of another network"
     sender = message.get("from") if isinstance(message.get("from"), dict) else {}
-    if is_self(cfg, _s(sender.get("id"))):
-        return False
+    sender_id = _s(sender.get("id"))
+    if (sender_id == cfg.agent_id) if exact_self else is_self(cfg, sender_id):
+        return "own message"
     target = message.get("target") if isinstance(message.get("target"), dict) else {}
     kind = _s(target.get("kind"))
     if kind in ("room", "thread"):
         if kind == "thread" and not allow_threads:
-            return False
-        binding = cfg.room(_s(target.get("room_id")))
-        return binding is not None and room_admits(binding.wake, kind, mention_matches(cfg, message.get("mentions")))
+            return "threads are not delivered to this runtime"
+        return _room_decision(cfg, message, target, kind)
     if kind == "dm":
-        if cfg.dms is None or not cfg.dms.enabled or not dm_admits(cfg.dms.wake):
-            return False
+        if cfg.dms is None or not cfg.dms.enabled:
+            return "direct messages are not enabled"
+        if not dm_admits(cfg.dms.wake):
+            return f"wake: {cfg.dms.wake} (dms)"
+        if not dm_participants:
+            return WAKE
         participants = [p for p in target.get("participant_ids") or [] if isinstance(p, str)]
-        return any(is_self(cfg, p) or p == cfg.agent_name for p in participants)
-    return False
+        if any(is_self(cfg, p) or p == cfg.agent_name for p in participants):
+            return WAKE
+        return "not a participant of the DM"
+    return f"unsupported target kind {kind!r}"
+
+
+def should_wake(cfg: BridgeConfig, event: dict, *, allow_threads: bool = True) -> bool:
+    """Generic rule (spec 09 §8.1); `allow_threads=False` is OpenClaw's deviation (no thread deliveries)."""
+    return wake_decision(cfg, event, allow_threads=allow_threads) == WAKE
 
 
 def tinyclaw_should_wake(cfg: BridgeConfig, event: dict) -> bool:
     """TinyClaw native deviation (spec 09 §8.4): exact self-id skip, DMs without participant check."""
-    message = message_of(cfg, event)
-    if message is None:
-        return False
-    sender = message.get("from") if isinstance(message.get("from"), dict) else {}
-    if _s(sender.get("id")) == cfg.agent_id:
-        return False
-    target = message.get("target") if isinstance(message.get("target"), dict) else {}
-    kind = _s(target.get("kind"))
-    if kind in ("room", "thread"):
-        binding = cfg.room(_s(target.get("room_id")))
-        return binding is not None and room_admits(binding.wake, kind, mention_matches(cfg, message.get("mentions")))
-    if kind == "dm":
-        return cfg.dms is not None and cfg.dms.enabled and dm_admits(cfg.dms.wake)
-    return False
+    return wake_decision(cfg, event, exact_self=True, dm_participants=False) == WAKE

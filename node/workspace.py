@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from moltnet.cli import clientconfig
@@ -21,6 +22,8 @@ def client_config_path(workspace: str) -> Path:
 def attachment_entry(cfg: BridgeConfig, token: str | None) -> dict:
     """This agent's client-config attachment; rooms and DMs are copied verbatim from the node config."""
     mode = cfg.moltnet.mode
+    if mode == "none" and token:  # a token the node claimed on an open network (saved under its state directory)
+        mode = "open"
     auth: dict = {"mode": mode}
     if mode != "none" and token:
         auth["token"] = token
@@ -45,3 +48,31 @@ async def ensure_client_config(cfg: BridgeConfig, workspace: str, token: str | N
         except CliError as exc:
             raise ConfigError(str(exc)) from None
     return path
+
+
+async def ensure_workspace(cfg: BridgeConfig, workspace: str, component: str,
+                           environ: Mapping[str, str] | None = None) -> list[str]:
+    """Before a CLI runtime's first wake: create a missing workspace directory and, when the workspace has no
+    Moltnet skill for this runtime yet, install the network's `/skill.md` (the bundled skill if the server
+    cannot be reached), so the agent knows how to answer with `moltnet send`. Returns the installed paths."""
+    from moltnet.cli import skills
+    from node import logs
+
+    if not os.path.isdir(workspace):
+        os.makedirs(workspace, mode=0o755, exist_ok=True)
+        logs.info("created workspace", component=component, agent_id=cfg.agent_id, path=workspace)
+    relative = skills.RUNTIME_PATHS.get(cfg.runtime.kind, ())
+    if not relative or any(os.path.exists(os.path.join(workspace, rel)) for rel in relative):
+        return []
+    try:
+        token = cfg.moltnet.resolve_token(environ)
+    except ConfigError:
+        token = None
+    content = await asyncio.to_thread(skills.server_skill, cfg.moltnet.base_url, token or "") or skills.bundled_skill()
+    try:
+        written = skills.install(cfg.runtime.kind, workspace, content)
+    except (OSError, CliError) as exc:
+        logs.warn("moltnet skill not installed", component=component, agent_id=cfg.agent_id, error=exc)
+        return []
+    logs.info("installed moltnet skill", component=component, agent_id=cfg.agent_id, paths=", ".join(written))
+    return written

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Mapping
 
 from node import logs
 from node.client import AttachError, AttachmentClient, backoff
 from node.config import BridgeConfig
-from node.wake import should_wake
+from node.render import context_id
+from node.state import now
+from node.wake import WAKE, wake_decision
+
+BOOTSTRAP_MODES = ("once", "always", "never")
 
 
 def bootstrap_rooms(cfg: BridgeConfig) -> list[str]:
@@ -41,8 +46,16 @@ class Adapter:
     def check_seam(self) -> None:
         """Raise the spec's run-time seam error (spec 10 §1.3) before anything starts."""
 
+    def decide(self, event: dict) -> str:
+        """`"wake"`, a reason not to, or "" for events that are not messages (spec 09 §8)."""
+        return wake_decision(self.cfg, event)
+
     def wants(self, event: dict) -> bool:
-        return should_wake(self.cfg, event)
+        return self.decide(event) == WAKE
+
+    def record(self, **fields: object) -> None:
+        if self.client.store is not None:
+            self.client.store.record(**fields)
 
     async def deliver(self, message: dict) -> asyncio.Future | None:
         """Wake the runtime; CLI runtimes return a future that completes once the queued wake has run."""
@@ -52,13 +65,46 @@ class Adapter:
         raise NotImplementedError
 
     async def handle(self, event: dict) -> asyncio.Future | None:
-        if self.wants(event):
-            return await self.deliver(event["message"])
-        return None
+        """Wake the runtime, or log why this message does not wake it (INFO, so an operator can see it)."""
+        reason = self.decide(event)
+        message = event.get("message") if isinstance(event.get("message"), dict) else {}
+        where = context_id(self.net, message.get("target") or {}, message.get("id") or "")
+        if reason != WAKE:
+            if reason:
+                logs.info("wake skipped", component=self.component, agent_id=self.cfg.agent_id,
+                          message_id=message.get("id") or "", conversation=where, reason=reason)
+            return None
+        logs.info("wake", component=self.component, agent_id=self.cfg.agent_id, message_id=message.get("id") or "",
+                  conversation=where)
+        try:
+            completion = await self.deliver(message)
+        except Exception as exc:
+            self.record(last_wake={"at": now(), "conversation": where, "message_id": message.get("id") or "",
+                                   "result": "failed", "error": str(exc)})
+            raise
+        if completion is None:
+            self.record(last_wake={"at": now(), "conversation": where, "message_id": message.get("id") or "",
+                                   "result": "delivered"})
+        return completion
+
+    def bootstrap_mode(self) -> str:
+        """MOLTNET_NODE_BOOTSTRAP: `once` per agent and room (persisted, default), `always` (Go) or `never`."""
+        env = os.environ if self.environ is None else self.environ
+        mode = (env.get("MOLTNET_NODE_BOOTSTRAP") or "once").strip().lower()
+        return mode if mode in BOOTSTRAP_MODES else "once"
 
     async def bootstrap_all(self) -> None:
+        mode = self.bootstrap_mode()
+        store = self.client.store
         for room_id in bootstrap_rooms(self.cfg):
+            if mode == "never" or (mode == "once" and store is not None and room_id in store.bootstrapped):
+                logs.info("bootstrap skipped", component=self.component, agent_id=self.cfg.agent_id, room_id=room_id,
+                          reason="already bootstrapped" if mode == "once" else "MOLTNET_NODE_BOOTSTRAP=never")
+                continue
             await self.bootstrap_room(room_id)
+            logs.info("bootstrapped", component=self.component, agent_id=self.cfg.agent_id, room_id=room_id)
+            if store is not None:
+                store.mark_bootstrapped(room_id)
 
     async def on_clean_end(self) -> None:
         """Called once the attachment stream ended cleanly (CLI runtimes drain their queues)."""
@@ -109,4 +155,5 @@ class Adapter:
                 return
             self.attempt += 1
             self.warn(self.stream_warning, error)
+            self.record(connected=False, last_error=str(error), last_error_at=now())
             await asyncio.sleep(backoff(self.attempt))

@@ -11,15 +11,18 @@ from pathlib import Path
 
 from moltnet.gourl import go_quote
 from node import logs
+from node.client import backoff
 from node.render import cli_session_key, compact_bootstrap, context_id, queued_batch
 from node.runtimes.base import Adapter
-from node.sessions import SessionStore, new_session_id
+from node.sessions import SessionStore
+from node.state import now
 from node.tokens import go_cause
-from node.workspace import client_config_path, ensure_client_config
+from node.workspace import client_config_path, ensure_client_config, ensure_workspace
 
 QUEUE_LIMIT = 256
 RUN_TIMEOUT = 300.0
 BUSY_DELAYS = (0.01, 0.02, 0.03, 0.04, 0.05)
+WAKE_ATTEMPTS = 3  # a failed wake is run again twice (0.5 s, then 1 s back-off) before it is given up
 
 
 class CommandError(RuntimeError):
@@ -107,31 +110,44 @@ class CliAdapter(Adapter):
     stream_warning = "CLI bridge inbound stream error"
     bootstrap = "after_ready"
     reset_on_bootstrap = True
-    wants_first_session_id = False  # claude-code passes a fresh id on the first run
+    wake_attempts = WAKE_ATTEMPTS
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.workspace = os.path.abspath(self.rt.workspace_path) if self.rt.workspace_path.strip() else ""
         store = self.rt.session_store_path or os.path.join(self.workspace, ".moltnet", "sessions.json")
         self.store = SessionStore(Path(store))
-        self.queues: dict[str, list[dict]] = {}
+        self.queues: dict[str, list] = {}
         self.drainers: dict[str, asyncio.Task] = {}
         self.key_locks: dict[str, asyncio.Lock] = {}
+        self.failures = 0
 
     def check_seam(self) -> None:
         if not self.workspace:
             raise RuntimeError(f"{self.kind} adapter requires runtime.workspace_path")
 
     # -- what subclasses provide --------------------------------------------------------------------------------
-    def build(self, session: str | None, existing: bool, prompt: str) -> Command:
+    async def converse(self, key: str, prompt: str, env: dict[str, str]) -> str:
+        """Run the prompt in the conversation's runtime session (creating or continuing it); returns stdout."""
         raise NotImplementedError
 
-    def extract_session(self, stdout: str) -> str:
-        return ""
+    async def run(self) -> None:
+        self.check_seam()
+        await ensure_workspace(self.cfg, self.workspace, self.component, self.environ)
+        try:
+            await super().run()
+        finally:
+            drainers = list(self.drainers.values())
+            for task in drainers:
+                task.cancel()  # a running command is killed (run_command handles the cancellation)
+            await asyncio.gather(*drainers, return_exceptions=True)
 
     # -- queueing (spec 10 §7.4) --------------------------------------------------------------------------------
     def key_for(self, target: dict) -> str:
         return cli_session_key(self.rt.session_prefix, self.cfg.agent_id, context_id(self.net, target))
+
+    def queued(self) -> int:
+        return sum(len(items) for items in self.queues.values())
 
     async def deliver(self, message: dict) -> asyncio.Future:
         """Enqueue and return at once (the event is ACKed); the future completes when the wake has run."""
@@ -143,72 +159,70 @@ class CliAdapter(Adapter):
         pending.append((dict(message), done))
         if key not in self.drainers:
             self.drainers[key] = asyncio.create_task(self._drain(key))
+        self.record(queued=self.queued())
         return done
 
     async def _drain(self, key: str) -> None:
         try:
             while self.queues.get(key):
                 batch, self.queues[key] = self.queues[key], []
-                try:
-                    await self.dispatch(key, queued_batch(self.net, [message for message, _ in batch]))
-                except Exception as exc:  # noqa: BLE001 - logged and dropped (no retry), as in Go
-                    logs.warn("CLI runtime queued delivery failed", component=self.component,
-                              agent_id=self.cfg.agent_id, error=exc, context_key=key)
-                for _, done in batch:  # ran (or was dropped): a restarted node need not replay it
+                self.record(queued=self.queued())
+                messages = [message for message, _ in batch]
+                await self._wake(key, queued_batch(self.net, messages), messages[-1].get("id") or "")
+                for _, done in batch:  # ran (or was given up): a restarted node need not replay it
                     if not done.done():
                         done.set_result(None)
         finally:
             self.queues.pop(key, None)
             self.drainers.pop(key, None)
 
+    async def _wake(self, key: str, prompt: str, message_id: str) -> None:
+        """At-least-once towards the runtime: a failed run is retried with back-off, a bounded number of times;
+        the final failure is logged (WARN) and kept in the node's status for the operator."""
+        wake = {"conversation": key, "message_id": message_id}
+        for attempt in range(1, self.wake_attempts + 1):
+            try:
+                await self.dispatch(key, prompt)
+            except Exception as exc:  # noqa: BLE001 - every runtime failure is retried, then reported
+                if attempt < self.wake_attempts:
+                    logs.warn("CLI runtime wake failed, retrying", component=self.component,
+                              agent_id=self.cfg.agent_id, error=exc, context_key=key, attempt=attempt)
+                    await asyncio.sleep(backoff(attempt))
+                    continue
+                self.failures += 1
+                logs.warn("CLI runtime queued delivery failed", component=self.component, agent_id=self.cfg.agent_id,
+                          error=exc, context_key=key, attempts=attempt)
+                self.record(last_wake={**wake, "at": now(), "result": "failed", "attempts": attempt,
+                                       "error": str(exc)}, failed_wakes=self.failures)
+                return
+            logs.info("CLI runtime wake completed", component=self.component, agent_id=self.cfg.agent_id,
+                      context_key=key, attempts=attempt)
+            self.record(last_wake={**wake, "at": now(), "result": "ok", "attempts": attempt})
+            return
+
     async def on_clean_end(self) -> None:
         while self.drainers:
             await asyncio.wait(set(self.drainers.values()))
-
-    async def run(self) -> None:
-        try:
-            await super().run()
-        finally:
-            drainers = list(self.drainers.values())
-            for task in drainers:
-                task.cancel()  # a running command is killed (run_command handles the cancellation)
-            await asyncio.gather(*drainers, return_exceptions=True)
 
     async def bootstrap_room(self, room_id: str) -> None:
         target = {"kind": "room", "room_id": room_id}
         await self.dispatch(self.key_for(target), compact_bootstrap(self.net, room_id))
 
-    # -- one command run (spec 10 §7.5) -------------------------------------------------------------------------
+    # -- one command run (spec 10 §7.5, with the session rules of today's runtimes) -----------------------------
     async def dispatch(self, key: str, prompt: str) -> None:
         # Resolved afresh for every run (spec 09 §6.2): a rotated token file reaches the agent's own CLI.
         token = self.cfg.moltnet.resolve_token(self.environ)
         await ensure_client_config(self.cfg, self.workspace, token)
         key = key or "main"
         async with self.key_locks.setdefault(key, asyncio.Lock()):
-            session = self.store.get(key)
-            existing = session is not None
-            if not existing and self.wants_first_session_id:
-                session = new_session_id()
             os.makedirs(os.path.join(self.workspace, ".moltnet"), mode=0o700, exist_ok=True)
             env = dict(os.environ if self.environ is None else self.environ)
             env["MOLTNET_CLIENT_CONFIG"] = str(client_config_path(self.workspace))
             if self.rt.home_path:
                 env["HOME"] = self.rt.home_path
-            try:
-                stdout = await run_command(self.build(session, existing, prompt), self.workspace, env)
-            except CommandError as exc:
-                text = str(exc).lower()
-                if not (existing and "session id" in text and "in use" in text):
-                    raise
-                self.store.delete(key)
-                session, existing = new_session_id(), False
-                stdout = await run_command(self.build(session, existing, prompt), self.workspace, env)
-            extracted = self.extract_session(stdout)
-            if extracted:
-                session = extracted
-            if not session:
-                session = new_session_id()
-            if not existing or extracted:
-                self.store.put(key, session)
+            stdout = await self.converse(key, prompt, env)
             logs.debug("CLI runtime command completed", component=self.component, agent_id=self.cfg.agent_id,
                        output=stdout.strip())
+
+    async def execute(self, cmd: Command, env: dict[str, str]) -> str:
+        return await run_command(cmd, self.workspace, env)

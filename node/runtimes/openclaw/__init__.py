@@ -9,7 +9,7 @@ from node.render import compact_bootstrap, compact_message, context_id, openclaw
 from node.runtimes.base import Adapter
 from node.runtimes.openclaw.device import identity_path, load_device
 from node.runtimes.openclaw.gateway import Gateway
-from node.wake import should_wake
+from node.wake import wake_decision
 
 
 class OpenClawAdapter(Adapter):
@@ -28,8 +28,8 @@ class OpenClawAdapter(Adapter):
         device = load_device(identity_path(self.rt.home_path, self.rt.gateway_url, self.cfg.agent_id))
         return Gateway(self.rt.gateway_url, token, self.cfg.agent_id, device)
 
-    def wants(self, event: dict) -> bool:
-        return should_wake(self.cfg, event, allow_threads=False)
+    def decide(self, event: dict) -> str:
+        return wake_decision(self.cfg, event, allow_threads=False)
 
     async def deliver(self, message: dict) -> None:
         target = message.get("target") or {}

@@ -12,7 +12,7 @@ from node import logs
 from node.client import redact
 from node.render import body, compact_message, sender_name, tinyclaw_sender_id
 from node.runtimes.base import Adapter
-from node.wake import tinyclaw_should_wake
+from node.wake import wake_decision
 
 POLL_INTERVAL = 1.0
 ACKS_PER_POLL = 20
@@ -54,8 +54,8 @@ class TinyClawAdapter(Adapter):
             if not getattr(self.rt, name):
                 raise RuntimeError(f"tinyclaw bridge requires runtime.{name}")
 
-    def wants(self, event: dict) -> bool:
-        return tinyclaw_should_wake(self.cfg, event)
+    def decide(self, event: dict) -> str:
+        return wake_decision(self.cfg, event, exact_self=True, dm_participants=False)
 
     def headers(self) -> dict:
         headers = {"Content-Type": "application/json"}
