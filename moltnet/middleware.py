@@ -10,12 +10,13 @@ from collections.abc import Callable
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 
-from moltnet import jsonshape, metrics
+from moltnet import jsonshape, logformat, metrics
 from moltnet.errors import ApiError, error_envelope
 from moltnet.ids import new_request_id, trim
 
 log = logging.getLogger("moltnet.http")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+ACCESS = "%(method)s %(path)s %(status)d %(duration_ms).1fms"
 
 
 def json_error(status: int, message: str, request_id: str, headers: dict[str, str] | None = None) -> HttpResponse:
@@ -37,7 +38,11 @@ class ApiMiddleware:
         incoming = trim(request.headers.get("X-Request-Id"))
         request.request_id = incoming if REQUEST_ID.fullmatch(incoming) else new_request_id()
         request.route_label = request.path
-        response = self.get_response(request)
+        token = logformat.request_id.set(request.request_id)  # lines logged while serving it carry it
+        try:
+            response = self.get_response(request)
+        finally:
+            logformat.request_id.reset(token)
         response["X-Request-Id"] = request.request_id
         if not getattr(response, "streaming", False):
             self._finish(request, response, started)
@@ -49,7 +54,8 @@ class ApiMiddleware:
             return json_error(exc.status, exc.message, rid, exc.headers)
         if isinstance(exc, RequestDataTooBig):
             return json_error(400, "http: request body too large", rid)
-        log.exception("unhandled error on %s %s (request %s)", request.method, request.path, rid)
+        log.exception("unhandled error on %(method)s %(path)s", {"method": request.method, "path": request.path,
+                                                                 "request_id": rid})
         return json_error(500, "", rid)
 
     @staticmethod
@@ -57,6 +63,10 @@ class ApiMiddleware:
         elapsed = time.perf_counter() - started
         # A HEAD served by a GET route keeps method="HEAD" with the GET route label (spec 08 §6.3).
         metrics.observe_request(request.method, request.route_label, response.status_code, elapsed)
-        # Path only: query strings may carry access tokens and are never logged.
-        log.info("%s %s %s %d %.1fms %s", request.method, request.path, request.route_label,
-                 response.status_code, elapsed * 1000, request.request_id)
+        # Path only: query strings may carry access tokens and are never logged. One call; the
+        # mapping is formatted only when INFO is enabled (text shows the request id after the
+        # message, JSON every field).
+        if log.isEnabledFor(logging.INFO):
+            log.info(ACCESS, {"method": request.method, "path": request.path, "route": request.route_label,
+                              "status": response.status_code, "duration_ms": round(elapsed * 1000, 1),
+                              "request_id": request.request_id})

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from moltnet.config import ConfigError, ServerConfig, load_server_config
+from moltnet.logformat import level_name
 from moltnet.storage import channel_layers, database_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -87,12 +88,14 @@ STATIC_URL = "/console/static/"  # served by the console app (no separate static
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
 LOGIN_URL = "/console/login/"
 
+# One format for every line (moltnet.logformat): key=value text, or JSON lines with
+# MOLTNET_LOG_FORMAT=json; MOLTNET_LOG_LEVEL sets the threshold (default INFO).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("MOLTNET_LOG_LEVEL", "INFO")},
+    "formatters": {"moltnet": {"()": "moltnet.logformat.make_formatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "moltnet"}},
+    "root": {"handlers": ["console"], "level": level_name()},
     "loggers": {
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},

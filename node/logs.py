@@ -1,29 +1,18 @@
-"""Structured key=value log lines on stderr, like Go's log/slog text handler (spec 09 §13)."""
+"""Structured key=value log lines on stderr, like Go's log/slog text handler (spec 09 §13), in the server's format."""
 
 from __future__ import annotations
 
 import logging
-import os
 import sys
-import time
+
+from moltnet.logformat import MoltnetFormatter, level_from_env, make_formatter
 
 log = logging.getLogger("moltnet.node")
 
 
-def _quote(value: object) -> str:
-    text = str(value)
-    if text == "" or any(c in text for c in ' ="\n\t'):
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-    return text
-
-
-class SlogFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z"
-        level = {"WARNING": "WARN", "CRITICAL": "ERROR"}.get(record.levelname, record.levelname)
-        attrs = getattr(record, "attrs", {})
-        tail = "".join(f" {k}={_quote(v)}" for k, v in attrs.items())
-        return f"time={stamp} level={level} msg={_quote(record.getMessage())}{tail}"
+# The node prints the server's format (moltnet.logformat): slog-style key=value text by default,
+# JSON lines with MOLTNET_LOG_FORMAT=json.
+SlogFormatter = MoltnetFormatter
 
 
 def setup(level: int | None = None) -> None:
@@ -34,9 +23,9 @@ def setup(level: int | None = None) -> None:
     if any(isinstance(h.formatter, SlogFormatter) for h in log.handlers):
         return
     if level is None:
-        level = getattr(logging, (os.environ.get("MOLTNET_LOG_LEVEL") or "INFO").strip().upper(), logging.INFO)
+        level = level_from_env()
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(SlogFormatter())
+    handler.setFormatter(make_formatter())
     log.addHandler(handler)
     log.setLevel(level)
     log.propagate = False

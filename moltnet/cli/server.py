@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from pathlib import Path
 
+from moltnet.cli import startlines
 from moltnet.cli.flags import CliError
 from moltnet.config import (
     CONFIG_CANDIDATES,
@@ -21,8 +21,6 @@ from moltnet.config import (
     parse_listen_addr,
     quoted,
 )
-
-log = logging.getLogger("moltnet.server")
 
 
 def start(args: list[str]) -> int:
@@ -52,9 +50,17 @@ def start(args: list[str]) -> int:
     from attach.serving import build_server
     from moltnet.asgi import application
 
-    log.info("Moltnet %s (%s) listening on %s, storage %s", cfg.network_name, cfg.network_id, cfg.listen_addr,
-             cfg.storage_kind)
-    build_server(application, host, port).run()  # until SIGINT/SIGTERM, then a graceful stop
+    server = build_server(application, host, port)
+    startlines.announce_when_listening(server, cfg, host, port)
+    try:
+        server.run()  # until SIGINT/SIGTERM, then a graceful stop
+    except SystemExit:
+        if getattr(server, "started", False):
+            raise
+        raise CliError(f"listen on {cfg.listen_addr}: the address is taken or not available (see the line above); "
+                       "stop what holds it or set server.listen_addr / MOLTNET_LISTEN_ADDR "
+                       "(`moltnet doctor` checks it)") from None
+    startlines.stopped(cfg)
     return 0
 
 
