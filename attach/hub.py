@@ -19,7 +19,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from attach import db, frames, presence, replay, transport
 from attach.replay import LogEvent
@@ -99,6 +99,8 @@ class Hub:
         self.local_seq = 0  # the newest seq this process's own commits reported
         self.remote_wake = True  # the log may hold rows we were not told about: read it
         self._wake_pending = False
+        self._publish_pending = False
+        self.layer = None
         self.tasks: list[asyncio.Task] = []
         self._starting: asyncio.Future | None = None
         self._rooms: dict[str, tuple[float, bool, bool]] = {}
@@ -115,6 +117,9 @@ class Hub:
         self.last_seq = await db.run(replay.newest_seq)
         await db.run(presence.forget_other_processes)
         broadcast.add_local_listener(self._on_local_append)
+        self.layer = get_channel_layer()
+        if self.layer is not None and not isinstance(self.layer, InMemoryChannelLayer):
+            broadcast.set_publisher(self._publish_soon)
         self.tasks = [asyncio.ensure_future(self._reader()), asyncio.ensure_future(self._listen()),
                       asyncio.ensure_future(self._maintenance())]
 
@@ -125,14 +130,33 @@ class Hub:
             self.local_seq = seq
         else:
             self.remote_wake = True  # an append whose position we were not told: read the log
+        self._schedule_wake()
+
+    def _publish_soon(self) -> None:
+        """Tell the other processes (from the sending thread): one channel-layer message per
+        wake-up, sent from the event loop, however many events the wake-up covers."""
+        self._publish_pending = True
+        self._schedule_wake()
+
+    def _schedule_wake(self) -> None:
         if self.loop is not None and self.wake is not None and not self._wake_pending:
             self._wake_pending = True
             self.loop.call_soon_threadsafe(self._wake_now)
 
     def _wake_now(self) -> None:
         self._wake_pending = False
+        if self._publish_pending:
+            self._publish_pending = False
+            self.tasks.append(asyncio.ensure_future(self._publish()))
+            self.tasks = [task for task in self.tasks if not task.done()]
         if self.wake is not None:
             self.wake.set()
+
+    async def _publish(self) -> None:
+        try:
+            await self.layer.group_send(broadcast.GROUP, {"type": "log.appended"})
+        except Exception:
+            log.warning("channel layer notification failed; readers will catch up by polling", exc_info=True)
 
     # --- subscriptions ----------------------------------------------------------------
     def subscribe(self, after: int, capacity: int = QUEUE_CAPACITY,

@@ -7,6 +7,7 @@ lost notification costs latency (the hub also polls), never an event.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
@@ -14,11 +15,19 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 log = logging.getLogger("moltnet.events")
 GROUP = "moltnet.events"
 _local_listeners: list = []
+_publisher: Callable[[], None] | None = None
 
 
 def add_local_listener(callback) -> None:
     """Register an in-process callback (the hub) invoked on every local append."""
     _local_listeners.append(callback)
+
+
+def set_publisher(publish: Callable[[], None] | None) -> None:
+    """Hand the cross-process notification to `publish` (the hub, which sends one channel-layer
+    message per wake-up from its event loop) instead of one blocking send per event here."""
+    global _publisher
+    _publisher = publish
 
 
 def remove_local_listener(callback) -> None:
@@ -36,6 +45,9 @@ def announce_appended(seq: int | None = None) -> None:
     layer = get_channel_layer()
     if layer is None or isinstance(layer, InMemoryChannelLayer):
         return  # in-memory fan-out never leaves this process: the local listeners already woke the hub
+    if _publisher is not None:
+        _publisher()
+        return
     try:
         async_to_sync(layer.group_send)(GROUP, {"type": "log.appended"})
     except Exception:

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from events.models import Event
-from moltnet import jsonshape, leansql
+from moltnet import batchmemo, jsonshape, leansql
 from moltnet.ids import format_time, new_event_id, now
 
 APPEND_LOCK_KEY = 715308742994555160
@@ -35,10 +35,23 @@ def build_event(event_type: str, network_id: str, payload_key: str, payload: dic
     }
 
 
-def _serialize_appends() -> None:
+def lock_appends() -> None:
+    """Serialize appenders until this transaction ends (Postgres; SQLite writers are serial already).
+
+    The group-commit writer takes it once per batch, before the batch's first savepoint (a lock
+    taken inside a savepoint that is rolled back is released with it); other callers per append.
+    """
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK_KEY])
+        leansql.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK_KEY])
+        batchmemo.remember(_APPENDS_LOCKED, True)
+
+
+_APPENDS_LOCKED = ("events", "appends locked")
+
+
+def _serialize_appends() -> None:
+    if not batchmemo.recall(_APPENDS_LOCKED):
+        lock_appends()
 
 
 def _in_transaction() -> contextlib.AbstractContextManager:

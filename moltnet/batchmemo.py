@@ -35,6 +35,18 @@ def memoized(key: Hashable, compute: Callable[[], Any]) -> Any:
     return memo[key]
 
 
+def remember(key: Hashable, value: Any) -> None:
+    """Keep `value` for the rest of the batch (nothing outside a batch)."""
+    memo = getattr(_local, "memo", None)
+    if memo is not None:
+        memo[key] = value
+
+
+def recall(key: Hashable, default: Any = None) -> Any:
+    memo = getattr(_local, "memo", None)
+    return default if memo is None else memo.get(key, default)
+
+
 def forget() -> None:
     """Drop what the batch has read (after a write that may have changed it)."""
     memo = getattr(_local, "memo", None)

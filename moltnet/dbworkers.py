@@ -112,6 +112,8 @@ class GroupCommitWriter:
         outcomes: list[Outcome] = []
         try:
             with transaction.atomic(), batchmemo.batch():
+                for hook in _batch_hooks:
+                    hook()
                 for job in jobs:
                     outcomes.append(_run_in_savepoint(job))
         except Exception as exc:  # the commit itself failed: nothing in the batch was stored
@@ -146,6 +148,15 @@ def _transaction_failed() -> bool:
     from psycopg.pq import TransactionStatus
 
     return connection.connection.info.transaction_status == TransactionStatus.INERROR
+
+
+_batch_hooks: list[Callable[[], None]] = []
+
+
+def on_batch_start(hook: Callable[[], None]) -> None:
+    """Run `hook` at the start of every batch transaction, before the first job's savepoint."""
+    if hook not in _batch_hooks:
+        _batch_hooks.append(hook)
 
 
 class _LoopSettler:
