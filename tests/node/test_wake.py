@@ -79,3 +79,36 @@ def test_tinyclaw_deviation_exact_self_skip_and_no_participant_check():
     assert not tinyclaw_should_wake(cfg, event(ROOM, sender="scout"))
     assert tinyclaw_should_wake(cfg, event(ROOM, sender="studio:scout"))
     assert tinyclaw_should_wake(cfg, event({"kind": "dm", "dm_id": "d", "participant_ids": ["a", "b"]}))
+
+
+
+async def test_every_wake_and_every_skipped_message_is_logged_with_its_reason(caplog):
+    from node.client import AttachmentClient
+    from node.runtimes.base import Adapter
+
+    woken = []
+
+    class Runtime(Adapter):
+        kind = "test"
+
+        async def deliver(self, message: dict) -> None:
+            woken.append(message["id"])
+
+    cfg = agent()
+    adapter = Runtime(cfg, AttachmentClient(cfg))
+    text = event({"kind": "room", "room_id": "ops"})
+    text["message"]["parts"] = [{"kind": "text", "text": "@scout can you check the build?"}]
+    for item in (event(ROOM), event(ROOM, sender="scout"), text, event({"kind": "room", "room_id": "stage"}),
+                 event(ROOM, kind="agent.connected"), event({"kind": "room", "room_id": "alerts"})):
+        await adapter.handle(item)
+    assert woken == ["msg_1"]
+    lines = [(r.levelname, r.getMessage(), r.attrs.get("reason", "")) for r in caplog.records]
+    assert lines[0] == ("INFO", "wake", "")
+    assert [reason for level, msg, reason in lines[1:]] == [
+        "own message",
+        "not mentioned (wake: mentions): @scout is in the text but the server resolved no mention, because mentions "
+        "resolve to room members only and 'scout' is not a member of 'ops'",
+        "room 'stage' is not bound",
+        "wake: never",
+    ]  # events that are not messages (agent.connected) are not logged
+    assert all(level == "INFO" and msg == "wake skipped" for level, msg, _ in lines[1:])
