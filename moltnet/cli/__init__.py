@@ -6,7 +6,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from moltnet.cli.flags import CliError
+from moltnet.cli.flags import CliError, HelpShownError, help_requested
 
 USAGE = """Usage:
   moltnet apply [path] --base-url <url> --token-env <env>
@@ -26,6 +26,7 @@ USAGE = """Usage:
   moltnet validate [path]
   moltnet start
   moltnet node start [path]
+  moltnet node status [path] [--json]
   moltnet bridge run <path>
   moltnet attachment run <path>
   moltnet version
@@ -48,11 +49,18 @@ Commands:
   participants      list the participants of a room or DM
   skill             install the Moltnet skill for a runtime
   update            check for a newer version
+  doctor            check the config, storage, listen address, auth and node setup, with fixes
   version           print the version
   help              print this help
 """
 
 Command = Callable[[list[str]], int | None]
+# Commands that take no flags: `--help` prints their usage line instead of being taken as an argument.
+PLAIN_USAGE = {"start": "moltnet start", "server": "moltnet server", "init": "moltnet init [path]",
+               "version": "moltnet version"}
+
+BARE_NOTICE = ("moltnet: no command given, so starting the server (`moltnet start`); "
+               "run `moltnet help` for the other commands\n")
 
 
 def _commands() -> dict[str, Command]:
@@ -63,6 +71,7 @@ def _commands() -> dict[str, Command]:
         "server": server.start,
         "init": server.init,
         "validate": server.validate,
+        "doctor": _doctor,
     }
     for module_name in ("moltnet.cli.agent", "moltnet.cli.operator", "moltnet.cli.node"):
         try:
@@ -75,6 +84,12 @@ def _commands() -> dict[str, Command]:
     return table
 
 
+def _doctor(args: list[str]) -> int:
+    from moltnet.cli.doctor import doctor
+
+    return doctor(args)
+
+
 def fail(message: str) -> int:
     sys.stderr.write(time.strftime("%Y/%m/%d %H:%M:%S ") + message + "\n")
     return 1
@@ -82,6 +97,8 @@ def fail(message: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if not args:  # as the Go command does (deploy scripts rely on it), but say so first
+        sys.stderr.write(BARE_NOTICE)
     first = args[0] if args else "start"
     if first in ("--version", "version"):
         from moltnet import __version__
@@ -94,8 +111,13 @@ def main(argv: list[str] | None = None) -> int:
     command = _commands().get(first)
     if command is None:
         return fail(f'unknown command "{first}"\n\n{USAGE}')
+    if first in PLAIN_USAGE and help_requested(args[1:]):
+        print(f"Usage:\n  {PLAIN_USAGE[first]}")
+        return 0
     try:
         return command(args[1:]) or 0
+    except HelpShownError:
+        return 0
     except CliError as exc:
         return fail(str(exc))
     except KeyboardInterrupt:
