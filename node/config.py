@@ -311,3 +311,21 @@ def load_node_file(path: str | Path, environ: Mapping[str, str] | None = None) -
     if has_plain_token:
         check_private(path, "MoltnetNode config")
     return cfg
+
+
+def startup_problems(attachments: list[BridgeConfig], environ: Mapping[str, str] | None = None) -> list[str]:
+    """What start-up would refuse beyond the file itself: each attachment's token must resolve, as the
+    compatibility preflight will resolve it (`moltnet validate` reports these; nothing is contacted)."""
+    problems = []
+    for cfg in attachments:
+        try:
+            cfg.moltnet.resolve_token(environ)
+        except ConfigError as exc:
+            text = f"attachment {cfg.agent_id.strip() or '<unknown>'}: resolve moltnet token for compatibility " \
+                   f"preflight: {exc}"
+            if cfg.moltnet.mode == "bearer" and not cfg.moltnet.auth_mode.strip() and \
+                    cfg.moltnet.token_path.strip() and not os.path.lexists(cfg.moltnet.token_path):
+                text += " (on an open network, set moltnet.auth_mode: open so the first attach claims the id " \
+                        "and writes this file)"
+            problems.append(text)
+    return problems

@@ -15,6 +15,18 @@ class CliError(Exception):
     """A command failure: the message is printed after the log timestamp, exit status 1."""
 
 
+class HelpShownError(CliError):
+    """`-h` / `--help` / `help`: the usage was printed; the command succeeds (exit status 0)."""
+
+
+HELP_WORDS = ("-h", "--help", "-help", "help")
+
+
+def help_requested(args: list[str]) -> bool:
+    """A command's only argument asks for help."""
+    return len(args) == 1 and args[0] in HELP_WORDS
+
+
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 PREFIXES = {"0x": 16, "0o": 8, "0b": 2}
 
@@ -105,7 +117,7 @@ class FlagSet:
                 name, inline = name.split("=", 1)
             if name in ("h", "help") and name not in self.flags:
                 print(self.usage())
-                raise CliError("flag: help requested")
+                raise HelpShownError("flag: help requested")
             flag = self.flags.get(name)
             if flag is None:
                 raise self.fail(f"flag provided but not defined: -{name}")

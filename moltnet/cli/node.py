@@ -6,15 +6,22 @@ import asyncio
 import signal
 import sys
 
-from moltnet.cli.flags import CliError
+from moltnet.cli.flags import HELP_WORDS, CliError, help_requested
 from moltnet.config import ConfigError
 
 NODE_USAGE = """Usage:
   moltnet node [path]
   moltnet node start [path]
+  moltnet node status [path] [--json]
 
 Runs one attachment per agent listed in a MoltnetNode file (YAML or JSON). Without a path the file is
 MOLTNET_NODE_CONFIG, else MoltnetNode, moltnet-node.yaml, moltnet-node.yml or moltnet-node.json here.
+
+`status` reads the node's state files (<config dir>/.moltnet/node-state/): per attachment, connected or not,
+the last event, the last wake and its result, queued and failed CLI wakes. `--json` prints it as JSON.
+
+Environment: MOLTNET_LOG_LEVEL (INFO; DEBUG shows CLI runtime output), MOLTNET_NODE_BOOTSTRAP (once: the
+"attached" wake runs once per agent and room, always: on every start as the Go node does, never).
 """
 
 BRIDGE_USAGE = """Usage:
@@ -47,11 +54,33 @@ def _run(coro) -> int:
     return 0
 
 
-def node(args: list[str]) -> int:
-    _early_signals()
-    if args and args[0] == "help":
+def status(args: list[str]) -> int:
+    """`moltnet node status [path] [--json]`."""
+    if help_requested(args):
         sys.stdout.write(NODE_USAGE)
         return 0
+    as_json = "--json" in args or "-json" in args
+    args = [a for a in args if a not in ("--json", "-json")]
+    if len(args) > 1:
+        raise CliError("invalid argument")
+    from node.config import discover_node_config, load_node_file
+    from node.status import dumps, node_status, render
+
+    try:
+        document = node_status(load_node_file(discover_node_config(args[0] if args else None)))
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+    sys.stdout.write(dumps(document) if as_json else render(document))
+    return 0
+
+
+def node(args: list[str]) -> int:
+    if (args and args[0] in HELP_WORDS) or (args[:1] == ["start"] and args[1:2] and args[1] in HELP_WORDS):
+        sys.stdout.write(NODE_USAGE)
+        return 0
+    if args and args[0] == "status":
+        return status(args[1:])
+    _early_signals()
     if args and args[0] == "start":
         args = args[1:]
     if len(args) > 1:
@@ -71,7 +100,7 @@ def _bridge(name: str, args: list[str]) -> int:
     _early_signals()
     if not args:
         raise CliError(f"{name} runner config path required")
-    if args[0] == "help":
+    if args[0] in HELP_WORDS or (args[:1] == ["run"] and args[1:2] and args[1] in HELP_WORDS):
         sys.stdout.write(BRIDGE_USAGE.format(name=name))
         return 0
     if args[0] == "run":

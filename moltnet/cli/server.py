@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
 
 from moltnet.cli import startlines
-from moltnet.cli.flags import CliError
+from moltnet.cli.flags import CliError, help_requested
 from moltnet.config import (
     CONFIG_CANDIDATES,
     DEFAULT_NODE_FILE,
@@ -104,15 +105,46 @@ def init(args: list[str]) -> int:
     return 0
 
 
+VALIDATE_USAGE = """Usage:
+  moltnet validate [path]
+
+Checks a Moltnet server config, a MoltnetNode file or a bridge JSON file (a directory: its Moltnet and
+MoltnetNode files) without starting anything. For node and bridge files it also resolves every attachment's
+token source, as start-up will.
+"""
+
+
 def _load_node(path: Path) -> None:
     try:
-        from node.config import load_node_file
+        from node.config import load_node_file, startup_problems
     except ModuleNotFoundError:
         raise ConfigError("MoltnetNode validation is not available") from None
-    load_node_file(path)
+    problems = startup_problems(load_node_file(path).attachments)
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
+def _is_bridge_file(path: Path) -> bool:
+    """A bridge config is one JSON object with an `agent` block (server and node files have none)."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and any(key.lower() == "agent" for key in data)
+
+
+def _load_bridge(path: Path) -> None:
+    from node.config import load_bridge_file, startup_problems
+
+    problems = startup_problems([load_bridge_file(path)])
+    if problems:
+        raise ConfigError("\n".join(problems))
 
 
 def validate(args: list[str]) -> int:
+    if help_requested(args):
+        sys.stdout.write(VALIDATE_USAGE)
+        return 0
     if len(args) > 1:
         raise CliError("invalid argument")
     target = Path(args[0] if args else ".")
@@ -133,6 +165,10 @@ def validate(args: list[str]) -> int:
             if node is not None:
                 _load_node(node)
                 print(f"validated {node}")
+            return 0
+        if _is_bridge_file(target):
+            _load_bridge(target)
+            print(f"validated {target}")
             return 0
         try:
             load_checked(target)

@@ -6,7 +6,7 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from moltnet.cli.flags import CliError, FlagSet, no_positional
+from moltnet.cli.flags import HELP_WORDS, CliError, FlagSet, no_positional
 
 RUNTIME_PATHS: dict[str, tuple[str, ...]] = {
     "openclaw": ("skills/moltnet/SKILL.md",),
@@ -70,7 +70,7 @@ def server_skill(base_url: str, token: str) -> str | None:
 def skill_command(args: list[str]) -> int:
     if not args:
         raise CliError("skill subcommand required")
-    if args[0] == "help":
+    if args[0] in HELP_WORDS:
         print(USAGE, end="")
         return 0
     if args[0] != "install":
