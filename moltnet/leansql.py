@@ -30,7 +30,8 @@ def _placeholders(sql: str, vendor: str) -> str:
 
 
 @functools.cache
-def _insert_statement(model: type[Model], vendor: str) -> tuple[str, tuple[Field, ...], tuple[bool, ...], bool]:
+def _insert_statement(model: type[Model], vendor: str,
+                      if_absent: bool = False) -> tuple[str, tuple[Field, ...], tuple[bool, ...], bool]:
     meta = model._meta
     auto = isinstance(meta.pk, AutoField | BigAutoField)
     fields = tuple(f for f in meta.concrete_fields if not (auto and f.primary_key))
@@ -39,6 +40,8 @@ def _insert_statement(model: type[Model], vendor: str) -> tuple[str, tuple[Field
     quote = _connection().ops.quote_name
     sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
            f"VALUES ({', '.join(['%s'] * len(fields))})")
+    if if_absent:
+        sql += " ON CONFLICT DO NOTHING"
     if auto and vendor == "postgresql":
         sql += f" RETURNING {quote(meta.pk.column)}"
     return _placeholders(sql, vendor), fields, plain, auto
@@ -63,10 +66,14 @@ def fetch_value(sql: str, params: list | tuple = ()) -> Any:
     return rows[0][0] if rows else None
 
 
-def insert_values(model: type[Model], values: dict[str, Any]) -> Any:
-    """INSERT one row of `model` from attribute values; returns the auto primary key, if any."""
+def insert_values(model: type[Model], values: dict[str, Any], *, if_absent: bool = False) -> Any:
+    """INSERT one row of `model` from attribute values; returns the auto primary key, if any.
+
+    `if_absent`: a row that conflicts with a stored one (same key) is not written, and the
+    answer says whether the row was written (True/False) instead of raising IntegrityError.
+    """
     conn = _connection()
-    sql, fields, plain, auto = _insert_statement(model, conn.vendor)
+    sql, fields, plain, auto = _insert_statement(model, conn.vendor, if_absent)
     params = [values.get(f.attname) if is_plain else f.get_db_prep_save(values.get(f.attname), conn)
               for f, is_plain in zip(fields, plain, strict=True)]
     conn.ensure_connection()
@@ -74,6 +81,8 @@ def insert_values(model: type[Model], values: dict[str, Any]) -> Any:
         cursor = conn.connection.cursor()
         try:
             cursor.execute(sql, params)
+            if if_absent:
+                return cursor.rowcount == 1
             if not auto:
                 return None
             return cursor.fetchone()[0] if conn.vendor == "postgresql" else cursor.lastrowid
@@ -81,14 +90,18 @@ def insert_values(model: type[Model], values: dict[str, Any]) -> Any:
             cursor.close()
 
 
-def insert(obj: Model) -> Model:
-    """INSERT `obj` as one row (IntegrityError on a duplicate key, as save(force_insert=True))."""
-    pk = insert_values(type(obj), obj.__dict__)
-    if pk is not None:
-        obj.pk = pk
+def insert(obj: Model, *, if_absent: bool = False) -> bool:
+    """INSERT `obj` as one row (IntegrityError on a duplicate key, as save(force_insert=True));
+    `if_absent`: a duplicate is not written and the answer is False."""
+    result = insert_values(type(obj), obj.__dict__, if_absent=if_absent)
+    if if_absent:
+        if not result:
+            return False
+    elif result is not None:
+        obj.pk = result
     obj._state.adding = False
     obj._state.db = DEFAULT_DB_ALIAS
-    return obj
+    return True
 
 
 @contextlib.contextmanager

@@ -10,7 +10,6 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError
 from django.db.models import F
 
 from agents.auth import Caller
@@ -208,33 +207,28 @@ def do_send(caller: Caller, req: SendMessageRequest, cfg: ServerConfig) -> Accep
         origin_json=jsonshape.dumps(origin), created_at=created_at,
     )
     thread_created = dm_created = False
-    try:
-        # No "does this id exist?" query first: a duplicate id fails the insert (the primary key),
-        # which rolls this block back and takes the idempotent path below.
-        with leansql.savepoint("moltnet_send"):
-            events = []
-            if target["kind"] == "thread":
-                thread = _upsert_thread(target, local, created_at)
-                if thread.message_count == 1:
-                    thread_created = True
-                    events.append(log.build_event("thread.created", local, "thread", shapes.thread_json(thread),
-                                                  created_at))
-            elif target["kind"] == "dm":
-                dm, participants = _upsert_dm(target, actor, local, created_at)
-                if dm.message_count == 1:
-                    dm_created = True
-                    events.append(log.build_event("dm.created", local, "dm", shapes.dm_json(dm, participants),
-                                                  created_at))
-            leansql.insert(message)
-            if artifacts := _artifacts(message, parts, target):
-                Artifact.objects.bulk_create(artifacts)
-            events.append(log.build_event("message.created", local, "message", shapes.message_json(message),
-                                          created_at, event_id=event_id))
-            for event in events:
-                log.record(event, created_at)
-    except IntegrityError:
-        # This id is stored already (a retry, or a concurrent sender first): the idempotent path.
-        if Message.objects.filter(id=message_id).exists():
+    with leansql.savepoint("moltnet_send"):
+        # The message row first: a stored id (a retry, or a concurrent sender first) writes
+        # nothing and is the idempotent answer, with no query before and no error to recover from.
+        if not leansql.insert(message, if_absent=True):
             return Accepted(message_id, event_id)
-        raise
+        events = []
+        if target["kind"] == "thread":
+            thread = _upsert_thread(target, local, created_at)
+            if thread.message_count == 1:
+                thread_created = True
+                events.append(log.build_event("thread.created", local, "thread", shapes.thread_json(thread),
+                                              created_at))
+        elif target["kind"] == "dm":
+            dm, participants = _upsert_dm(target, actor, local, created_at)
+            if dm.message_count == 1:
+                dm_created = True
+                events.append(log.build_event("dm.created", local, "dm", shapes.dm_json(dm, participants),
+                                              created_at))
+        if artifacts := _artifacts(message, parts, target):
+            Artifact.objects.bulk_create(artifacts)
+        events.append(log.build_event("message.created", local, "message", shapes.message_json(message),
+                                      created_at, event_id=event_id))
+        for event in events:
+            log.record(event, created_at)
     return Accepted(message_id, event_id, thread_created, dm_created)
