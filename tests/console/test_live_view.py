@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
@@ -224,7 +226,9 @@ def test_a_createsuperuser_operator_signs_in_with_a_password_and_gets_live_updat
                     "--email", "root@example.com"], cwd=server.workdir, env=env, check=True, capture_output=True)
     page = browser.new_page()
     page.goto(server.base_url + "/console/#room/research")
-    page.click("summary")
+    # Both ways to sign in are shown plainly: nothing to unfold first.
+    assert page.locator("#access_token").is_visible() and page.locator("#password").is_visible()
+    assert "With a console user and password" in page.locator('[data-testid="login-user"]').inner_text()
     page.fill("#username", "root")
     page.fill("#password", "correct-horse-battery")
     page.click(".login-user button[type=submit]")
@@ -240,3 +244,23 @@ def test_a_createsuperuser_operator_signs_in_with_a_password_and_gets_live_updat
     page.click("#composer button[type=submit]")
     page.wait_for_selector("#messages li.msg.human >> text=the password session can write", timeout=10_000)
     assert page.locator("#composer-error").inner_text() == ""
+
+
+def test_a_room_reads_loading_until_its_first_page_arrives(browser, server):
+    page = open_console(browser, server, "operator-secret", "/console/")
+    page.wait_for_selector('[data-testid="status"]')
+    held = []
+    page.route("**/v1/rooms/research/messages*", lambda route: held.append(route) if not held else route.continue_())
+    page.goto(server.base_url + "/console/#room/research")
+    page.wait_for_function("() => document.querySelector('[data-testid=status]').textContent.includes('history:')")
+    deadline = time.time() + 10
+    while not held and time.time() < deadline:
+        page.wait_for_timeout(50)
+    assert held, "the history request was not made"
+    status = page.locator('[data-testid="status"]').inner_text()
+    assert "history: loading…" in status and "complete" not in status
+    for route in held:
+        route.continue_()
+    wait_for_history(page)
+    assert "history: loading…" not in page.locator('[data-testid="status"]').inner_text()
+    assert "loaded, complete" in page.locator('[data-testid="status"]').inner_text()

@@ -18,7 +18,7 @@ const state = {
   rooms: [], dms: [], agents: [], pairings: null,
   threadsByParent: {}, // parent message id → thread (current room)
   view: null, // {kind: "room"|"thread"|"dm", id, room_id?, participant_ids?}
-  seen: new Set(), oldest: null, hasMore: false, loaded: 0,
+  seen: new Set(), oldest: null, hasMore: false, loaded: 0, firstPage: false,
   stream: "connecting", unread: {},
   pendingThreads: {}, // new thread id → {room_id, parent_message_id} until its first message
 };
@@ -84,7 +84,8 @@ function renderWarnings() {
 function renderStatus() {
   const caps = state.network.capabilities;
   const human = caps.human_ingress ? (state.network.console.can_send_human ? "on (you can send)" : "on (read-only session)") : "off";
-  const history = state.view ? `${state.loaded} loaded, ${state.hasMore ? "older available" : "complete"}` : "—";
+  const history = !state.view ? "—" : !state.firstPage ? "loading…"
+    : `${state.loaded} loaded, ${state.hasMore ? "older available" : "complete"}`;
   $("status").textContent = `stream: ${state.stream} · human ingress: ${human} · DMs: ${caps.direct_messages ? "on" : "off"} · history: ${history}`;
   $("status").dataset.stream = state.stream;
 }
@@ -148,6 +149,7 @@ async function loadPage(before) {
   const view = state.view;
   const page = await api(historyPath(view) + `?limit=${PAGE}` + (before ? "&before=" + encodeURIComponent(before) : ""));
   if (state.view !== view) return;
+  state.firstPage = true;
   appendMessages(page.messages || [], { prepend: !!before });
   if (before || state.oldest === null) {
     state.hasMore = !!(page.page && page.page.has_more);
@@ -200,7 +202,9 @@ async function select(kind, id) {
   state.oldest = null;
   state.hasMore = false;
   state.loaded = 0;
+  state.firstPage = !!view.pending; // a new thread has no history to wait for
   delete state.unread[viewKey(kind, id)];
+  if (state.network) renderStatus(); // "history: loading…", not the previous view's count
   describeView();
   $("back").hidden = kind !== "thread";
   $("messages").replaceChildren();
