@@ -126,28 +126,16 @@ class GroupCommitWriter:
 def _run_in_savepoint(job: Callable[[], Any]) -> Outcome:
     """Run one job of a batch so that its failure rolls back its own writes only.
 
-    Unlike leansql.savepoint, an error the job turned into a response (the error envelope) is no
-    exception here, yet it may have left the transaction unusable: that is rolled back too.
+    An error the job turned into a response (the error envelope) is no exception here, yet it may
+    have left the transaction unusable, or failed inside a block that shared the job's savepoint:
+    those are rolled back too (leansql.job_savepoint).
     """
-    leansql.execute("SAVEPOINT moltnet_job")
-    try:
-        outcome: Outcome = (True, job())
-    except BaseException as exc:  # noqa: BLE001 - handed to the waiting request
-        outcome = (False, exc)
-    if not outcome[0] or connection.needs_rollback or _transaction_failed():
-        leansql.execute("ROLLBACK TO SAVEPOINT moltnet_job")
-        connection.needs_rollback = False  # the job's writes are undone; the batch goes on
-    leansql.execute("RELEASE SAVEPOINT moltnet_job")
-    return outcome
-
-
-def _transaction_failed() -> bool:
-    """Postgres refuses every statement after an error until a rollback; SQLite does not."""
-    if connection.vendor != "postgresql":
-        return False
-    from psycopg.pq import TransactionStatus
-
-    return connection.connection.info.transaction_status == TransactionStatus.INERROR
+    with leansql.job_savepoint():
+        try:
+            return True, job()
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting request
+            leansql.mark_job_failed()
+            return False, exc
 
 
 _batch_hooks: list[Callable[[], None]] = []

@@ -10,6 +10,7 @@ import threading
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from moltnet import leansql
 from moltnet.dbworkers import GroupCommitWriter
 from moltnet.ids import now
 from rooms.models import Room
@@ -89,3 +90,36 @@ def test_a_job_that_marks_the_transaction_for_rollback_is_undone_alone():
         ("first", "answered", "last")
     stored = set(Room.objects.values_list("id", flat=True))
     assert {"first", "last"} <= stored and "poisoned" not in stored
+
+
+def test_a_savepoint_block_directly_in_a_job_shares_its_savepoint_and_fails_the_job():
+    """do_send's block runs directly inside the writer's job savepoint and uses it: when the block
+    fails (and the API turns the error into a response), the job's writes are all undone."""
+    writer = GroupCommitWriter()
+
+    def job_whose_block_fails() -> str:
+        make_room("before_block")
+        try:
+            with leansql.savepoint("moltnet_send"):
+                make_room("inside_block")
+                raise ValueError("refused inside the block")
+        except ValueError:
+            return "error envelope"
+
+    first, failing, last = run_batch(writer, [lambda: make_room("first"), job_whose_block_fails,
+                                              lambda: make_room("last")])
+    assert failing.result(timeout=10) == "error envelope"
+    assert (first.result(timeout=10), last.result(timeout=10)) == ("first", "last")
+    stored = set(Room.objects.values_list("id", flat=True))
+    assert {"first", "last"} <= stored and not {"before_block", "inside_block"} & stored
+
+
+def test_outside_a_job_a_savepoint_block_rolls_back_alone():
+    with transaction.atomic():
+        make_room("kept")
+        with contextlib.suppress(ValueError), leansql.savepoint("moltnet_send"):
+            make_room("undone")
+            raise ValueError("refused")
+        make_room("after")
+    assert set(Room.objects.values_list("id", flat=True)) >= {"kept", "after"}
+    assert not Room.objects.filter(id="undone").exists()
