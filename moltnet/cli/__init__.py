@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from collections.abc import Callable
@@ -59,8 +60,7 @@ Command = Callable[[list[str]], int | None]
 PLAIN_USAGE = {"start": "moltnet start", "server": "moltnet server", "init": "moltnet init [path]",
                "version": "moltnet version"}
 
-BARE_NOTICE = ("moltnet: no command given, so starting the server (`moltnet start`); "
-               "run `moltnet help` for the other commands\n")
+BARE_NOTICE = "no command given, so starting the server (`moltnet start`); run `moltnet help` for the other commands"
 
 
 def _commands() -> dict[str, Command]:
@@ -90,15 +90,29 @@ def _doctor(args: list[str]) -> int:
     return doctor(args)
 
 
+def _log_line(level: int, message: str) -> None:
+    """One line in the log format (moltnet.logformat), before any logging is configured."""
+    from moltnet import logformat
+
+    record = logging.LogRecord("moltnet.cli", level, __file__, 0, message, None, None)
+    sys.stderr.write(logformat.make_formatter().format(record) + "\n")
+
+
 def fail(message: str) -> int:
-    sys.stderr.write(time.strftime("%Y/%m/%d %H:%M:%S ") + message + "\n")
+    """Spec 11 §1.4: `YYYY/MM/DD HH:MM:SS <error>` on stderr; a JSON line when MOLTNET_LOG_FORMAT=json asks."""
+    from moltnet import logformat
+
+    if logformat.json_wanted():
+        _log_line(logging.ERROR, message)
+    else:
+        sys.stderr.write(time.strftime("%Y/%m/%d %H:%M:%S ") + message + "\n")
     return 1
 
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args:  # as the Go command does (deploy scripts rely on it), but say so first
-        sys.stderr.write(BARE_NOTICE)
+        _log_line(logging.INFO, BARE_NOTICE)
     first = args[0] if args else "start"
     if first in ("--version", "version"):
         from moltnet import __version__

@@ -85,8 +85,9 @@ def _from_node(node: Node, schema: Any, where: str, marks: Marks) -> Any:
         return None
     if isinstance(schema, dict):
         if not isinstance(node, MappingNode):
+            hint = "; write key: value lines (is a \":\" missing?)" if isinstance(node, ScalarNode) else ""
             raise ConfigError(f"{where or 'document'}: expected a mapping, got {_yaml_kind(node)} "
-                              f"({hints.at(*_mark(node))})")
+                              f"({hints.at(*_mark(node))}){hint}")
         result: dict[str, Any] = {}
         for key_node, key, value in _mapping_pairs(node, where):
             if key not in schema:

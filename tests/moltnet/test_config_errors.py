@@ -113,3 +113,10 @@ def test_a_value_from_the_environment_is_named_as_such(cwd, capsys, monkeypatch)
     assert error_line(capsys, "start") == ('invalid listen address "nowhere"; write host:port, e.g. ":8787" or '
                                            '"127.0.0.1:8787" (from the environment: MOLTNET_LISTEN_ADDR)')
     assert main(["validate"]) == 0  # validate reads the file alone (spec 04 §1)
+
+
+def test_a_key_without_its_colon_says_so(cwd, capsys):
+    (cwd / "Moltnet").write_text('server:\n  listen_addr ":8787"\n')
+    assert error_line(capsys, "start") == ('decode Moltnet config "Moltnet": server: expected a mapping, got the value '
+                                           '\'listen_addr ":8787"\' (line 2, column 3); write key: value lines '
+                                           '(is a ":" missing?)')
