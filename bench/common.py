@@ -196,7 +196,8 @@ class Server:
                if k not in ("MOLTNET_CONFIG", "DJANGO_SETTINGS_MODULE", "MOLTNET_BENCH_SUMMARY")}
         env.update({"MOLTNET_LISTEN_ADDR": f"127.0.0.1:{self.port}", "PYTHONUNBUFFERED": "1"})
         if self.impl == "ours":
-            env.update({"MOLTNET_LOG_LEVEL": "WARNING", "PYTHONPATH": str(OURS_REPO)})
+            # Both servers log at their default level (INFO: a line per request), to the same file.
+            env.update({"PYTHONPATH": str(OURS_REPO)})
         env.update(self.extra_env)
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(self.command(), cwd=self.dir, env=env, stdout=log,
