@@ -215,8 +215,8 @@ def _taken(report: Report, cfg: ServerConfig, host: str, port: int, exc: OSError
         report.add("fail", "listen", f"{cfg.listen_addr} is served by another Moltnet network "
                    f"({document.get('id')!r})", f"stop that server, or {fix}")
     elif isinstance(health, dict) and health.get("status") == "ok":
-        report.add("ok", "listen", f"{cfg.listen_addr} is served by a Moltnet server (its network needs a token "
-                   "to name): a server is running")
+        report.add("warn", "listen", f"{cfg.listen_addr} is served by a Moltnet server that refuses this config's "
+                   "credentials, so its network cannot be named", f"if it is not this network, stop it or {fix}")
     else:
         report.add("fail", "listen", f"{cfg.listen_addr} is in use by another program",
                    f"stop it (`ss -ltnp | grep :{port}` shows which), or {fix}")

@@ -172,3 +172,24 @@ def test_a_missing_token_file_fails(doctor, tmp_path, bearer_server):
     code, lines = doctor(tmp_path)
     assert code == 1
     assert f"FAIL  attachment scout: token file {tmp_path / 'scout.token'} is missing — fix: " in "\n".join(lines)
+
+
+def test_a_listen_address_served_by_another_network_fails(doctor, tmp_path, open_server, bearer_server):
+    config(tmp_path, listen=f"127.0.0.1:{open_server.port}")
+    code, lines = doctor(tmp_path)
+    assert code == 1
+    assert line(lines, "listen").startswith(f"FAIL  listen: 127.0.0.1:{open_server.port} is served by another "
+                                            "Moltnet network ('")
+    config(tmp_path, listen=f"127.0.0.1:{bearer_server.port}")  # needs a token this config does not have
+    code, lines = doctor(tmp_path)
+    assert line(lines, "listen").startswith(f"warn  listen: 127.0.0.1:{bearer_server.port} is served by a Moltnet "
+                                            "server that refuses this config's credentials")
+
+
+def test_a_missing_workspace_fails(doctor, tmp_path):
+    config(tmp_path)
+    node_file(tmp_path, f"http://127.0.0.1:{free_port()}", {"kind": "codex", "command": sys.executable,
+                                                              "workspace_path": str(tmp_path / "nowhere")})
+    code, lines = doctor(tmp_path)
+    assert code == 1
+    assert f"FAIL  attachment scout: workspace {tmp_path / 'nowhere'} does not exist — fix: " in "\n".join(lines)
