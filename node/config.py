@@ -319,7 +319,9 @@ def startup_problems(attachments: list[BridgeConfig], environ: Mapping[str, str]
     problems = []
     for cfg in attachments:
         try:
-            cfg.moltnet.resolve_token(environ)
+            token = cfg.moltnet.resolve_token(environ)
+            if token is None and cfg.moltnet.mode == "open":
+                _check_claim_directory(cfg.moltnet.write_back_path)
         except ConfigError as exc:
             text = f"attachment {cfg.agent_id.strip() or '<unknown>'}: resolve moltnet token for compatibility " \
                    f"preflight: {exc}"
@@ -329,3 +331,12 @@ def startup_problems(attachments: list[BridgeConfig], environ: Mapping[str, str]
                         "and writes this file)"
             problems.append(text)
     return problems
+
+
+def _check_claim_directory(path: str) -> None:
+    """The first claim writes the token file: its nearest existing directory must be writable (nothing created)."""
+    directory = Path(path).parent
+    while not directory.exists() and directory != directory.parent:
+        directory = directory.parent
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise ConfigError(f'moltnet token_path directory "{Path(path).parent}" is not writable: permission denied')
