@@ -101,6 +101,7 @@ class Hub:
         self._wake_pending = False
         self._publish_pending = False
         self.layer = None
+        self._local_rows: deque[tuple[int, str, str, str]] = deque()
         self.tasks: list[asyncio.Task] = []
         self._starting: asyncio.Future | None = None
         self._rooms: dict[str, tuple[float, bool, bool]] = {}
@@ -123,12 +124,14 @@ class Hub:
         self.tasks = [asyncio.ensure_future(self._reader()), asyncio.ensure_future(self._listen()),
                       asyncio.ensure_future(self._maintenance())]
 
-    def _on_local_append(self, seq: int | None = None) -> None:
+    def _on_local_append(self, seq: int | None = None, row: tuple[int, str, str, str] | None = None) -> None:
         # Called from the sending thread after commit, once per event: one wake-up is enough for
         # all the events committed before it runs, so no more are queued while one is pending.
+        if row is not None:
+            self._local_rows.append(row)  # deque.append: safe from another thread
         if seq is not None and seq > self.local_seq:
             self.local_seq = seq
-        else:
+        elif seq is None:
             self.remote_wake = True  # an append whose position we were not told: read the log
         self._schedule_wake()
 
@@ -206,12 +209,17 @@ class Hub:
 
     async def _drain(self) -> None:
         while True:
-            if not self.subscribers and not self.remote_wake:
-                # Nobody to deliver to, and only this process appended: its commits told us where
-                # the log ends, no need to ask the database.
-                self.last_seq = max(self.last_seq, self.local_seq)
-                return
+            if not self.remote_wake:
+                # Only this process appended since the last read: its commits handed us their rows.
+                rows = self._local_rows_in_order()
+                if rows is not None:
+                    if not self.subscribers:
+                        self.last_seq = max(self.last_seq, self.local_seq)
+                    else:
+                        await self._offer_all(rows)
+                    return
             self.remote_wake = False
+            self._local_rows.clear()  # the log is read instead; it holds them all
             if not self.subscribers:
                 # Nobody to deliver to: skip ahead, unless someone subscribed during the await
                 # (they registered at the old position and must get the rows in between).
@@ -220,18 +228,36 @@ class Hub:
                     self.last_seq = max(self.last_seq, newest)
                     return
             rows = await db.run(replay.read_after, self.last_seq, replay.PAGE)
-            for row in rows:
-                if row.seq <= self.last_seq:
-                    continue
-                await self.prepare(row)
-                for sub in list(self.subscribers):
-                    try:
-                        sub.offer(row)
-                    except Exception:  # one subscriber's failure is not the others'
-                        log.exception("offering an event to a subscriber failed")
-                self.last_seq = row.seq
+            await self._offer_all(rows)
             if len(rows) < replay.PAGE:
                 return
+
+    def _local_rows_in_order(self) -> list[LogEvent] | None:
+        """The rows local commits handed over, if they continue the log exactly where the hub is;
+        None when one is missing (another process's or thread's commit not announced yet): then
+        the log is read instead."""
+        handed = sorted(self._local_rows.popleft() for _ in range(len(self._local_rows)))
+        expected, rows = self.last_seq + 1, []
+        for seq, event_id, event_type, body in handed:
+            if seq < expected:
+                continue  # offered already (read from the log)
+            if seq != expected:
+                return None
+            rows.append(LogEvent(seq, event_id, event_type, body))
+            expected += 1
+        return rows
+
+    async def _offer_all(self, rows: list[LogEvent]) -> None:
+        for row in rows:
+            if row.seq <= self.last_seq:
+                continue
+            await self.prepare(row)
+            for sub in list(self.subscribers):
+                try:
+                    sub.offer(row)
+                except Exception:  # one subscriber's failure is not the others'
+                    log.exception("offering an event to a subscriber failed")
+            self.last_seq = row.seq
 
     async def _listen(self) -> None:
         """One channel-layer group subscription per process: other processes' appends wake us."""

@@ -35,11 +35,12 @@ def remove_local_listener(callback) -> None:
         _local_listeners.remove(callback)
 
 
-def announce_appended(seq: int | None = None) -> None:
-    """Wake this process's listeners (told the new `seq` when known) and the other processes."""
+def announce_appended(seq: int | None = None, row: tuple[int, str, str, str] | None = None) -> None:
+    """Wake this process's listeners (told the new `seq` and the committed row when known) and the
+    other processes."""
     for callback in list(_local_listeners):
         try:
-            callback(seq)
+            callback(seq, row)
         except Exception:  # a broken listener must not fail the send that committed
             log.exception("local event listener failed")
     layer = get_channel_layer()

@@ -65,15 +65,17 @@ def record(event: dict[str, Any], created_at: datetime | None = None) -> int:
     # No savepoint of its own: a failed append fails the caller's transaction, which is the point.
     with _in_transaction():
         _serialize_appends()
+        body = jsonshape.dumps(event)
         seq = leansql.insert_values(Event, {
             "event_id": event["id"],
             "type": event["type"],
             "network_id": event["network_id"],
-            "body": jsonshape.dumps(event),
+            "body": body,
             "created_at": created_at or now(),
             "recorded_at": now(),
         })
-    transaction.on_commit(functools.partial(announce, seq))
+    # Announced with the row itself, so this process's readers need not read back what it wrote.
+    leansql.on_commit(functools.partial(announce, seq, (seq, event["id"], event["type"], body)))
     return seq
 
 
@@ -82,8 +84,9 @@ def record_all(events: list[dict[str, Any]]) -> None:
         record(event)
 
 
-def announce(seq: int | None = None) -> None:
-    """Tell every server process that the log grew to `seq` (one channel-layer message per event)."""
+def announce(seq: int | None = None, row: tuple[int, str, str, str] | None = None) -> None:
+    """Tell every server process that the log grew to `seq`; `row` is the committed event as
+    (seq, event id, type, body), for this process's readers."""
     from events.broadcast import announce_appended
 
-    announce_appended(seq)
+    announce_appended(seq, row)

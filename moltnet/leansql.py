@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -123,13 +123,56 @@ class JobScope:
 _local = threading.local()
 
 
+class _AfterCommit:
+    """A transaction.on_commit callback that a rolled-back plain-SQL savepoint can void (Django
+    voids the callbacks of its own savepoints, but knows nothing of these)."""
+
+    __slots__ = ("callback", "void")
+
+    def __init__(self, callback: Callable[[], None]) -> None:
+        self.callback = callback
+        self.void = False
+
+    def __call__(self) -> None:
+        if not self.void:
+            self.callback()
+
+
+def on_commit(callback: Callable[[], None]) -> None:
+    """transaction.on_commit(callback), dropped as well if a savepoint of this module around it is
+    rolled back (an event announced from a rolled-back send must never reach a subscriber)."""
+    entry = _AfterCommit(callback)
+    transaction.on_commit(entry)
+    marks = getattr(_local, "marks", None)
+    if marks:
+        _local.tracked.append(entry)
+
+
+def _open_mark() -> None:
+    if not getattr(_local, "marks", None):
+        _local.marks, _local.tracked = [], []
+    _local.marks.append(len(_local.tracked))
+
+
+def _close_mark(rolled_back: bool) -> None:
+    mark = _local.marks.pop()
+    if rolled_back:
+        for entry in _local.tracked[mark:]:
+            entry.void = True
+        del _local.tracked[mark:]
+    if not _local.marks:
+        _local.tracked.clear()  # the outermost savepoint is over: Django holds what is left
+
+
 @contextlib.contextmanager
 def job_savepoint() -> Iterator[JobScope]:
     """Run a job in a savepoint; roll it back if it raised, was marked failed, or left the
     transaction unusable (marked for rollback, or a Postgres transaction aborted by an error)."""
     conn = _connection()
     execute("SAVEPOINT moltnet_job")
+    _open_mark()
     scope = _local.job = JobScope(len(conn.atomic_blocks))
+    rolled_back = False
     try:
         yield scope
     except BaseException:
@@ -140,7 +183,9 @@ def job_savepoint() -> Iterator[JobScope]:
         if scope.failed or conn.needs_rollback or _transaction_failed(conn):
             execute("ROLLBACK TO SAVEPOINT moltnet_job")
             conn.needs_rollback = False  # the job's writes are undone; the transaction goes on
+            rolled_back = True
         execute("RELEASE SAVEPOINT moltnet_job")
+        _close_mark(rolled_back)
 
 
 def _transaction_failed(conn: Any) -> bool:
@@ -177,14 +222,18 @@ def savepoint(name: str = "moltnet_sp") -> Iterator[None]:
             raise
         return
     execute(f"SAVEPOINT {name}")
+    _open_mark()
     try:
         yield
     except BaseException:
         execute(f"ROLLBACK TO SAVEPOINT {name}")
         execute(f"RELEASE SAVEPOINT {name}")
         conn.needs_rollback = False  # the block's writes are undone; the transaction goes on
+        _close_mark(rolled_back=True)
         raise
-    if conn.needs_rollback:  # an inner atomic(savepoint=False) failed and was swallowed
+    rolled_back = conn.needs_rollback  # an inner atomic(savepoint=False) failed and was swallowed
+    if rolled_back:
         execute(f"ROLLBACK TO SAVEPOINT {name}")
         conn.needs_rollback = False
     execute(f"RELEASE SAVEPOINT {name}")
+    _close_mark(rolled_back)

@@ -325,7 +325,7 @@ _stop = threading.Event()
 _lock = threading.Lock()
 
 
-def _wake_all(seq: int | None = None) -> None:
+def _wake_all(seq: int | None = None, row: tuple | None = None) -> None:
     for worker in _workers:
         worker.wake.set()
 

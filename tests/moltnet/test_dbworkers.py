@@ -123,3 +123,36 @@ def test_outside_a_job_a_savepoint_block_rolls_back_alone():
         make_room("after")
     assert set(Room.objects.values_list("id", flat=True)) >= {"kept", "after"}
     assert not Room.objects.filter(id="undone").exists()
+
+
+def test_after_commit_callbacks_of_undone_work_never_run():
+    """Events are announced (with their rows, to this process's subscribers) after commit: an
+    announcement from a job or block that was rolled back would deliver an event that is not stored."""
+    writer = GroupCommitWriter()
+    ran: list[str] = []
+
+    def announcing(name: str, fail: bool = False) -> str:
+        leansql.on_commit(lambda: ran.append(name))
+        if fail:
+            raise ValueError(name)
+        return name
+
+    def block_failing_inside_a_job() -> str:
+        try:
+            with leansql.savepoint("moltnet_send"):
+                announcing("in a failed block")
+                raise ValueError("refused")
+        except ValueError:
+            return "error envelope"
+
+    def nested_block_failing() -> str:
+        with transaction.atomic(), contextlib.suppress(ValueError), leansql.savepoint("moltnet_inner"):
+            announcing("in a failed nested block", fail=True)
+        return announcing("after the nested block")
+
+    futures = run_batch(writer, [lambda: announcing("kept"), lambda: announcing("raised", fail=True),
+                                 block_failing_inside_a_job, nested_block_failing])
+    for future in futures:
+        with contextlib.suppress(ValueError):
+            future.result(timeout=10)
+    assert ran == ["kept", "after the nested block"]
