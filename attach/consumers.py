@@ -15,7 +15,7 @@ import logging
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from channels.consumer import get_handler_name
@@ -65,7 +65,8 @@ class AttachConsumer(AsyncWebsocketConsumer):
 
     channel_layer_alias = "moltnet.no-per-connection-channel"  # the hub owns the only layer channel
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: dict, receive: Callable[[], Awaitable[dict]],
+                       send: Callable[[dict], Awaitable[None]]) -> None:
         # Channels' loop runs each receive() in a new task raced through asyncio.wait; one socket
         # needs only this plain loop. ORM work goes through attach.db, which manages connections
         # itself, so dispatch does not hop to the sync thread either.
