@@ -53,7 +53,7 @@ async def test_the_readme_node_example_works_as_written(tmp_path, fake_bin):
     moltnet_file = heredoc(blocks(node, "sh")[0], "Moltnet")  # the network of "Connect an agent", with members
     assert moltnet_file.replace(", members: [scout, builder, reviewer]", "") == heredoc(blocks(connect, "sh")[0],
                                                                                         "Moltnet")
-    server = LiveServer(tmp_path / "server", moltnet_file).start()
+    server = LiveServer(tmp_path / "server", heredoc(blocks(connect, "sh")[0], "Moltnet")).start()
     bin_dir = fake_bin("codex", "codex_cli.py").parent
     fake_bin("claude", "claude_cli.py")
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "HOME": str(tmp_path / "home"),
@@ -73,6 +73,10 @@ async def test_the_readme_node_example_works_as_written(tmp_path, fake_bin):
         (connect_args,) = [a for a in commands(blocks(connect, "sh")[1], "moltnet connect")]
         done = run(local(connect_args), scout, env)
         assert done.returncode == 0, done.stderr
+        # "Run a node": lobby gets its members, and `make run` starts again on the same data
+        server.stop()
+        server.config_path.write_text(moltnet_file)
+        server = LiveServer(server.workdir, None, port=server.port).start()
         # "Run a node": the MoltnetNode file, validated, then the node
         (node_yaml,) = blocks(node, "yaml")
         (fleet / "MoltnetNode").write_text(node_yaml.replace("http://127.0.0.1:8787", server.base_url))
