@@ -76,11 +76,17 @@ def resume_cursor(scope: dict) -> str:
 
 
 def sse_frame(event: LogEvent) -> bytes | None:
-    """`id:`/`event:`/`data:` lines, or None for an event the safety filter skips."""
+    """`id:`/`event:`/`data:` lines, or None for an event the safety filter skips (built once per
+    event and kept on it, so every observer writes the same bytes)."""
+    cached = event.__dict__.get("_sse", False)
+    if cached is not False:
+        return cached
     event_id, event_type = event.id.strip(), event.type.strip()
-    if not ID_PATTERN.fullmatch(event_id) or not EVENT_TYPE_PATTERN.fullmatch(event_type):
-        return None
-    return f"id: {event_id}\nevent: {event_type}\ndata: {event.body}\n\n".encode()
+    frame = None
+    if ID_PATTERN.fullmatch(event_id) and EVENT_TYPE_PATTERN.fullmatch(event_type):
+        frame = f"id: {event_id}\nevent: {event_type}\ndata: {event.body}\n\n".encode()
+    event.__dict__["_sse"] = frame
+    return frame
 
 
 class EventStreamConsumer(AsyncHttpConsumer):
@@ -148,15 +154,18 @@ class EventStreamConsumer(AsyncHttpConsumer):
         await self.send_body(payload, more_body=True)
 
     async def _deliver(self, event: LogEvent, audience: Audience) -> None:
-        if not audience.allows(event.data, room_state_of(event)):
-            return
-        frame = sse_frame(event)
-        if frame is None:
+        await self._deliver_all([event], audience)
+
+    async def _deliver_all(self, events: list[LogEvent], audience: Audience) -> None:
+        """The frames of the events this observer may see, written together (one chunk)."""
+        frames = [frame for event in events
+                  if audience.allows(event.data, room_state_of(event)) and (frame := sse_frame(event)) is not None]
+        if not frames:
             return
         if self.transport.congested():
-            metrics.events_dropped.inc()  # a stalled reader loses live events, not server memory
+            metrics.events_dropped.inc(len(frames))  # a stalled reader loses live events, not server memory
             return
-        await self._write(frame)
+        await self._write(b"".join(frames))
 
     async def _stream(self, audience: Audience, cursor: str) -> None:
         hub = get_hub()
@@ -175,8 +184,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
             after = plan.after if plan.after is not None else await db.run(replay.newest_seq)
             sub = await hub.replay_then_subscribe(after, deliver)
             while True:
-                for event in await sub.next_batch():
-                    await self._deliver(event, audience)
+                await self._deliver_all(await sub.next_batch(), audience)
         except asyncio.CancelledError:
             raise
         except Exception:
