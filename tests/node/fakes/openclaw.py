@@ -92,7 +92,8 @@ class FakeOpenClaw:
                     continue
                 self.verify_connect(params, nonce)
                 self.connects.append(params)
-                await ws.send(json.dumps({"type": "res", "id": frame["id"], "ok": True, "payload": {"type": "hello"}}))
+                await ws.send(json.dumps({"type": "res", "id": frame["id"], "ok": True, "payload": {
+                    "type": "hello-ok", "protocol": 4, "policy": {"tickIntervalMs": 30000}}}))
             elif frame.get("method") == "chat.send":
                 self.check(params.get("deliver") is False, "deliver must be false")
                 self.check(list(params) == sorted(params), "params keys in alphabetical order")
