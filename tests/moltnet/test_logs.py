@@ -34,7 +34,9 @@ def captured(monkeypatch):
             logger.manager._clear_cache()
         return stream
 
-    return install
+    yield install
+    monkeypatch.undo()  # restore the loggers, then forget the levels cached while they were changed
+    logging.getLogger().manager._clear_cache()
 
 
 def serve(view, request_id: str = "req-abc") -> HttpResponse:
@@ -101,6 +103,8 @@ def test_the_node_prints_the_same_format(monkeypatch):
                        ("json", lambda line: json.loads(line)["agent_id"] == "scout")):
         monkeypatch.setenv("MOLTNET_LOG_FORMAT", fmt)
         monkeypatch.setattr(logs.log, "handlers", [])
+        monkeypatch.setattr(logs.log, "propagate", logs.log.propagate)  # setup() changes both; put them back
+        monkeypatch.setattr(logs.log, "level", logs.log.level)
         monkeypatch.setattr(logs, "sys", type("S", (), {"stderr": stream}))
         logs.setup()
         logs.info("moltnet-node attachment starting", component="node", agent_id="scout")
