@@ -88,21 +88,24 @@ class GroupCommitWriter:
     def _run(self) -> None:
         while True:
             batch = [self._jobs.get()]
-            # Under concurrent load (the last batch held several sends) more sends are on their way:
-            # waiting up to `linger` for them is cheaper than a commit of their own. A lone sender
-            # never waits.
-            deadline = time.monotonic() + (self.linger if self._previous_batch > 1 else 0.0)
+            # Under concurrent load (the last batch held several sends) as many sends are on their
+            # way: waiting up to `linger` for them is cheaper than a commit of their own. The wait
+            # ends as soon as the batch is as large as the last one; a lone sender never waits.
+            expected = self._previous_batch if self._previous_batch > 1 else 1
+            deadline = time.monotonic() + self.linger
             while len(batch) < self.max_batch:
                 try:
                     batch.append(self._jobs.get_nowait())
+                    continue
                 except queue.Empty:
-                    wait = deadline - time.monotonic()
-                    if wait <= 0:
-                        break
-                    try:
-                        batch.append(self._jobs.get(timeout=wait))
-                    except queue.Empty:
-                        break
+                    pass
+                wait = deadline - time.monotonic()
+                if len(batch) >= expected or wait <= 0:
+                    break
+                try:
+                    batch.append(self._jobs.get(timeout=wait))
+                except queue.Empty:
+                    break
             self._previous_batch = len(batch)
             outcomes = self._commit([job for job, _ in batch])
             _settle_all([settle for _, settle in batch], outcomes)
