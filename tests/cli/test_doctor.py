@@ -193,3 +193,24 @@ def test_a_missing_workspace_fails(doctor, tmp_path):
     code, lines = doctor(tmp_path)
     assert code == 1
     assert f"FAIL  attachment scout: workspace {tmp_path / 'nowhere'} does not exist — fix: " in "\n".join(lines)
+
+
+def test_postgres_unreachable_fails_with_the_dsn_without_its_password(doctor, tmp_path):
+    port = free_port()
+    config(tmp_path, f"storage: {{kind: postgres, postgres: {{dsn: 'postgresql://u:hunter2@127.0.0.1:{port}/x'}}}}\n")
+    (tmp_path / "Moltnet").chmod(0o600)
+    code, lines = doctor(tmp_path)
+    found = line(lines, "database")
+    assert code == 1 and found.startswith(f"FAIL  database: cannot open postgres:postgresql://u:***@127.0.0.1:{port}/x")
+    assert "hunter2" not in "\n".join(lines) and "Postgres is running" in found
+
+
+@pytest.mark.postgres
+def test_postgres_without_moltnet_tables_warns(doctor, tmp_path, pg_cluster):
+    dsn = pg_cluster.create_database("doctor_empty")
+    config(tmp_path, f"storage: {{kind: postgres, postgres: {{dsn: '{dsn}'}}}}\n")
+    (tmp_path / "Moltnet").chmod(0o600)
+    code, lines = doctor(tmp_path)
+    assert line(lines, "database") == (f"warn  database: postgres:{dsn} is reachable but has no Moltnet tables yet "
+                                       "— fix: run `moltnet start`: migrations run before it listens")
+    assert code == 0
