@@ -12,6 +12,7 @@ and, when a `MoltnetNode` file is here, each attachment (server, token, runtime,
 from __future__ import annotations
 
 import errno
+import os
 import socket
 import sqlite3
 from dataclasses import dataclass, field
@@ -99,8 +100,7 @@ def check_database(report: Report, cfg: ServerConfig) -> None:
         if cfg.storage_kind == "sqlite":
             path = Path(cfg.sqlite_path)
             if not path.exists():
-                report.add("warn", "database", f"no SQLite database yet at {path}",
-                           "run `moltnet start`: it creates the database and runs the migrations")
+                _no_database_yet(report, path)
                 return
             conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True, timeout=5)
         else:
@@ -140,6 +140,19 @@ def check_database(report: Report, cfg: ServerConfig) -> None:
     report.add("ok", "database", f"{where} is reachable and fully migrated")
 
 
+def _no_database_yet(report: Report, path: Path) -> None:
+    existing = path.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not os.access(existing, os.W_OK | os.X_OK):
+        report.add("fail", "database", f"no SQLite database yet at {path}, and {existing} is not writable, so "
+                   "`moltnet start` cannot create it", "make the directory writable for this user, or set "
+                   "storage.sqlite.path (or MOLTNET_SQLITE_PATH) to a writable place")
+        return
+    report.add("warn", "database", f"no SQLite database yet at {path}",
+               "run `moltnet start`: it creates the database and runs the migrations")
+
+
 def _query(conn: object, sql: str) -> list[tuple] | None:
     """The rows, or None when the table does not exist (a database no server has prepared yet)."""
     cursor = conn.cursor()
@@ -165,8 +178,6 @@ def _go_schema_version(conn: object) -> int | None:
 
 def _known_migrations() -> set[tuple[str, str]]:
     """Every migration of the installed apps, read from disk (no database connection)."""
-    import os
-
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "moltnet.settings")

@@ -214,3 +214,16 @@ def test_postgres_without_moltnet_tables_warns(doctor, tmp_path, pg_cluster):
     assert line(lines, "database") == (f"warn  database: postgres:{dsn} is reachable but has no Moltnet tables yet "
                                        "— fix: run `moltnet start`: migrations run before it listens")
     assert code == 0
+
+
+def test_an_unwritable_data_directory_fails(doctor, tmp_path, monkeypatch):
+    from moltnet.cli import doctor as module
+
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    real_access = os.access  # root may write anywhere: answer as for an ordinary user
+    monkeypatch.setattr(module.os, "access", lambda path, mode: Path(path).name != "locked" and real_access(path, mode))
+    config(tmp_path, "storage: {kind: sqlite, sqlite: {path: locked/data/m.db}}\n")
+    code, lines = doctor(tmp_path)
+    assert code == 1 and line(lines, "database").startswith(
+        "FAIL  database: no SQLite database yet at locked/data/m.db, and locked is not writable")
