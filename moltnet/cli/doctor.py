@@ -115,6 +115,7 @@ def check_database(report: Report, cfg: ServerConfig) -> None:
     try:
         applied = _applied_migrations(conn)
         go_version = _go_schema_version(conn)
+        removed = {row[0] for row in _query(conn, "SELECT id FROM rooms WHERE deleted_at IS NOT NULL") or []}
     except Exception as exc:  # noqa: BLE001
         report.add("fail", "database", f"{where} is reachable but cannot be read: {' '.join(str(exc).split())}",
                    "check that it is a Moltnet database (or start from an empty one)")
@@ -130,6 +131,12 @@ def check_database(report: Report, cfg: ServerConfig) -> None:
     if applied is None:
         report.add("warn", "database", f"{where} is reachable but has no Moltnet tables yet",
                    "run `moltnet start`: migrations run before it listens")
+        return
+    gone = sorted({room.id.strip() for room in cfg.rooms} & removed)
+    if gone:
+        report.add("fail", "database", f"declared room {gone[0]!r} was removed through the API, so `moltnet start` "
+                   f'stops with unknown room "{gone[0]}"', "take it out of rooms: in the Moltnet file (a removed "
+                   "room id stays reserved; declare a new id)")
         return
     pending = sorted(_known_migrations() - applied)
     if pending:

@@ -227,3 +227,16 @@ def test_an_unwritable_data_directory_fails(doctor, tmp_path, monkeypatch):
     code, lines = doctor(tmp_path)
     assert code == 1 and line(lines, "database").startswith(
         "FAIL  database: no SQLite database yet at locked/data/m.db, and locked is not writable")
+
+
+def test_a_declared_room_removed_through_the_api_fails(doctor, tmp_path):
+    config(tmp_path, "storage: {kind: sqlite, sqlite: {path: data.db}}\nrooms:\n  - {id: lab}\n")
+    with sqlite3.connect(tmp_path / "data.db") as conn:
+        conn.execute("CREATE TABLE django_migrations (id integer primary key, app text, name text, applied text)")
+        conn.execute("CREATE TABLE rooms (id text primary key, deleted_at text)")
+        conn.execute("INSERT INTO rooms VALUES ('lab', '2026-12-01T00:00:00.000000000Z')")
+    code, lines = doctor(tmp_path)
+    assert code == 1
+    assert line(lines, "database") == ("FAIL  database: declared room 'lab' was removed through the API, so `moltnet "
+                                       'start` stops with unknown room "lab" — fix: take it out of rooms: in the '
+                                       "Moltnet file (a removed room id stays reserved; declare a new id)")
