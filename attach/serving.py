@@ -17,6 +17,7 @@ What Go does and uvicorn would not by default, set here:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import signal
@@ -33,6 +34,10 @@ from attach import frames
 # Go's http.Server default (MaxHeaderBytes, 1 MiB): above it, 431.
 MAX_HEADER_BYTES = 1 << 20
 SHUTDOWN_GRACE = 5.0
+# Go's server as measured: a request head must arrive within 5 s of the connection (or of its first
+# byte on a kept-alive one), which is otherwise closed without a response; idle keep-alive: 60 s.
+READ_HEADER_TIMEOUT = 5.0
+IDLE_TIMEOUT = 60
 TOO_LARGE = (b"HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain; charset=utf-8\r\n"
              b"Connection: close\r\n\r\n431 Request Header Fields Too Large")
 
@@ -62,11 +67,30 @@ class MoltnetHttpProtocol(HttpToolsProtocol):
         self.head_fed = 0  # bytes received while the head is still incomplete
         self.head_bytes = 0  # request line and header bytes, as parsed
         self.too_large = False
+        self.head_timer: asyncio.TimerHandle | None = None
         with contextlib.suppress(AttributeError, TypeError):  # httptools < 0.6.3
             # llhttp needs both flags for a bare LF after the request line; the second one also
             # lets a bare CR end a line, which Go would refuse (400): harmless for us.
             self.parser.set_dangerous_leniencies(lenient_optional_cr_before_lf=True,
                                                  lenient_optional_lf_after_cr=True)
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self.head_timer = self.loop.call_later(READ_HEADER_TIMEOUT, self._head_timed_out)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_head_timer()
+        super().connection_lost(exc)
+
+    def _stop_head_timer(self) -> None:
+        if self.head_timer is not None:
+            self.head_timer.cancel()
+            self.head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self.head_timer = None
+        if self.in_head and self.transport.get_protocol() is self and not self.transport.is_closing():
+            self.transport.close()
 
     def on_url(self, url: bytes) -> None:
         self.head_bytes += len(url)
@@ -78,6 +102,7 @@ class MoltnetHttpProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self.in_head = False
+        self._stop_head_timer()
         if self.head_bytes > MAX_HEADER_BYTES:
             self.too_large = True
             raise HeadTooLargeError  # httptools turns it into a parser error: send_400_response below
@@ -102,6 +127,8 @@ class MoltnetHttpProtocol(HttpToolsProtocol):
         if self.too_large:
             return
         reading_head = self.in_head
+        if reading_head and self.head_timer is None:  # the first byte of a kept-alive request
+            self.head_timer = self.loop.call_later(READ_HEADER_TIMEOUT, self._head_timed_out)
         super().data_received(data)
         if not reading_head or not self.in_head or self.transport.get_protocol() is not self:
             return
@@ -156,6 +183,7 @@ def build_server(application: Any, host: str, port: int) -> MoltnetServer:
         server_header=False,  # Go's net/http sends none
         proxy_headers=False,  # forwarded headers are the app's decision (server.trust_forwarded_proto)
         timeout_graceful_shutdown=int(SHUTDOWN_GRACE),
+        timeout_keep_alive=IDLE_TIMEOUT,
         backlog=2048,
     )
     # uvicorn logs every accepted WebSocket at INFO; the app logs what matters.
