@@ -140,7 +140,7 @@ class AttachConsumer(AsyncWebsocketConsumer):
             return
         self.last_read = self.loop.time()
         try:
-            frame = frames.decode(text)
+            frame = frames.decode_cached(text)
         except FrameError as exc:
             await self.fail("read_error", str(exc), send_error=str(exc))
             return

@@ -100,6 +100,19 @@ def decode(text: str) -> Frame:
     return frame
 
 
+# Exact texts of the frames idle clients send every 2.5 s (the Go node's PONG, ours, bare ones):
+# decoded once here; reading them again per frame was most of an idle socket's Python work.
+_COMMON = ('{"op":"PONG"}', '{"op":"PONG","version":"moltnet.attach.v1"}',
+           '{"op":"PONG","version":"moltnet.attach.v1","capabilities":{}}')
+_DECODED: dict[str, Frame] = {}
+
+
+def decode_cached(text: str) -> Frame:
+    """`decode`, with the common heartbeat frames answered from a table (callers must not mutate)."""
+    frame = _DECODED.get(text)
+    return frame if frame is not None else decode(text)
+
+
 def go_quote(value: str) -> str:
     """Go's %q: double-quoted with Go escapes for quotes, backslashes and non-printables."""
     out = ['"']
@@ -148,3 +161,6 @@ def event_frame(network_id: str, event_id: str, body: str) -> str:
     """EVENT with the stored canonical event JSON spliced in (no re-encoding per connection)."""
     return (f'{{"op":"EVENT","version":"{VERSION}","network_id":{_dump(network_id)},"capabilities":{{}},'
             f'"cursor":{_dump(event_id)},"event":{body}}}')
+
+
+_DECODED.update((text, decode(text)) for text in _COMMON)

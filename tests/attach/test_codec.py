@@ -43,3 +43,8 @@ def test_go_quote():
     assert go_quote('say "hi"\\') == '"say \\"hi\\"\\\\"'
     assert go_quote("\x00\x7f") == '"\\x00\\x7f"'
     assert go_quote("café") == '"café"'
+
+
+def test_common_heartbeat_frames_decode_as_decode_would():
+    for text in ('{"op":"PONG"}', '{"op":"PONG","version":"moltnet.attach.v1"}', frames.PONG, '{"op":"PONG" }'):
+        assert frames.decode_cached(text) == decode(text)
