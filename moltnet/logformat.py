@@ -12,7 +12,8 @@ ERROR; default INFO) sets the threshold.
 A record carries fields three ways: `extra={"attrs": {...}}` (the node's `logs.info(msg, k=v)`),
 a mapping as the only argument (`log.info("%(method)s %(path)s", fields)`, the access line: one
 call, formatted only when the level is enabled), and the request id of the request being served
-(`request_id`, a context variable set by the API middleware).
+(`request_id`, a context variable set by the API middleware, or the `request` Django attaches to
+its own `django.request` lines).
 """
 
 from __future__ import annotations
@@ -71,6 +72,11 @@ class _Clock:
         return f"{self.prefix}.{int((created - whole) * 1000):03d}Z"
 
 
+def _of_request(record: logging.LogRecord) -> str:
+    """Django's own request lines (`django.request`) carry the request: its id, once the middleware gave it one."""
+    return getattr(getattr(record, "request", None), "request_id", "") or ""
+
+
 def _mapping(args: object) -> bool:
     return type(args) is dict or isinstance(args, Mapping)
 
@@ -87,7 +93,7 @@ class MoltnetFormatter(logging.Formatter):
         fields: dict[str, object] = dict(getattr(record, "attrs", None) or {})
         if _mapping(record.args):
             fields.update(record.args)
-        if "request_id" not in fields and (current := request_id.get()):
+        if "request_id" not in fields and (current := request_id.get() or _of_request(record)):
             fields["request_id"] = current
         return fields
 

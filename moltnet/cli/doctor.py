@@ -15,6 +15,7 @@ import errno
 import os
 import socket
 import sqlite3
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +39,10 @@ class Report:
         line = f"{MARKS[status]}  {check}: {found}"
         if fix:
             line += f" — fix: {fix}"
-        print(line, flush=True)
+        try:
+            print(line, flush=True)
+        except BrokenPipeError:  # `moltnet doctor | head`: the reader has what it wanted
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the rest of this short-lived process
         self.lines.append(line)
 
     def summary(self) -> str:

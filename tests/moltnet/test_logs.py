@@ -121,3 +121,13 @@ def test_django_settings_use_the_one_format():
     from django.conf import settings
 
     assert settings.LOGGING["formatters"]["moltnet"] == {"()": "moltnet.logformat.make_formatter"}
+
+
+def test_djangos_own_request_lines_carry_the_request_id():
+    request = RequestFactory().get("/console/")
+    request.request_id = "req-django"
+    record = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "Internal Server Error: %s",
+                               ("/console/",), None)
+    record.request = request  # as django.utils.log.log_response passes it
+    line = logformat.TextFormatter().format(record)
+    assert line.endswith('msg="Internal Server Error: /console/" component=django.request request_id=req-django')
