@@ -16,7 +16,8 @@ from tests.rooms.conftest import dm, room, thread
 @pytest.fixture
 def varied(make_room, send):
     make_room("lab", members=["ada", "grace"])
-    texts = ["plain", "<b>&amp; 'quotes' \"double\"</b>", "ünïcödé 🦀 \u2028 line sep", "tab\there\nnewline", "@grace hi"]
+    texts = ["plain", "<b>&amp; 'quotes' \"double\"</b>", "ünïcödé 🦀 \u2028 line sep", "tab\there\nnewline",
+             "@grace hi"]
     for index, body in enumerate(texts):
         assert send(room(), body, id=f"m{index}").status_code == 202
     assert send(thread("t1", parent_message_id="m0"), "in a thread", id="t_m").status_code == 202
