@@ -7,6 +7,7 @@ from django.db import transaction
 
 from agents.auth import Caller, Claims
 from agents.models import CredentialEvent
+from moltnet import leansql
 from moltnet.ids import format_time, now
 
 # One audit row per client address per minute once this many authentications have failed.
@@ -31,8 +32,10 @@ def record(kind: str, *, agent_id: str = "", credential: str = "", remote_addr: 
            detail: str = "") -> CredentialEvent:
     """Append one audit row (inside the caller's transaction when there is one)."""
     assert kind in CredentialEvent.KINDS
-    return CredentialEvent.objects.create(kind=kind, agent_id=agent_id, credential=credential,
-                                          remote_addr=remote_addr[:64], detail=detail, created_at=now())
+    event = CredentialEvent(kind=kind, agent_id=agent_id, credential=credential, remote_addr=remote_addr[:64],
+                            detail=detail, created_at=now())
+    leansql.insert(event)  # written on every first IDENTIFY of an open network: no query compiler
+    return event
 
 
 def record_for(kind: str, caller: Caller, agent_id: str, detail: str = "") -> CredentialEvent:

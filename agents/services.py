@@ -12,6 +12,7 @@ from agents import audit
 from agents.auth import ANONYMOUS_KEY, Caller, agent_token_key
 from agents.models import AgentRegistration, CredentialEvent
 from events import log
+from moltnet import leansql
 from moltnet.errors import ApiError, not_found
 from moltnet.gourl import go_quote
 from moltnet.ids import agent_fqid, format_time, member_id_error, new_actor_uid, new_agent_token, now, trim
@@ -98,11 +99,12 @@ def do_register(caller: Caller, requested_agent_id: str, name: str, network_id: 
             existing = AgentRegistration.objects.select_for_update().filter(agent_id=agent_id).first()
             if existing is None:
                 stamp = now()
-                reg = AgentRegistration.objects.create(
+                reg = AgentRegistration(
                     agent_id=agent_id, network_id=network_id, actor_uid=new_actor_uid(),
                     actor_uri=agent_fqid(network_id, agent_id), display_name=display or None,
                     credential_key=key, created_at=stamp, updated_at=stamp,
                 )
+                leansql.insert(reg)
                 audit.record_for(CredentialEvent.REGISTERED, caller, agent_id,
                                  "agent token issued" if minted else "")
                 return Registered(reg, minted, created=True)
