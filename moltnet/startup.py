@@ -119,3 +119,15 @@ def prepare_server(cfg: ServerConfig, *, verbosity: int = 0) -> None:
         # are recorded instead of run; the Go migrations it lacks and our own tables follow.
         call_command("migrate", interactive=False, verbosity=verbosity, fake_initial=True)
         apply_declared_state(cfg)
+    warm_up()
+
+
+def warm_up() -> None:
+    """Pay before listening what the first requests would pay: Django imports the URL conf (every
+    view module) on its first resolve, and the hot path's database threads connect on first use."""
+    from django.urls import get_resolver
+
+    from moltnet import dbworkers
+
+    get_resolver().url_patterns  # noqa: B018 - the lazy import is the point
+    dbworkers.warm()

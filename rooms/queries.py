@@ -2,14 +2,53 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import NamedTuple
+
 from django.db.models import QuerySet
 
+from moltnet import leansql
+from moltnet.pagination import PageParams, history_page, page_info
 from rooms.models import Artifact, DirectConversation, DirectParticipant, Message, Room, Thread
+from rooms.shapes import MESSAGE_COLUMNS
 
 
 def live_rooms() -> list[Room]:
     # Byte order, not the database collation (spec 02 §1.6).
     return sorted(Room.objects.filter(deleted_at__isnull=True), key=lambda r: r.id)
+
+
+# Which column holds a conversation's id, per message kind (the history routes).
+_CONVERSATION_COLUMN = {"room": "room_id", "thread": "thread_id", "dm": "dm_id"}
+
+
+def message_history(kind: str, conversation_id: str, params: PageParams) -> tuple[list, dict]:
+    """A history page of a room, thread or DM as rows of rooms.shapes.MESSAGE_COLUMNS.
+
+    The newest page (no cursor) — what clients read most — is one plain SQL query on the
+    (conversation, created_at, id) index; pages behind a cursor go through history_page.
+    """
+    if params.before or params.after:
+        qs = Message.objects.filter(**{_CONVERSATION_COLUMN[kind]: conversation_id, "target_kind": kind})
+        return history_page(qs.values_list(*MESSAGE_COLUMNS, named=True), params)
+    table, column = Message._meta.db_table, _CONVERSATION_COLUMN[kind]
+    rows = leansql.execute(
+        f"SELECT {', '.join(MESSAGE_COLUMNS)} FROM {table} WHERE {column} = %s AND target_kind = %s "
+        "ORDER BY created_at DESC, id DESC LIMIT %s", [conversation_id, kind, params.limit + 1])
+    has_more = len(rows) > params.limit
+    page = [_MessageRow(*row) for row in reversed(rows[: params.limit])]
+    return page, page_info(has_more, next_before=page[0].id if has_more and page else "")
+
+
+class _MessageRow(NamedTuple):
+    id: str
+    network_id: str
+    origin_json: str
+    mentions_json: str
+    target_json: str
+    from_json: str
+    parts_json: str
+    created_at: datetime | str  # SQLite: the stored RFC 3339 text; Postgres: a datetime
 
 
 def room_history(room_id: str) -> QuerySet:

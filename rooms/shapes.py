@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from json.encoder import encode_basestring
 from typing import Any
 
-from moltnet.ids import format_time
+from moltnet.ids import format_time, parse_time
 from moltnet.jsonshape import dumps, omit_empty
 from rooms.models import Artifact, DirectConversation, Message, Room, Thread
 
@@ -140,8 +141,15 @@ def message_json_text(message: Any) -> str:
         ',"message_id":', _quote(origin.get("message_id", "")), "}",
         ',"target":', message.target_json, ',"from":', message.from_json, ',"parts":', message.parts_json,
         ',"mentions":' + dumps(mentions) if mentions else "",
-        ',"created_at":"', format_time(message.created_at), '"}',
+        ',"created_at":"', wire_time(message.created_at), '"}',
     ))
+
+
+def wire_time(value: datetime | str | None) -> str:
+    """format_time of a stored time: a datetime, or SQLite's stored text (parsed as the field does)."""
+    if isinstance(value, str):
+        value = parse_time(value)
+    return format_time(value)
 
 
 def _quote(value: Any) -> str:

@@ -78,7 +78,7 @@ def room_messages(request: HttpRequest, caller: Caller, roomID: str) -> HttpResp
     params = parse_page_params(request.GET)
     room = get_live_room(roomID)
     require_readable(caller, room)
-    rows, info = history_page(queries.room_history(room.id).values_list(*shapes.MESSAGE_COLUMNS, named=True), params)
+    rows, info = queries.message_history("room", room.id, params)
     return json_text_response(shapes.messages_page_text(rows, info))
 
 
@@ -103,8 +103,7 @@ def thread_messages(request: HttpRequest, caller: Caller, threadID: str) -> Http
     params = parse_page_params(request.GET)
     thread, room = get_thread(threadID)
     require_readable(caller, room)
-    rows, info = history_page(queries.thread_history(thread.id).values_list(*shapes.MESSAGE_COLUMNS, named=True),
-                              params)
+    rows, info = queries.message_history("thread", thread.id, params)
     return json_text_response(shapes.messages_page_text(rows, info))
 
 
@@ -130,7 +129,7 @@ def dm_messages(request: HttpRequest, caller: Caller, dmID: str) -> HttpResponse
     params = parse_page_params(request.GET)
     _require_dms()
     dm = get_dm(dmID)
-    rows, info = history_page(queries.dm_history(dm.dm_id).values_list(*shapes.MESSAGE_COLUMNS, named=True), params)
+    rows, info = queries.message_history("dm", dm.dm_id, params)
     return json_text_response(shapes.messages_page_text(rows, info))
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -52,3 +53,31 @@ def test_a_history_page_is_the_encoded_page_object(varied, api):
     mentioned = next(m for m in body["messages"] if m["id"] == "m4")
     assert mentioned["mentions"] == ["molt://local/agents/grace"] and mentioned["parts"][0]["text"] == "@grace hi"
     assert next(m for m in body["messages"] if m["id"] == "go_row")["origin"] == {"network_id": "", "message_id": ""}
+
+
+@pytest.mark.parametrize("stored", ["2026-12-02T07:33:27.123456000Z", "2026-12-02T07:33:27.1234Z",
+                                    "2026-12-02T07:33:27Z", "2026-12-02T07:33:27.000000000Z",
+                                    "0001-01-01T00:00:00Z", "2026-12-02T07:33:27.123456789Z"])
+def test_stored_sqlite_times_read_as_the_orm_reads_them(stored):
+    from django.utils.dateparse import parse_datetime
+
+    from moltnet.ids import format_time
+    from rooms.shapes import wire_time
+
+    assert wire_time(stored) == format_time(parse_datetime(stored))
+
+
+@pytest.mark.parametrize("path", ["/v1/rooms/lab/messages", "/v1/rooms/lab/messages?limit=3",
+                                  "/v1/threads/t1/messages", "/v1/dms/d1/messages"])
+def test_a_newest_page_is_byte_for_byte_the_encoded_page(varied, api, path):
+    """The newest page is read with plain SQL; older pages through the ORM: both encode the same."""
+    body = api.get(path).content.decode()
+    page = json.loads(body)
+    ids = [m["id"] for m in page["messages"]]
+    rows = {m.id: m for m in Message.objects.filter(id__in=ids)}
+    expected = {"messages": [message_json(rows[i]) for i in ids], "page": page["page"]}
+    assert body == dumps(expected) + "\n"
+    if page["page"].get("has_more"):  # the next page, behind a cursor, continues where this one ends
+        older = api.get(path.split("?")[0] + f"?limit=3&before={page['page']['next_before']}").json()
+        assert [m["id"] for m in older["messages"]][-1] != ids[0]
+        assert older["messages"] and older["messages"][-1]["created_at"] <= page["messages"][0]["created_at"]
