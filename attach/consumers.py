@@ -30,7 +30,7 @@ from attach.replay import LogEvent
 from attach.serial import write
 from attach.visibility import Audience, lists_agent
 from attach.wakes import AgentRef, Wake, publish_wake, wake_of
-from moltnet import metrics, state
+from moltnet import logformat, metrics, state
 
 log = logging.getLogger("moltnet.attach")
 
@@ -109,7 +109,9 @@ class AttachConsumer(AsyncWebsocketConsumer):
         self.outbox = Outbox(self.transport, lambda text: self.send(text_data=text),
                              lambda: self.phase == "ready", self.fail)
         await get_hub().ensure_started()
-        caller, denial, _ = await db.run(identify.authenticate, self.scope)
+        caller, denial, rid = await db.run(identify.authenticate, self.scope)
+        # Every line logged for this attachment (its task and the tasks it starts) carries the id.
+        logformat.request_id.set(rid)
         if denial is not None:
             self.phase = "closed"
             if not await self.transport.deny(self.scope, self.base_send, denial):

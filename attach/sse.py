@@ -17,7 +17,7 @@ from attach.handshake import authenticate_stream, header_map, json_denial, reque
 from attach.hub import get_hub, room_state_of
 from attach.replay import LogEvent
 from attach.visibility import Audience
-from moltnet import metrics, state
+from moltnet import logformat, metrics, state
 from moltnet.errors import ApiError
 from moltnet.ids import EVENT_TYPE_PATTERN, ID_PATTERN
 
@@ -120,6 +120,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
                                route=self.scope.get("path", ""))
             return
         caller, denial, rid, creds = await db.run(self.authenticate, self.scope)
+        logformat.request_id.set(rid)  # lines logged for this stream (and its task) carry its id
         if denial is not None:
             await self._refuse(denial)
             return
