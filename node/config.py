@@ -238,7 +238,12 @@ def _read_node_document(path: Path) -> dict:
             data = typed.decode_yaml(text, NODE_SCHEMA)
         return data or {}  # a `null` document is an empty config, as in Go
     except (json.JSONDecodeError, yaml.YAMLError, ConfigError) as exc:
-        raise ConfigError(f"decode MoltnetNode config: {' '.join(str(exc).split())}") from None
+        cause = " ".join(str(exc).split())
+        # The spec's text first, then which file (and for an empty one, what to write).
+        where = f"in {go_quote(str(path))}"
+        if cause == "EOF":
+            where += ': the file is empty; write "version: moltnet.v1", a moltnet block and attachments'
+        raise ConfigError(f"decode MoltnetNode config: {cause} ({where})") from None
 
 
 def attachment_bridge(shared: MoltnetBlock, entry: dict, path: Path) -> BridgeConfig:

@@ -98,7 +98,9 @@ def test_unknown_keys_and_empty_files_are_decode_errors(tmp_path):
     assert node_error(tmp_path, NODE.replace("network_id: studio", "network_id: studio\n  colour: red")).startswith(
         "decode MoltnetNode config: ")
     assert "colour" in node_error(tmp_path, NODE.replace("network_id: studio", "network_id: studio\n  colour: red"))
-    assert node_error(tmp_path, "") == "decode MoltnetNode config: EOF"
+    empty = node_error(tmp_path, "")
+    assert empty.startswith("decode MoltnetNode config: EOF (in ") and str(tmp_path / "MoltnetNode") in empty
+    assert 'write "version: moltnet.v1"' in empty
     assert node_error(tmp_path, '{"moltnet": {"base_url": 1', name="moltnet-node.json").startswith(
         "decode MoltnetNode config: ")
 
