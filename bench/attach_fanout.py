@@ -132,7 +132,7 @@ def main() -> None:
     def measure(impl: str) -> dict[str, float]:
         server = start_server("fanout", OPEN_CONFIG, impl)
         result: dict[str, float] = {}
-        try:
+        with server:  # stopped at the end; its log tail shown if the round failed
             httpx.post(server.base_url + "/v1/agents/register", json={"requested_agent_id": "ops"}, headers=OPS)
             for k in args.agents:
                 r = run(server, k, args.messages, args.procs)
@@ -142,11 +142,6 @@ def main() -> None:
                 result.update({f"p50_{k}": r["p50_ms"], f"p99_{k}": r["p99_ms"], f"missing_{k}": r["missing"],
                                f"duplicated_{k}": r["duplicated"]})
             return result
-        except BaseException:
-            server.explain()
-            raise
-        finally:
-            server.stop()
 
     compare(f"attach fan-out: one message every 250 ms, {args.messages} messages, K attached agents ACKing",
             figures, measure, args.rounds)

@@ -72,13 +72,8 @@ def main(argv: list[str] | None = None) -> None:
 
     def measure(impl: str) -> dict[str, float]:
         server = start_server("idle", OPEN_CONFIG, impl)
-        try:
+        with server:  # stopped at the end; its log tail shown if the round failed
             return asyncio.run(hold(server, args.agents, args.total, args.idle))
-        except BaseException:
-            server.explain()
-            raise
-        finally:
-            server.stop()
 
     compare(f"idle attachments: {args.agents} attached, idle {args.idle:.0f} s", figures, measure, args.rounds)
 

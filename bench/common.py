@@ -220,6 +220,14 @@ class Server:
             raise ServerGoneError(f"{self.impl} server exited with status {self.process.returncode}; "
                              f"log tail ({self.log_path}):\n{self.tail()}")
 
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if exc_type is not None:
+            self.explain()
+        self.stop()
+
     def explain(self) -> None:
         """After a failed measurement (call it in the `except`): if the server died, raise ServerGoneError
         with its log tail (compare() then retries the round); else print the tail to stderr and let the

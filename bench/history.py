@@ -103,7 +103,7 @@ def main() -> None:
 
     def measure(impl: str) -> dict[str, float]:
         server = Server(impl, CONFIG, name="history")
-        try:
+        with server:  # stopped at the end; its log tail shown if the round failed
             server.stop(keep=True)
             seeded = seed(server.db_path, args.messages)
             server.start()
@@ -120,11 +120,6 @@ def main() -> None:
                                f"p99_{limit}": percentile(latencies, 99) * 1000, f"total_{limit}": total})
                 print(f"    {impl} limit={limit}: {pages} pages, total {total:.2f}s", flush=True)
             return result
-        except BaseException:
-            server.explain()
-            raise
-        finally:
-            server.stop()
 
     compare(f"history: room of {args.messages} messages", figures, measure, args.rounds)
 

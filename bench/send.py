@@ -85,16 +85,11 @@ def main() -> None:
 
     def measure(impl: str) -> dict[str, float]:
         server = Server(impl, room_config(args.clients, args.storage), name="send")
-        try:
+        with server:  # stopped at the end; its log tail shown if the round failed
             result = measure_urls(server.base_url, args.clients, args.messages)
             if result["errors"]:
                 print(f"    {impl} server log tail:\n{server.tail(15)}", flush=True)
             return result
-        except BaseException:
-            server.explain()
-            raise
-        finally:
-            server.stop()
 
     clients = f"{args.clients} client{'s' if args.clients != 1 else ''}"
     medians = compare(f"send: {clients}, one room, {args.storage}, {args.messages} messages", FIGURES,

@@ -117,7 +117,7 @@ def main() -> None:
 
     def measure(impl: str) -> dict[str, float]:
         server = start_server("sse", impl=impl)
-        try:
+        with server:  # stopped at the end; its log tail shown if the round failed
             seen, missing, elapsed = live(server, args.live, args.senders)
             print(f"    {impl} live: {seen} events in {elapsed:.2f}s = {seen / elapsed:.0f} events/s, "
                   f"{missing} missing ({args.senders} senders)", flush=True)
@@ -125,11 +125,6 @@ def main() -> None:
             if impl == "ours" and args.backlog:
                 result["replay_rate"] = replay(server, args.backlog)
             return result
-        except BaseException:
-            server.explain()
-            raise
-        finally:
-            server.stop()
 
     compare(f"SSE: one observer, {args.senders} concurrent senders, {args.live} messages",
             FIGURES if args.backlog else FIGURES[:2], measure, args.rounds)
