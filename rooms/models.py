@@ -108,6 +108,10 @@ class Message(models.Model):
     # Database default too: a Go server before schema v2 inserts messages without an origin.
     origin_json = models.TextField(default="{}", db_default="{}")
     created_at = SortableDateTimeField()
+    # Ours, not Go's (a Go server on this database ignores them and shows hidden messages): a
+    # moderator's soft hide keeps the row but leaves it out of history and replay for non-admins.
+    hidden_at = SortableDateTimeField(null=True, blank=True)
+    hidden_by = models.TextField(null=True, blank=True)
 
     class Meta:
         db_table = "messages"
