@@ -74,6 +74,7 @@ def _operation(route: routing.Route, components: dict[str, Any]) -> dict[str, An
         params += [{"name": "limit", "in": "query", "schema": {"type": "integer", "default": 100, "maximum": 500}},
                    {"name": "before", "in": "query", "schema": {"type": "string"}},
                    {"name": "after", "in": "query", "schema": {"type": "string"}}]
+    params += getattr(route.view, "openapi_query", [])  # query parameters a view declares itself
     if label == "GET /v1/artifacts":
         params += [{"name": n, "in": "query", "schema": {"type": "string"}} for n in ("room_id", "thread_id", "dm_id")]
     if params:

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "pairings",
     "node",
     "console",
+    "search",
 ]
 
 MIDDLEWARE = [

@@ -43,6 +43,8 @@ SPEC_ROUTE_CLASSES: dict[tuple[str, str], str] = {
     ("POST", "/v1/agents/{agentID}/token"): "REQ(admin)",
     ("GET", "/v1/audit/credentials"): "REQ(admin)",
     ("GET", "/v1/openapi.json"): "OPEN",  # the API description: no data, served to everyone
+    # Extension: full-text search reads what the history routes read.
+    ("GET", "/v1/search"): "PUB(observe, admin)",
 }
 
 # Routes this engineer's suite requires to be served by the Django route table today.
