@@ -45,6 +45,16 @@ class CredentialEvent(models.Model):
     REMOVED = "agent.removed"
     AUTH_FAILURES = "auth.failures"
     KINDS = (REGISTERED, ADOPTED, REBOUND, TOKEN_ROTATED, REMOVED, AUTH_FAILURES)
+    # Moderation and loop-guard actions (the moderation app). Kept out of `choices`, which only
+    # labels rows, so adding kinds needs no migration.
+    MESSAGE_HIDDEN = "moderation.message_hidden"
+    MESSAGE_UNHIDDEN = "moderation.message_unhidden"
+    AGENT_BANNED = "moderation.agent_removed"
+    REGISTRATION_REFUSED = "moderation.registration_refused"
+    CONVERSATION_RESUMED = "loop_guard.resumed"
+    ROOM_BUDGET_SET = "loop_guard.room_budget"
+    MODERATION_KINDS = (MESSAGE_HIDDEN, MESSAGE_UNHIDDEN, AGENT_BANNED, REGISTRATION_REFUSED, CONVERSATION_RESUMED,
+                        ROOM_BUDGET_SET)
 
     id = models.BigAutoField(primary_key=True)
     kind = models.CharField(max_length=32, choices=[(k, k) for k in KINDS])

@@ -78,7 +78,7 @@ def room_messages(request: HttpRequest, caller: Caller, roomID: str) -> HttpResp
     params = parse_page_params(request.GET)
     room = get_live_room(roomID)
     require_readable(caller, room)
-    rows, info = queries.message_history("room", room.id, params)
+    rows, info = queries.message_history("room", room.id, params, caller.has_any("admin"))
     return json_text_response(shapes.messages_page_text(rows, info))
 
 
@@ -103,7 +103,7 @@ def thread_messages(request: HttpRequest, caller: Caller, threadID: str) -> Http
     params = parse_page_params(request.GET)
     thread, room = get_thread(threadID)
     require_readable(caller, room)
-    rows, info = queries.message_history("thread", thread.id, params)
+    rows, info = queries.message_history("thread", thread.id, params, caller.has_any("admin"))
     return json_text_response(shapes.messages_page_text(rows, info))
 
 
@@ -129,7 +129,7 @@ def dm_messages(request: HttpRequest, caller: Caller, dmID: str) -> HttpResponse
     params = parse_page_params(request.GET)
     _require_dms()
     dm = get_dm(dmID)
-    rows, info = queries.message_history("dm", dm.dm_id, params)
+    rows, info = queries.message_history("dm", dm.dm_id, params, caller.has_any("admin"))
     return json_text_response(shapes.messages_page_text(rows, info))
 
 

@@ -62,6 +62,12 @@ def sqlite_drop_statements() -> list[str]:
         f"DROP TABLE IF EXISTS {FTS_TABLE}", f"DROP VIEW IF EXISTS {DOCS_VIEW}"]
 
 
+def pg_split(text: str) -> str:
+    """`text` with punctuation as spaces: Postgres' parser keeps `plan.pdf` or `a-b.example` as one
+    token (a host), where unicode61 sees words; the vector holds both, so `plan` finds `plan.pdf`."""
+    return f"regexp_replace({text}, '[[:punct:]]+', ' ', 'g')"
+
+
 def postgres_statements() -> list[str]:
     # IMMUTABLE so a generated column may use it; the JSON is always what the send path encoded.
     function = f"""CREATE OR REPLACE FUNCTION {PG_TEXT_FUNCTION}(parts text) RETURNS text
@@ -76,7 +82,8 @@ def postgres_statements() -> list[str]:
         f"CREATE TEXT SEARCH CONFIGURATION {PG_CONFIG} (COPY = simple)",
         function,
         f"ALTER TABLE messages ADD COLUMN {PG_VECTOR_COLUMN} tsvector GENERATED ALWAYS AS "
-        f"(to_tsvector('{PG_CONFIG}'::regconfig, {PG_TEXT_FUNCTION}(parts_json))) STORED",
+        f"(to_tsvector('{PG_CONFIG}'::regconfig, {PG_TEXT_FUNCTION}(parts_json)) || "
+        f"to_tsvector('{PG_CONFIG}'::regconfig, {pg_split(f'{PG_TEXT_FUNCTION}(parts_json)')})) STORED",
         f"CREATE INDEX idx_messages_{PG_VECTOR_COLUMN} ON messages USING gin ({PG_VECTOR_COLUMN})",
     ]
 

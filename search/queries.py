@@ -18,7 +18,7 @@ from moltnet.errors import unprocessable
 from moltnet.gourl import go_quote
 from rooms.models import Message, Thread
 from rooms.shapes import MESSAGE_COLUMNS
-from search.index import FTS_TABLE, PG_CONFIG, PG_TEXT_FUNCTION, PG_VECTOR_COLUMN
+from search.index import FTS_TABLE, PG_CONFIG, PG_TEXT_FUNCTION, PG_VECTOR_COLUMN, pg_split
 from search.syntax import ParsedQuery, fts5_expression
 
 SNIPPET_WORDS = 16
@@ -68,7 +68,12 @@ class _Backend:
             self.score = f"-ts_rank_cd(m.{PG_VECTOR_COLUMN}, query)"
             options = f"StartSel=[[, StopSel=]], MaxFragments=2, MaxWords={SNIPPET_WORDS}, MinWords=5, " \
                       'FragmentDelimiter=" … "'
-            self.snippet = f"ts_headline('{PG_CONFIG}', {PG_TEXT_FUNCTION}(m.parts_json), query, '{options}')"
+            headline = f"ts_headline('{PG_CONFIG}', %s, query, '{options}')"
+            # A word found only in the punctuation-split text (see search.index.pg_split) is marked there.
+            self.snippet = (f"(SELECT CASE WHEN strpos(h.plain, '[[') > 0 THEN h.plain "
+                            f"ELSE {headline % pg_split('h.text')} END FROM (SELECT d.text, "
+                            f"{headline % 'd.text'} AS plain "
+                            f"FROM (SELECT {PG_TEXT_FUNCTION}(m.parts_json) AS text) d) h)")
             self.from_id = "(m.from_json::jsonb ->> 'id')"
         # The source's own parameter (Postgres' query text) comes before the WHERE's.
         self.source_params = self.match_params if connection.vendor != "sqlite" else []

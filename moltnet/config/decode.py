@@ -54,6 +54,7 @@ SCHEMA: dict[str, Any] = {
         "public_read": bool,
         "agent_registration": str,
         "tokens": [{"id": str, "value": str, "scopes": [str], "agents": [str]}],
+        "registration": {"refused_patterns": [str]},  # an extension
         "rate_limits": {"register_per_minute": int, "attach_per_minute": int, "enabled": bool},
     },
     "storage": {
@@ -62,8 +63,10 @@ SCHEMA: dict[str, Any] = {
         "json": {"path": str},
         "postgres": {"dsn": str},
     },
-    "rooms": [{"id": str, "name": str, "members": [str], "visibility": str, "write_policy": str}],
+    "rooms": [{"id": str, "name": str, "members": [str], "visibility": str, "write_policy": str,
+               "loop_guard": {"max_agent_hops": int}}],  # loop_guard: an extension
     "pairings": [PAIRING_SCHEMA],
+    "loop_guard": {"max_agent_hops": int},  # an extension
 }
 
 
@@ -177,6 +180,10 @@ def apply_document(cfg: ServerConfig, data: dict) -> None:
         cfg.register_per_minute = int(limits["register_per_minute"])
     if limits.get("attach_per_minute") is not None:
         cfg.attach_per_minute = int(limits["attach_per_minute"])
+    if "refused_patterns" in (auth.get("registration") or {}):
+        cfg.refused_agent_patterns = _strs(auth["registration"]["refused_patterns"])
+    if (data.get("loop_guard") or {}).get("max_agent_hops") is not None:
+        cfg.max_agent_hops = data["loop_guard"]["max_agent_hops"]
     storage = data.get("storage") or {}
     if _s(storage.get("kind")):
         cfg.storage_kind = _s(storage["kind"])
@@ -193,7 +200,8 @@ def apply_document(cfg: ServerConfig, data: dict) -> None:
     if "rooms" in data:
         cfg.rooms = [
             RoomConfig(_s(r.get("id")), _s(r.get("name")), _strs(r.get("members")),
-                       _s(r.get("visibility")), _s(r.get("write_policy")))
+                       _s(r.get("visibility")), _s(r.get("write_policy")),
+                       (r.get("loop_guard") or {}).get("max_agent_hops"))
             for r in data.get("rooms") or []
         ]
     if "pairings" in data:

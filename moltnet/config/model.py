@@ -88,6 +88,7 @@ class RoomConfig:
     members: list[str] = field(default_factory=list)
     visibility: str = ""
     write_policy: str = ""
+    max_agent_hops: int | None = None  # ours: rooms[].loop_guard.max_agent_hops (None: the network's)
 
 
 @dataclass
@@ -134,6 +135,10 @@ class ServerConfig:
     event_retention: str = "168h"
     rooms: list[RoomConfig] = field(default_factory=list)
     pairings: list[PairingConfig] = field(default_factory=list)
+    # Ours: the loop guard's hop budget (loop_guard.max_agent_hops; 0 turns it off) and the agent
+    # ids refused at registration (auth.registration.refused_patterns, regular expressions).
+    max_agent_hops: int = 20
+    refused_agent_patterns: list[str] = field(default_factory=list)
 
     @property
     def rate_limits_active(self) -> bool:

@@ -30,6 +30,7 @@ def validate_document(data: dict) -> None:
     cfg = ServerConfig()
     apply_document(cfg, data)
     validate_auth(cfg)
+    validate_extensions(cfg)
     validate_analytics(cfg)
     for index, pairing in enumerate(cfg.pairings):
         validate_pairing(index, pairing)
@@ -93,6 +94,38 @@ def validate_auth(cfg: ServerConfig) -> None:
             if scope.strip() not in SCOPES:
                 raise ConfigError(f'auth.tokens[{index}].scope {quoted(scope.strip())} is unsupported',
                                   field=f"auth.tokens[{index}].scopes")
+
+
+# The largest loop-guard hop budget: beyond it the guard guards nothing and is surely a typo.
+MAX_HOP_BUDGET = 10_000
+
+
+def hop_budget_error(value: object, where: str) -> str:
+    """Why `value` is not a hop budget ("" when it is): a whole number from 0 (off) to MAX_HOP_BUDGET."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_HOP_BUDGET:
+        return f"{where}: {value!r} is out of range; write a whole number from 0 (off) to {MAX_HOP_BUDGET}"
+    return ""
+
+
+def validate_extensions(cfg: ServerConfig) -> None:
+    """Our additive keys: the loop guard's budgets and the refused agent-id patterns."""
+    import re
+
+    if err := hop_budget_error(cfg.max_agent_hops, "loop_guard.max_agent_hops"):
+        raise ConfigError(err, field="loop_guard.max_agent_hops")
+    for index, room in enumerate(cfg.rooms):
+        where = f"rooms[{index}].loop_guard.max_agent_hops"
+        if room.max_agent_hops is not None and (err := hop_budget_error(room.max_agent_hops, where)):
+            raise ConfigError(err, field=where)
+    for index, pattern in enumerate(cfg.refused_agent_patterns):
+        where = f"auth.registration.refused_patterns[{index}]"
+        if not pattern.strip():
+            raise ConfigError(f"{where} is empty (it would refuse every agent id)", field=where)
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"{where} {quoted(pattern)} is not a valid regular expression: {exc}",
+                              field=where) from None
 
 
 def validate_analytics(cfg: ServerConfig) -> None:
