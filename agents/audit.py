@@ -31,7 +31,7 @@ def key_label(credential_key: str) -> str:
 def record(kind: str, *, agent_id: str = "", credential: str = "", remote_addr: str = "",
            detail: str = "") -> CredentialEvent:
     """Append one audit row (inside the caller's transaction when there is one)."""
-    assert kind in CredentialEvent.KINDS
+    assert kind in CredentialEvent.KINDS or kind in CredentialEvent.MODERATION_KINDS
     event = CredentialEvent(kind=kind, agent_id=agent_id, credential=credential, remote_addr=remote_addr[:64],
                             detail=detail, created_at=now())
     leansql.insert(event)  # written on every first IDENTIFY of an open network: no query compiler

@@ -94,6 +94,7 @@ def do_register(caller: Caller, requested_agent_id: str, name: str, network_id: 
         minted = new_agent_token()
         key = agent_token_key(minted)
     display = trim(name)
+    _check_refused(caller, agent_id)
     try:
         with transaction.atomic():
             existing = AgentRegistration.objects.select_for_update().filter(agent_id=agent_id).first()
@@ -122,6 +123,16 @@ def do_register(caller: Caller, requested_agent_id: str, name: str, network_id: 
         if minted or key == ANONYMOUS_KEY:
             raise ApiError(409, f'agent "{agent_id}" is already registered') from exc
         raise ApiError(409, f'agent "{agent_id}" is already registered with different credentials') from exc
+
+
+def _check_refused(caller: Caller, agent_id: str) -> None:
+    """A new agent id matching `auth.registration.refused_patterns` is refused (moderation)."""
+    from moderation.services import check_registration_allowed
+    from moltnet import state
+
+    patterns = state.config().refused_agent_patterns
+    if patterns and not AgentRegistration.objects.filter(agent_id=agent_id).exists():
+        check_registration_allowed(caller, agent_id, patterns)
 
 
 def _touch(reg: AgentRegistration, display: str) -> AgentRegistration:

@@ -171,12 +171,14 @@ class Hub:
 
     async def replay_then_subscribe(self, after: int, deliver: Callable[[LogEvent], Awaitable[None]],
                                     capacity: int = QUEUE_CAPACITY,
-                                    push: Callable[[LogEvent], None] | None = None) -> Subscriber:
+                                    push: Callable[[LogEvent], None] | None = None,
+                                    include_hidden: bool = False) -> Subscriber:
         """Replay rows with seq > after from the log, then go live with no gap and no duplicate.
 
         Loops until the replay has caught up with what the hub dispatched; the final check and
         the registration happen without an await in between, so they are atomic on the loop.
-        Replayed events are prepared like live ones.
+        Replayed events are prepared like live ones. Messages a moderator hid are replayed only
+        with `include_hidden` (admin observers).
         """
         position = after
         while True:
@@ -185,6 +187,8 @@ class Hub:
                 return self.subscribe(position, capacity, push)
             rows = await db.run(replay.read_after, position, replay.PAGE)
             for row in rows:
+                if row.hidden and not include_hidden:
+                    continue
                 await self.prepare(row)
                 await deliver(row)
             if rows:

@@ -16,7 +16,7 @@ from typing import Any
 from events.log import build_event
 from events.models import Event
 from moltnet import jsonshape
-from moltnet.ids import replay_gap_event_id
+from moltnet.ids import message_event_id, replay_gap_event_id
 
 REPLAY_WINDOW = 256
 PAGE = 500
@@ -30,6 +30,7 @@ class LogEvent:
     id: str
     type: str
     body: str
+    hidden: bool = False  # a message a moderator hid: replayed to admins only
 
     @cached_property
     def data(self) -> dict[str, Any]:
@@ -46,7 +47,19 @@ class Plan:
 
 def read_after(after: int, limit: int = PAGE) -> list[LogEvent]:
     rows = Event.objects.filter(seq__gt=after).order_by("seq").values_list("seq", "event_id", "type", "body")[:limit]
-    return [LogEvent(*row) for row in rows]
+    events = [LogEvent(*row) for row in rows]
+    if any(event.type == "message.created" for event in events) and (hidden := hidden_event_ids()):
+        for event in events:
+            event.hidden = event.id in hidden
+    return events
+
+
+def hidden_event_ids() -> set[str]:
+    """`message.created` event ids of the messages a moderator hid (few: a partial index finds them)."""
+    from rooms.models import Message
+
+    ids = Message.objects.filter(hidden_at__isnull=False).values_list("id", flat=True)
+    return {message_event_id(message_id) for message_id in ids}
 
 
 def newest_seq() -> int:

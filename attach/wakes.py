@@ -24,8 +24,8 @@ def wake_of(data: dict, network_id: str, agent_id: str, name: str) -> Wake | Non
     if data.get("type") != "message.created":
         return None
     message = data.get("message")
-    if not isinstance(message, dict):
-        return None
+    if not isinstance(message, dict) or message.get("over_budget") is True:
+        return None  # the loop guard's over-budget messages are not wakes (ours; Go has no loop guard)
     target = message.get("target") or {}
     kind = target.get("kind")
     if kind == "dm":

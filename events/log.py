@@ -19,7 +19,7 @@ from moltnet import batchmemo, jsonshape, leansql
 from moltnet.ids import format_time, new_event_id, now
 
 APPEND_LOCK_KEY = 715308742994555160
-PAYLOAD_KEYS = ("agent", "message", "room", "thread", "dm", "pairing", "replay_gap")
+PAYLOAD_KEYS = ("agent", "message", "room", "thread", "dm", "pairing", "replay_gap", "conversation")
 
 
 def build_event(event_type: str, network_id: str, payload_key: str, payload: dict,

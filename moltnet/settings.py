@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "agents",
     "attach",
     "pairings",
+    "moderation",
     "node",
     "console",
     "search",

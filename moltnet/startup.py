@@ -68,6 +68,9 @@ def apply_declared_state(cfg: ServerConfig) -> None:
         do_apply(request, cfg.network_id)
     except ApiError as exc:
         raise ConfigError(exc.message) from None
+    from rooms.loopguard import apply_declared
+
+    apply_declared(cfg.rooms)  # ours: rooms[].loop_guard.max_agent_hops
 
 
 MIGRATION_LOCK_KEY = 715308742994555159  # the Go server's key (spec 04 §7.3)

@@ -3,6 +3,7 @@
 from django.urls import path, re_path
 
 import agents.views  # noqa: F401 - registers routes
+import moderation.views  # noqa: F401
 import moltnet.discovery.views  # noqa: F401
 import moltnet.openapi  # noqa: F401
 import moltnet.views  # noqa: F401

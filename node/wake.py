@@ -89,6 +89,9 @@ def wake_decision(cfg: BridgeConfig, event: dict, *, allow_threads: bool = True,
     message = message_of(cfg, event)
     if message is None:
         return "message of another network"
+    if message.get("over_budget") is True:
+        # The server's loop guard: too many agent messages in a row; a human message or an operator resumes.
+        return "over budget (the server's loop guard paused this conversation)"
     sender = message.get("from") if isinstance(message.get("from"), dict) else {}
     sender_id = _s(sender.get("id"))
     if (sender_id == cfg.agent_id) if exact_self else is_self(cfg, sender_id):

@@ -112,10 +112,14 @@ class Message(models.Model):
     # moderator's soft hide keeps the row but leaves it out of history and replay for non-admins.
     hidden_at = SortableDateTimeField(null=True, blank=True)
     hidden_by = models.TextField(null=True, blank=True)
+    # Ours too: True when the loop guard found the conversation over its agent hop budget (NULL otherwise).
+    over_budget = models.BooleanField(null=True, blank=True)
 
     class Meta:
         db_table = "messages"
         indexes = [
+            models.Index(fields=["hidden_at"], condition=models.Q(hidden_at__isnull=False),
+                         name="idx_messages_hidden"),
             models.Index(fields=["room_id", "created_at", "id"], name="idx_messages_room"),
             models.Index(fields=["thread_id", "created_at", "id"], name="idx_messages_thread"),
             models.Index(fields=["dm_id", "created_at", "id"], name="idx_messages_dm"),
@@ -152,3 +156,38 @@ class Artifact(models.Model):
             models.Index(fields=["dm_id", "created_at", "id"], name="idx_artifacts_dm"),
             models.Index(fields=["created_at", "id"], name="idx_artifacts_created"),
         ]
+
+
+class ConversationHops(models.Model):
+    """The loop guard's counter (ours): consecutive agent-authored messages in one conversation.
+
+    `key` is `room:<id>`, `thread:<id>` or `dm:<id>`. A human message deletes the row; an operator's
+    resume too. `paused_at` is set when a message first goes over the budget.
+    """
+
+    key = models.TextField(primary_key=True)
+    kind = models.TextField()
+    room_id = models.TextField(blank=True, default="")
+    hops = models.IntegerField(default=0)
+    paused_at = SortableDateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "loop_guard_hops"
+        verbose_name = "conversation hop counter"
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class RoomLoopGuard(models.Model):
+    """A room's own hop budget (ours), overriding the network's `loop_guard.max_agent_hops`."""
+
+    room_id = models.TextField(primary_key=True)
+    max_agent_hops = models.IntegerField()
+
+    class Meta:
+        db_table = "loop_guard_rooms"
+        verbose_name = "room loop guard"
+
+    def __str__(self) -> str:
+        return self.room_id

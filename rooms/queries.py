@@ -22,18 +22,23 @@ def live_rooms() -> list[Room]:
 _CONVERSATION_COLUMN = {"room": "room_id", "thread": "thread_id", "dm": "dm_id"}
 
 
-def message_history(kind: str, conversation_id: str, params: PageParams) -> tuple[list, dict]:
+def message_history(kind: str, conversation_id: str, params: PageParams,
+                    include_hidden: bool = False) -> tuple[list, dict]:
     """A history page of a room, thread or DM as rows of rooms.shapes.MESSAGE_COLUMNS.
 
     The newest page (no cursor) — what clients read most — is one plain SQL query on the
     (conversation, created_at, id) index; pages behind a cursor go through history_page.
+    Messages a moderator hid are left out unless `include_hidden` (admin callers).
     """
     if params.before or params.after:
         qs = Message.objects.filter(**{_CONVERSATION_COLUMN[kind]: conversation_id, "target_kind": kind})
+        if not include_hidden:
+            qs = qs.filter(hidden_at__isnull=True)
         return history_page(qs.values_list(*MESSAGE_COLUMNS, named=True), params)
     table, column = Message._meta.db_table, _CONVERSATION_COLUMN[kind]
+    visible = "" if include_hidden else "AND hidden_at IS NULL "
     rows = leansql.execute(
-        f"SELECT {', '.join(MESSAGE_COLUMNS)} FROM {table} WHERE {column} = %s AND target_kind = %s "
+        f"SELECT {', '.join(MESSAGE_COLUMNS)} FROM {table} WHERE {column} = %s AND target_kind = %s {visible}"
         "ORDER BY created_at DESC, id DESC LIMIT %s", [conversation_id, kind, params.limit + 1])
     has_more = len(rows) > params.limit
     page = [_MessageRow(*row) for row in reversed(rows[: params.limit])]
@@ -49,6 +54,8 @@ class _MessageRow(NamedTuple):
     from_json: str
     parts_json: str
     created_at: datetime | str  # SQLite: the stored RFC 3339 text; Postgres: a datetime
+    over_budget: bool | None
+    hidden_at: datetime | str | None
 
 
 def room_history(room_id: str) -> QuerySet:

@@ -35,7 +35,7 @@ from moltnet.ids import (
     thread_fqid,
     trim,
 )
-from rooms import mentions, shapes
+from rooms import loopguard, mentions, shapes
 from rooms.access import require_writable
 from rooms.models import Artifact, DirectConversation, DirectParticipant, Message, Room, Thread
 from rooms.schemas import SendMessageRequest
@@ -225,6 +225,8 @@ def do_send(caller: Caller, req: SendMessageRequest, cfg: ServerConfig) -> Accep
                 dm_created = True
                 events.append(log.build_event("dm.created", local, "dm", shapes.dm_json(dm, participants),
                                               created_at))
+        # The loop guard's count, in this transaction; its pause/resume events precede the message's.
+        events.extend(loopguard.count_send(message, actor, target, cfg, created_at))
         if artifacts := _artifacts(message, parts, target):
             Artifact.objects.bulk_create(artifacts)
         events.append(log.build_event("message.created", local, "message", shapes.message_json(message),

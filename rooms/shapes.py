@@ -114,6 +114,8 @@ def message_json(message: Message) -> dict[str, Any]:
     }
     if mentions:
         body["mentions"] = mentions
+    if message.over_budget:
+        body["over_budget"] = True  # only when true: a Go client sees the shape it knows
     body["created_at"] = format_time(message.created_at)
     return body
 
@@ -121,7 +123,7 @@ def message_json(message: Message) -> dict[str, Any]:
 # The columns a history page needs: `messages_page_text` takes rows of these (model instances or
 # `values_list(*MESSAGE_COLUMNS, named=True)` rows, which skip building a model per message).
 MESSAGE_COLUMNS = ("id", "network_id", "origin_json", "mentions_json", "target_json", "from_json", "parts_json",
-                   "created_at")
+                   "created_at", "over_budget", "hidden_at")
 
 
 def message_json_text(message: Any) -> str:
@@ -141,6 +143,8 @@ def message_json_text(message: Any) -> str:
         ',"message_id":', _quote(origin.get("message_id", "")), "}",
         ',"target":', message.target_json, ',"from":', message.from_json, ',"parts":', message.parts_json,
         ',"mentions":' + dumps(mentions) if mentions else "",
+        ',"over_budget":true' if message.over_budget else "",
+        ',"hidden":true' if message.hidden_at else "",  # only admins are shown hidden messages
         ',"created_at":"', wire_time(message.created_at), '"}',
     ))
 

@@ -31,7 +31,7 @@ def test_our_migrations_record_go_versions_one_to_eight(db):
 
 
 # Ours, nullable, after Go's: a Go server's INSERTs name their columns, so it writes NULL here.
-OUR_EXTRA_COLUMNS = {"messages": {"hidden_at", "hidden_by"}}
+OUR_EXTRA_COLUMNS = {"messages": {"hidden_at", "hidden_by", "over_budget"}}
 
 
 # Ours on Postgres only: search's generated tsvector (search.index); Go's INSERTs never name it.

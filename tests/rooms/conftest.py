@@ -47,3 +47,11 @@ def dm(dm_id: str, *participants: str) -> dict:
 def event_types() -> list[str]:
     """Event types in log order."""
     return list(Event.objects.order_by("seq").values_list("type", flat=True))
+
+
+@pytest.fixture
+def as_admin(db):
+    """A JSON client with the `admin-secret` token (configure a token with that value)."""
+    from tests.conftest import ApiClient
+
+    return ApiClient("admin-secret")
