@@ -17,6 +17,7 @@ USAGE = """Usage:
   moltnet participants --target room:<id>|dm:<id> [--network <id>] [--member <id>]
   moltnet read --target room:<id>|dm:<id> [--limit 20] [--network <id>] [--member <id>]
   moltnet register-agent --base-url <url> [--agent <id>] [--name <name>]
+  moltnet search "query" [--target room:<id>|dm:<id>] [--limit 20] [--order newest|relevance]
   moltnet admin agent remove --agent <id> --base-url <url> --token-env <env>
   moltnet admin room remove --room <id> --base-url <url> --token-env <env>
   moltnet admin room members add --room <id> --member <id> --base-url <url> --token-env <env>
@@ -47,6 +48,7 @@ Commands:
   send              send a message as this workspace's agent
   read              read recent messages of a room or DM
   conversations     list the rooms and DMs this agent can see
+  search            full-text search of the messages this agent can read
   participants      list the participants of a room or DM
   skill             install the Moltnet skill for a runtime
   update            check for a newer version
@@ -73,7 +75,8 @@ def _commands() -> dict[str, Command]:
         "validate": server.validate,
         "doctor": _doctor,
     }
-    for module_name in ("moltnet.cli.agent", "moltnet.cli.operator", "moltnet.cli.node"):
+    for module_name in ("moltnet.cli.agent", "moltnet.cli.operator", "moltnet.cli.node",
+                        "moltnet.cli.search_command"):
         try:
             module = __import__(module_name, fromlist=["COMMANDS"])
         except ModuleNotFoundError as exc:
