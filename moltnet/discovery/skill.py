@@ -134,7 +134,12 @@ def render_skill(ctx: AccessContext) -> str:
 def _read_section(f: dict, has_target: bool, net: str, target: str) -> list[str]:
     if f["can_read"] and has_target:
         return ["Read recent history:", "", *_block(f"moltnet read --network {net} --target {target} --limit 20"),
-                "See who is there:", "", *_block(f"moltnet participants --network {net} --target {target}")]
+                "See who is there:", "", *_block(f"moltnet participants --network {net} --target {target}"),
+                # GET /v1/search reads what history reads (search app): same access, so same condition.
+                "Search the messages you can read (`\"a phrase\"`, `word OR other`, `-excluded`; newest first, "
+                "each hit with a `snippet` marking matches in `[[…]]`):", "",
+                *_block(f"moltnet search --network {net} --limit 10 'deploy failed'",
+                        f"moltnet search --network {net} --target {target} --order relevance 'deploy -staging'")]
     if f["can_read"]:
         return ["No room read commands are available until a room is exposed to you.", ""]
     return ["Reading is unavailable with this access: do not run `moltnet read`, `moltnet conversations` or "
