@@ -1,4 +1,5 @@
-"""Pairings in the console: runtime status and relay progress per configured pairing (read-only).
+"""Pairings in the console: runtime status and relay progress per configured pairing, and the
+messages partners refused for good (read-only).
 
 Pairings themselves come from config; the token is not stored in the database and never shown.
 """
@@ -10,17 +11,17 @@ from django.contrib import admin
 from console.site import ConsoleModelAdmin, console_site
 from moltnet import state
 from pairings import services, status
-from pairings.models import PairingState
+from pairings.models import PairingState, RelayRefusal
 
 
 @admin.register(PairingState, site=console_site)
 class PairingStateAdmin(ConsoleModelAdmin):
     read_only = True
     list_display = ["pairing_id", "remote", "status", "reason", "queued", "lag_seconds", "relayed_count",
-                    "dropped_count", "last_error", "last_success_at"]
+                    "refused_count", "dropped_count", "last_error", "last_success_at"]
     fields = ["pairing_id", "remote", "status", "reason", "queued", "lag_seconds", "cursor_seq", "relayed_count",
-              "dropped_count", "failure_count", "last_error", "last_error_at", "last_success_at", "lease_owner",
-              "lease_until"]
+              "refused_count", "dropped_count", "failure_count", "last_error", "last_error_at", "last_success_at",
+              "lease_owner", "lease_until"]
     readonly_fields = fields
     ordering = ["pairing_id"]
 
@@ -55,3 +56,15 @@ class PairingStateAdmin(ConsoleModelAdmin):
     @admin.display(description="lag (s)")
     def lag_seconds(self, obj: PairingState) -> float:
         return self._progress(obj)["lag_seconds"]
+
+
+@admin.register(RelayRefusal, site=console_site)
+class RelayRefusalAdmin(ConsoleModelAdmin):
+    """Messages a partner refused for good (a permanent 4xx): the relay recorded them and went on."""
+
+    read_only = True
+    list_display = ["refused_at", "pairing_id", "message_id", "status_code", "error"]
+    list_filter = ["pairing_id", "status_code"]
+    fields = ["pairing_id", "event_seq", "message_id", "status_code", "error", "refused_at"]
+    readonly_fields = fields
+    ordering = ["-event_seq"]

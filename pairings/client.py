@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -29,10 +31,27 @@ _JSON_SPACE = " \t\r\n"
 class RemoteError(Exception):
     """A failed remote call; `str()` is a short, token-free description for diagnostics and logs."""
 
-    def __init__(self, detail: str, status: int = 0, remote_error: str = "") -> None:
+    def __init__(self, detail: str, status: int = 0, remote_error: str = "", retry_after: float = 0.0) -> None:
         super().__init__(detail)
         self.status = status
         self.remote_error = remote_error  # the `error` text of the remote's envelope, if any
+        self.retry_after = retry_after  # seconds asked for by a Retry-After header (0: none)
+
+
+def retry_after_seconds(value: str | None) -> float:
+    """A Retry-After header in seconds: delta-seconds or an HTTP date; 0 when absent or unreadable."""
+    value = (value or "").strip()
+    if not value:
+        return 0.0
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return 0.0
+    if when.tzinfo is None:
+        return 0.0
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def base_url(pairing: PairingConfig) -> str:
@@ -107,6 +126,7 @@ def request(pairing: PairingConfig, method: str, path: str, body: Any = None,
                 if time.monotonic() > deadline:
                     raise httpx.ReadTimeout("deadline exceeded")
             status = response.status_code
+            retry_after = retry_after_seconds(response.headers.get("Retry-After"))
     except httpx.TimeoutException:
         raise RemoteError(f"{label}: timed out") from None
     except httpx.TooManyRedirects:
@@ -118,7 +138,7 @@ def request(pairing: PairingConfig, method: str, path: str, body: Any = None,
     if not 200 <= status < 300:
         detail = _error_text(data)
         text = f"{label}: remote answered {status}" + (f" ({detail})" if detail else "")
-        raise RemoteError(redact(text, pairing), status, redact(detail, pairing))
+        raise RemoteError(redact(text, pairing), status, redact(detail, pairing), retry_after)
     try:
         return first_json_value(data)
     except (ValueError, RecursionError):

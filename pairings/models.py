@@ -22,6 +22,7 @@ class PairingState(models.Model):
     cursor_seq = models.BigIntegerField(default=0)
     relayed_count = models.BigIntegerField(default=0)
     dropped_count = models.BigIntegerField(default=0)
+    refused_count = models.BigIntegerField(default=0)  # permanent 4xx refusals (RelayRefusal rows)
     failure_count = models.IntegerField(default=0)
     last_error = models.TextField(default="")
     last_error_at = SortableDateTimeField(null=True)
@@ -35,3 +36,23 @@ class PairingState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pairing_id} {self.status}"
+
+
+class RelayRefusal(models.Model):
+    """A relayed message the partner refused for good (a permanent 4xx): recorded, then skipped."""
+
+    pairing_id = models.CharField(max_length=255)
+    event_seq = models.BigIntegerField()
+    message_id = models.CharField(max_length=255)
+    status_code = models.IntegerField()
+    # The partner's answer, shortened and with the pairing token redacted (never a secret).
+    error = models.TextField(default="")
+    refused_at = SortableDateTimeField()
+
+    class Meta:
+        db_table = "moltnet_pairing_refusal"
+        constraints = [models.UniqueConstraint(fields=["pairing_id", "event_seq"], name="pairing_refusal_once")]
+        indexes = [models.Index(fields=["pairing_id", "-event_seq"], name="pairing_refusal_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.pairing_id} {self.message_id} {self.status_code}"

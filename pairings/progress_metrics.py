@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from moltnet import state
@@ -15,12 +15,15 @@ FAMILIES = (
     ("moltnet_relay_lag_seconds", "Age of the oldest message waiting to be relayed, per pairing."),
     ("moltnet_relay_consecutive_failures", "Failed relay attempts since the last success, per pairing."),
 )
+REFUSED = ("moltnet_relay_refused", "Messages the partner refused for good (a permanent 4xx) and the relay skipped, "
+                                    "per pairing.")
 
 
 class RelayProgressCollector(Collector):
     def describe(self) -> Iterator[GaugeMetricFamily]:
         for name, documentation in FAMILIES:
             yield GaugeMetricFamily(name, documentation, labels=["pairing"])
+        yield CounterMetricFamily(*REFUSED, labels=["pairing"])
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         pairings = state.config().pairings
@@ -29,13 +32,16 @@ class RelayProgressCollector(Collector):
         from pairings import services, status
 
         families = [GaugeMetricFamily(name, doc, labels=["pairing"]) for name, doc in FAMILIES]
+        refused = CounterMetricFamily(*REFUSED, labels=["pairing"])  # kept in the database: survives restarts
         for pairing in sorted(pairings, key=lambda p: p.id):
             row = status.state_row(pairing)
             progress = services.relay_progress(row, pairing)
             families[0].add_metric([pairing.id], progress["queued"])
             families[1].add_metric([pairing.id], progress["lag_seconds"])
             families[2].add_metric([pairing.id], progress["consecutive_failures"])
+            refused.add_metric([pairing.id], progress["refused"])
         yield from families
+        yield refused
 
 
 _registered: list[RelayProgressCollector] = []

@@ -1,17 +1,23 @@
-"""The durable outbound relay (spec 07 §6, improved): driven by the event log, never lossy.
+"""The durable outbound relay (spec 07 §6, improved): driven by the event log, never lossy, never stalled.
 
 Each pairing keeps a cursor (an event-log `seq`) in its `PairingState` row. A worker thread in
-every `moltnet start` process follows the log past that cursor and relays locally-originated
-`message.created` events in order. A failure keeps the cursor where it is and retries with
-exponential backoff, so a partner that is down for an hour receives everything once it is back;
-the receiver stores a message id once, which makes a repeated POST after a crash harmless.
-A database lease per pairing makes one process at a time relay it.
+every `moltnet start` / `manage.py runserver` process follows the log past that cursor and relays
+locally-originated `message.created` events to the partner, issued in log order with up to
+`concurrency` (default 8) requests in flight, so a slow partner costs latency, not throughput.
 
-Deliberate differences from Go (which relays once, drops on failure and caps 8 tasks): messages
-wait instead of being dropped while the remote is unreachable, in `error` or `incompatible`.
-Only messages the remote can never accept are dropped (`moltnet_relay_total{result="dropped"}`):
-DMs to a remote with direct messages disabled, and messages the remote keeps rejecting with a
-permanent 4xx answer after `MOLTNET_RELAY_REJECT_ATTEMPTS` tries.
+Durability: the persisted cursor only moves past a contiguous prefix of settled events (delivered,
+refused for good, or not meant for this partner). After a crash or a lost lease the in-flight ones
+are sent again: at-least-once, and the partner stores a message id once (spec 07 §7 step 9), so a
+repeat is answered 202 and changes nothing. A database lease makes one process relay a pairing.
+
+Failures: a permanent refusal of one message (a 4xx about the message, `relaypolicy.is_refusal`)
+is recorded (`pairings.refusals`) and skipped, so the next message goes. Anything else (no answer,
+timeout, 5xx, 408/425/429, a refused credential) keeps the message and retries it after a doubling
+backoff, or the partner's Retry-After when longer. Deliberate differences from Go (which relays
+once, drops on failure and caps 8 tasks server-wide): messages wait instead of being dropped while
+the partner is unreachable, in `error` or `incompatible`. Requests in flight together may be stored
+by the partner in a different order than they were issued (as with Go's 8 tasks); with
+MOLTNET_RELAY_CONCURRENCY=1 the partner sees exactly the log order.
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ import os
 import threading
 import time
 import uuid
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
@@ -32,142 +41,56 @@ from django.db.models import F, Q
 
 from moltnet import metrics, state
 from moltnet.config import PairingConfig, ServerConfig
-from moltnet.ids import now, parse_agent_fqid, parse_scoped, trim
-from pairings import client, status
+from moltnet.ids import now, trim
+from pairings import client, refusals, status
 from pairings.models import PairingState
+from pairings.relaybody import is_local_origin, relay_body, targets_pairing
+from pairings.relaypolicy import RelaySettings, is_refusal
+
+__all__ = ["PairingRelay", "RelaySettings", "start_background", "stop_background"]
 
 log = logging.getLogger("moltnet.pairings.relay")
 MAX_WORKERS = 8
-BATCH = 100
+BATCH = 100  # events read from the log at a time
 LEASE_TTL = timedelta(seconds=30)
+HOLD_DELAY = 5.0  # how often a pairing that is not usable (incompatible, custom status) looks again
 OWNER = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
-# 4xx answers that say "try again later" or "fix the credential" rather than "never":
-RETRYABLE_4XX = {401, 408, 425, 429}
 
-
-def rejects_message(exc: client.RemoteError) -> bool:
-    """A 4xx about this message (unknown room, write policy, validation) rather than about the
-    pairing's credential (401, the auth layer's bare 403 "forbidden", a missing pair scope)."""
-    if not 400 <= exc.status < 500 or exc.status in RETRYABLE_4XX:
-        return False
-    return not (exc.status == 403 and (exc.remote_error in ("", "forbidden") or "pair scope" in exc.remote_error))
-
-
-@dataclass(frozen=True)
-class RelaySettings:
-    """Timing knobs; the env vars exist so tests and impatient operators can shorten them."""
-
-    backoff_min: float = 1.0
-    backoff_max: float = 30.0
-    poll_interval: float = 1.0
-    freshness: float = 300.0
-    reject_attempts: int = 5
-    timeout: float = 5.0
-
-    @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> RelaySettings:
-        env = os.environ if environ is None else environ
-
-        def number(name: str, default: float) -> float:
-            try:
-                value = float(env.get(name, "") or default)
-            except ValueError:
-                return default
-            return value if value > 0 else default
-
-        return cls(number("MOLTNET_RELAY_BACKOFF_MIN", cls.backoff_min),
-                   number("MOLTNET_RELAY_BACKOFF_MAX", cls.backoff_max),
-                   number("MOLTNET_RELAY_POLL_INTERVAL", cls.poll_interval),
-                   number("MOLTNET_RELAY_FRESHNESS", cls.freshness),
-                   int(number("MOLTNET_RELAY_REJECT_ATTEMPTS", cls.reject_attempts)),
-                   cls.timeout)
-
-    def backoff(self, failures: int) -> float:
-        return min(self.backoff_max, self.backoff_min * (2 ** max(0, failures - 1)))
-
-
-# --- building the relay request (§6.4) ----------------------------------------------------------
-
-def is_scoped_to(participant: str, network: str) -> bool:
-    ref = parse_scoped(trim(participant)) or parse_agent_fqid(trim(participant))
-    return bool(network) and ref is not None and ref.network == network
-
-
-def relay_participants(participants: list[str], sender: str, origin_network: str, remote_network: str) -> list[str]:
-    result: list[str] = []
-    for raw in participants:
-        value = trim(raw)
-        ref = parse_scoped(value) or parse_agent_fqid(value)
-        if ref is not None:
-            entry = f"{ref.network}:{ref.agent}"
-        elif value == trim(sender):
-            entry = f"{origin_network}:{value}"
-        else:
-            entry = f"{remote_network}:{value}"
-        if entry not in result:
-            result.append(entry)
-    return result
-
-
-def relay_body(message: dict[str, Any], pairing: PairingConfig) -> dict[str, Any] | None:
-    """The SendMessageRequest for the remote, or None when it cannot be built (DM with < 2 participants)."""
-    origin = message.get("origin") or {}
-    actor = message.get("from") or {}
-    target = dict(message.get("target") or {})
-    if target.get("kind") == "dm":
-        participants = relay_participants(target.get("participant_ids") or [], actor.get("id", ""),
-                                          origin.get("network_id", ""), trim(pairing.remote_network_id))
-        if len(participants) < 2:
-            return None
-        target["participant_ids"] = participants
-    body: dict[str, Any] = {
-        "id": message.get("id", ""),
-        "origin": {"network_id": origin.get("network_id", ""), "message_id": origin.get("message_id", "")},
-        "target": target,
-        "from": actor,
-        "parts": message.get("parts") or [],
-    }
-    if message.get("mentions"):
-        body["mentions"] = message["mentions"]
-    return body
-
-
-def targets_pairing(message: dict[str, Any], pairing: PairingConfig) -> bool:
-    """Rooms and threads go to every pairing; a DM only where a participant is scoped to its network."""
-    target = message.get("target") or {}
-    if target.get("kind") != "dm":
-        return True
-    remote = trim(pairing.remote_network_id)
-    return any(is_scoped_to(p, remote) for p in target.get("participant_ids") or [])
-
-
-def is_local_origin(message: dict[str, Any], local: str) -> bool:
-    """Only messages that originated here are relayed: no multi-hop, no loops (§6.1)."""
-    origin = trim((message.get("origin") or {}).get("network_id")) or trim(message.get("network_id"))
-    return origin == local
-
-
-# --- one pairing's relay loop ----------------------------------------------------------------------
 
 class Outcome(Enum):
     SKIP = "skip"  # not for this pairing: advance silently
     SENT = "sent"  # delivered: advance
-    DROPPED = "dropped"  # undeliverable for good: advance, counted
-    HOLD = "hold"  # pairing not usable right now (incompatible/custom status): wait, keep cursor
-    RETRY = "retry"  # a failure: back off, keep cursor
+    DROPPED = "dropped"  # undeliverable (DMs disabled on the partner): advance, counted
+    REFUSED = "refused"  # the partner refused it for good: recorded, advance, counted
+
+
+@dataclass
+class Slot:
+    """One event of the window between the persisted cursor and what has been read from the log."""
+
+    seq: int
+    body: dict[str, Any] | None = None  # the relay request, when the event is for this partner
+    outcome: Outcome | None = None  # set once settled
+    future: Future | None = None  # the request in flight
 
 
 class PairingRelay:
-    """Relays one pairing's backlog; `step()` does a bounded amount of work and says how long to wait."""
+    """Relays one pairing's backlog. `step()` reads the log, issues requests, collects answers and
+    moves the cursor; it says how long until it wants to run again."""
 
     def __init__(self, pairing: PairingConfig, settings: RelaySettings, owner: str = OWNER) -> None:
         self.pairing = pairing
         self.settings = settings
         self.owner = owner
         self.failures = 0
-        self.head_seq = 0
-        self.head_rejections = 0
-        self.idle = False
+        self.idle = False  # nothing in flight, nothing waiting: a local append should wake it
+        self.window: deque[Slot] = deque()
+        self.read_seq: int | None = None  # last seq read into the window; None: start at the cursor
+        self.retry_at = 0.0  # monotonic time before which nothing is sent (backoff)
+        self.on_done: Callable[[], None] | None = None  # called from the pool when an answer arrives
+        self._pool: ThreadPoolExecutor | None = None
+
+    # --- lease and window bookkeeping ---------------------------------------------------------
 
     def acquire_lease(self) -> bool:
         at = now()
@@ -179,117 +102,221 @@ class PairingRelay:
         PairingState.objects.filter(pairing_id=self.pairing.id, lease_owner=self.owner).update(
             lease_owner="", lease_until=None)
 
-    def step(self, stop: threading.Event | None = None) -> float:
-        from events.models import Event
+    def forget(self) -> None:
+        """Drop the window (lease lost): answers still in flight are ignored, the cursor decides."""
+        self.window.clear()
+        self.read_seq = None
 
+    def finish(self) -> None:
+        """Graceful stop: let the requests in flight answer (within the request timeout) and record
+        them, so the next process to relay this pairing does not send them again."""
+        flying = [slot.future for slot in self.in_flight()]
+        if flying:
+            wait(flying, timeout=self.settings.timeout)
+            self.collect()
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def in_flight(self) -> list[Slot]:
+        return [slot for slot in self.window if slot.future is not None]
+
+    def has_answers(self) -> bool:
+        return any(slot.future is not None and slot.future.done() for slot in self.window)
+
+    # --- one step ---------------------------------------------------------------------------------
+
+    def step(self, stop: threading.Event | None = None, wait_for: float | None = None) -> float:
+        """Collect answers, advance the cursor, issue what the window allows. `wait_for` (default: the
+        request timeout) bounds a wait for the first answer when requests are in flight; the worker
+        passes 0 and is woken by `on_done` instead."""
         status.state_row(self.pairing)
         if not self.acquire_lease():  # another process relays this pairing; look again soon
+            self.forget()
             self.idle = False
             return max(self.settings.poll_interval, 1.0)
-        cursor = PairingState.objects.values_list("cursor_seq", flat=True).get(pairing_id=self.pairing.id)
-        events = list(Event.objects.filter(seq__gt=cursor, type="message.created").order_by("seq")
-                      .values_list("seq", "body")[:BATCH])
-        self.idle = not events
-        if not events:
+        if self.read_seq is None:
+            self.read_seq = PairingState.objects.values_list("cursor_seq", flat=True).get(pairing_id=self.pairing.id)
+        if not self.collect():
             return self.settings.poll_interval
-        skipped = 0  # consecutive events not meant for this pairing: the cursor moves past them in one write
-        for seq, body in events:
-            if stop is not None and stop.is_set():
-                break
-            message = (json.loads(body) or {}).get("message") or {}
-            outcome, detail = self.deliver(seq, message)
-            if outcome is Outcome.SKIP:
-                skipped = seq
-                continue
-            if skipped and not self.advance(skipped, Outcome.SKIP, ""):
+        if stop is not None and stop.is_set():
+            return 0
+        delay = self.issue()
+        wait_for = self.settings.timeout + 1 if wait_for is None else wait_for
+        flying = [slot.future for slot in self.in_flight()]
+        if flying and wait_for > 0:
+            wait(flying, timeout=wait_for, return_when=FIRST_COMPLETED)
+            if not self.collect():
                 return self.settings.poll_interval
-            skipped = 0
-            if outcome is Outcome.HOLD:
-                return max(self.settings.poll_interval, 5.0)
-            if outcome is Outcome.RETRY:
-                self.failures += 1
-                self.note_failure(detail)
-                return self.settings.backoff(self.failures)
-            if not self.advance(seq, outcome, detail):
-                return self.settings.poll_interval  # lost the lease to another process
-        if skipped:
-            self.advance(skipped, Outcome.SKIP, "")
-        return 0
+            delay = 0 if time.monotonic() >= self.retry_at else delay
+        return delay
 
-    def deliver(self, seq: int, message: dict[str, Any]) -> tuple[Outcome, str]:
-        if not is_local_origin(message, state.network_id()) or not trim(self.pairing.remote_base_url):
-            return Outcome.SKIP, ""
-        if not targets_pairing(message, self.pairing):
-            return Outcome.SKIP, ""
-        body = relay_body(message, self.pairing)
-        if body is None:
-            return Outcome.SKIP, ""
-        is_dm = body["target"].get("kind") == "dm"
-        freshness = timedelta(seconds=self.settings.freshness)
+    def collect(self) -> bool:
+        """Settle answered requests and persist the settled prefix; False when the lease was lost."""
+        answered = [slot for slot in self.window if slot.future is not None and slot.future.done()]
+        last_ok: bool | None = None
+        detail = ""
+        for slot in answered:
+            future, slot.future = slot.future, None
+            try:
+                future.result()
+            except client.RemoteError as exc:
+                metrics.relay_total.labels("error").inc()
+                last_ok, detail = False, str(exc)
+                if is_refusal(exc):
+                    metrics.relay_total.labels("dropped").inc()
+                    slot.outcome = Outcome.REFUSED
+                    refusals.record(self.pairing, slot.seq, slot.body["id"], exc)
+                    continue
+                self.failures += 1
+                self.retry_at = max(self.retry_at, time.monotonic() + self.settings.backoff(self.failures,
+                                                                                            exc.retry_after))
+                log.warning("pairing %s: relay of message %s failed, retrying: %s", self.pairing.id,
+                            slot.body["id"], exc)
+            except Exception as exc:  # a bug in a pool thread: keep the message and retry later
+                log.exception("pairing %s: relay of message %s broke", self.pairing.id, slot.body["id"])
+                self.failures += 1
+                self.retry_at = time.monotonic() + self.settings.backoff(self.failures)
+                last_ok, detail = False, f"relay failed: {type(exc).__name__}"
+            else:
+                metrics.relay_total.labels("success").inc()
+                slot.outcome = Outcome.SENT
+                last_ok = True
+        if last_ok is True:
+            status.record_relay_success(self.pairing)
+        elif last_ok is False:
+            status.record_failure(self.pairing, status.MSG_RELAY)
+        return self.advance(detail if last_ok is False else None)
+
+    def advance(self, error: str | None) -> bool:
+        """One UPDATE: the cursor past the settled prefix, counters, the latest error; renews the lease."""
+        settled: list[Slot] = []
+        while self.window and self.window[0].outcome is not None:
+            settled.append(self.window.popleft())
+        sent = sum(slot.outcome is Outcome.SENT for slot in settled)
+        refused = sum(slot.outcome is Outcome.REFUSED for slot in settled)
+        dropped = refused + sum(slot.outcome is Outcome.DROPPED for slot in settled)
+        if not settled and error is None:
+            return True
+        fields: dict[str, Any] = {"lease_until": now() + LEASE_TTL}
+        if settled:
+            fields["cursor_seq"] = settled[-1].seq
+        if sent:
+            self.failures = 0
+            fields.update(relayed_count=F("relayed_count") + sent, last_success_at=now())
+        if dropped:
+            fields.update(dropped_count=F("dropped_count") + dropped, refused_count=F("refused_count") + refused)
+        if error is not None:
+            fields.update(last_error=client.redact(error, self.pairing), last_error_at=now())
+        fields["failure_count"] = self.failures
+        rows = PairingState.objects.filter(pairing_id=self.pairing.id, lease_owner=self.owner)
+        if rows.update(**fields) != 1:
+            self.forget()  # lost the lease to another process
+            return False
+        return True
+
+    # --- reading the log and issuing requests ---------------------------------------------------
+
+    def read_more(self) -> bool:
+        """Append the next events to the window; True when the log had more than one batch."""
+        from events.models import Event
+
+        events = list(Event.objects.filter(seq__gt=self.read_seq, type="message.created").order_by("seq")
+                      .values_list("seq", "body")[:BATCH])
+        local = state.network_id()
+        for seq, body in events:
+            message = (json.loads(body) or {}).get("message") or {}
+            request = None
+            if (is_local_origin(message, local) and trim(self.pairing.remote_base_url)
+                    and targets_pairing(message, self.pairing)):
+                request = relay_body(message, self.pairing)
+            self.window.append(Slot(seq, request, None if request else Outcome.SKIP))
+            self.read_seq = seq
+        return len(events) == BATCH
+
+    def issue(self) -> float:
+        """Send waiting slots in log order while fewer than `concurrency` are in flight."""
+        now_m = time.monotonic()
+        if now_m < self.retry_at:
+            self.idle = False
+            return self.retry_at - now_m
+        more = False
+        if len(self.window) < max(BATCH, 4 * self.settings.concurrency):
+            more = self.read_more()
+        if not self.advance(None):
+            return self.settings.poll_interval
+        waiting = [slot for slot in self.window if slot.outcome is None and slot.future is None]
+        free = self.settings.concurrency - len(self.in_flight())
+        self.idle = not self.window and not more
+        if not waiting or free <= 0:
+            return 0 if more else self.settings.poll_interval
+        runtime = self.usable_runtime(waiting[0].body)
+        if runtime is None:  # checked and failed (backoff), or not usable now (look again later)
+            self.idle = False
+            return self.retry_wait() or max(self.settings.poll_interval, HOLD_DELAY)
+        dm_ok = runtime.status != "degraded" or runtime.direct_messages_ok
+        for slot in waiting:
+            if free <= 0:
+                break
+            if slot.body["target"].get("kind") == "dm" and not dm_ok:
+                metrics.relay_total.labels("dropped").inc()
+                slot.outcome = Outcome.DROPPED
+                log.warning("pairing %s: message %s dropped: remote has direct messages disabled",
+                            self.pairing.id, slot.body["id"])
+                continue
+            slot.future = self.pool().submit(client.relay, self.pairing, slot.body, self.settings.timeout)
+            if self.on_done is not None:
+                slot.future.add_done_callback(lambda _future: self.on_done and self.on_done())
+            free -= 1
+        if any(slot.outcome is Outcome.DROPPED for slot in waiting):
+            self.advance("message dropped: remote has direct messages disabled")
+        return 0 if more else self.settings.poll_interval
+
+    def usable_runtime(self, body: dict[str, Any]) -> status.Runtime | None:
+        """The pairing's status, checked first when stale (§3.4); None when nothing may be sent now."""
         runtime = status.load(self.pairing)
-        if status.needs_check(runtime, freshness):
+        if status.needs_check(runtime, timedelta(seconds=self.settings.freshness)):
             try:
                 remote = client.fetch_network(self.pairing)
             except client.RemoteError as exc:
                 log.warning("pairing %s: network check before relay failed: %s", self.pairing.id, exc)
                 status.record_failure(self.pairing, status.MSG_METADATA)
                 metrics.relay_total.labels("error").inc()
-                return Outcome.RETRY, f"network check failed: {exc}"
-            runtime = status.apply_check(self.pairing, remote, "relay_dm" if is_dm else "relay_room")
-        if runtime.status == "degraded" and is_dm and not runtime.direct_messages_ok:
-            metrics.relay_total.labels("dropped").inc()
-            return Outcome.DROPPED, f"message {body['id']} dropped: remote has direct messages disabled"
+                self.failures += 1
+                self.retry_at = time.monotonic() + self.settings.backoff(self.failures, exc.retry_after)
+                self.advance(f"network check failed: {exc}")
+                return None
+            scope = "relay_dm" if body["target"].get("kind") == "dm" else "relay_room"
+            runtime = status.apply_check(self.pairing, remote, scope)
         if runtime.status not in ("connected", "degraded"):
-            return Outcome.HOLD, ""
-        return self.send(seq, body)
+            return None  # incompatible or a custom status: wait without a backoff (a discovery call may fix it)
+        return runtime
 
-    def send(self, seq: int, body: dict[str, Any]) -> tuple[Outcome, str]:
-        try:
-            client.relay(self.pairing, body, self.settings.timeout)
-        except client.RemoteError as exc:
-            metrics.relay_total.labels("error").inc()
-            status.record_failure(self.pairing, status.MSG_RELAY)
-            log.warning("pairing %s: relay of message %s failed: %s", self.pairing.id, body["id"], exc)
-            if rejects_message(exc):
-                self.head_rejections = self.head_rejections + 1 if self.head_seq == seq else 1
-                self.head_seq = seq
-                if self.head_rejections >= self.settings.reject_attempts:
-                    metrics.relay_total.labels("dropped").inc()
-                    detail = f"message {body['id']} dropped after {self.head_rejections} rejections: {exc}"
-                    return Outcome.DROPPED, detail
-            return Outcome.RETRY, str(exc)
-        metrics.relay_total.labels("success").inc()
-        status.record_relay_success(self.pairing)
-        return Outcome.SENT, ""
+    def retry_wait(self) -> float:
+        return max(0.0, self.retry_at - time.monotonic())
 
-    def note_failure(self, detail: str) -> None:
-        PairingState.objects.filter(pairing_id=self.pairing.id).update(
-            failure_count=self.failures, last_error=client.redact(detail, self.pairing), last_error_at=now())
-
-    def advance(self, seq: int, outcome: Outcome, detail: str) -> bool:
-        fields: dict[str, Any] = {"cursor_seq": seq, "lease_until": now() + LEASE_TTL}  # progress renews the lease
-        if outcome is Outcome.SENT:
-            self.failures = 0
-            fields.update(relayed_count=F("relayed_count") + 1, failure_count=0, last_success_at=now())
-        elif outcome is Outcome.DROPPED:
-            self.failures = 0
-            log.warning("pairing %s: %s", self.pairing.id, detail)
-            fields.update(dropped_count=F("dropped_count") + 1, failure_count=0,
-                          last_error=client.redact(detail, self.pairing), last_error_at=now())
-        rows = PairingState.objects.filter(pairing_id=self.pairing.id, lease_owner=self.owner)
-        return rows.update(**fields) == 1
+    def pool(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix=f"relay-{self.pairing.id}")
+        return self._pool
 
 
 # --- the background worker inside `moltnet start` ------------------------------------------------
 
 class RelayWorker(threading.Thread):
-    """Steps a few pairings' relays; woken early by local appends, otherwise polls the log."""
+    """Steps a few pairings' relays; woken early by local appends and by partner answers,
+    otherwise polls the log."""
 
     def __init__(self, relays: list[PairingRelay], stop: threading.Event, index: int) -> None:
         super().__init__(name=f"moltnet-relay-{index}", daemon=True)
         self.relays = relays
         self.stop = stop
         self.wake = threading.Event()
+        for relay in relays:
+            relay.on_done = self.wake.set
 
     def run(self) -> None:
         due = {id(r): 0.0 for r in self.relays}
@@ -300,7 +327,7 @@ class RelayWorker(threading.Thread):
                         continue
                     close_old_connections()
                     try:
-                        delay = relay.step(self.stop)
+                        delay = relay.step(self.stop, wait_for=0)  # answers wake us instead
                     except Exception:  # a broken database or bug must not kill the worker
                         log.exception("pairing %s: relay step failed", relay.pairing.id)
                         delay = relay.settings.backoff_max
@@ -308,12 +335,14 @@ class RelayWorker(threading.Thread):
                 wait = max(0.0, min(due.values()) - time.monotonic())
                 if wait and self.wake.wait(wait):
                     self.wake.clear()
-                    for relay in self.relays:  # new log rows: idle relays look now, backoffs keep waiting
-                        if relay.idle:
+                    # New log rows: idle relays look now; answers: collect them now; backoffs keep waiting.
+                    for relay in self.relays:
+                        if relay.idle or relay.has_answers():
                             due[id(relay)] = 0.0
         finally:
             for relay in self.relays:
                 try:
+                    relay.finish()  # what is still unanswered after that is sent again by whoever relays next
                     relay.release_lease()
                 except Exception:
                     log.warning("pairing %s: could not release the relay lease", relay.pairing.id)
@@ -339,8 +368,8 @@ def start_background(cfg: ServerConfig, settings: RelaySettings | None = None) -
     with _lock:
         if _workers or not cfg.pairings:
             return
+        settings = settings or RelaySettings.from_env()  # a bad MOLTNET_RELAY_* stops start-up here
         status.reset_runtime(cfg.pairings)
-        settings = settings or RelaySettings.from_env()
         groups: list[list[PairingRelay]] = [[] for _ in range(min(MAX_WORKERS, len(cfg.pairings)))]
         for index, pairing in enumerate(cfg.pairings):
             groups[index % len(groups)].append(PairingRelay(pairing, settings))
@@ -350,7 +379,8 @@ def start_background(cfg: ServerConfig, settings: RelaySettings | None = None) -
         atexit.register(stop_background)
         for worker in _workers:
             worker.start()
-        log.info("relay started for %d pairing(s) as %s", len(cfg.pairings), OWNER)
+        log.info("relay started for %d pairing(s) as %s, %d in flight per pairing", len(cfg.pairings), OWNER,
+                 settings.concurrency)
 
 
 def stop_background(timeout: float = 8.0) -> None:

@@ -13,7 +13,7 @@ from moltnet.errors import ApiError
 from moltnet.ids import format_time, now, trim
 from moltnet.jsonshape import omit_empty
 from moltnet.pagination import PageParams, collection_page
-from pairings import client, status, wire
+from pairings import client, refusals, status, wire
 from pairings.models import PairingState
 
 log = logging.getLogger("moltnet.pairings")
@@ -65,6 +65,7 @@ def relay_progress(row: PairingState, pairing: PairingConfig) -> dict[str, Any]:
         "lag_seconds": round(lag, 3),
         "relayed": row.relayed_count,
         "dropped": row.dropped_count,
+        "refused": row.refused_count,
         "consecutive_failures": row.failure_count,
     }
     body.update(omit_empty({
@@ -72,6 +73,8 @@ def relay_progress(row: PairingState, pairing: PairingConfig) -> dict[str, Any]:
         "last_error_at": format_time(row.last_error_at) if row.last_error_at else "",
         "last_success_at": format_time(row.last_success_at) if row.last_success_at else "",
     }))
+    if row.refused_count and (refusal := refusals.last(row.pairing_id)) is not None:
+        body["last_refusal"] = refusal
     return body
 
 

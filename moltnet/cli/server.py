@@ -38,16 +38,15 @@ def start(args: list[str]) -> int:
     from django.db import DatabaseError
 
     from moltnet.startup import prepare_server
+    from pairings.relay import start_background
 
     try:
         prepare_server(cfg)
+        start_background(cfg)  # pairing relay workers (a bad MOLTNET_RELAY_* stops here); stopped at exit
     except ConfigError as exc:
         raise CliError(str(exc)) from None
     except DatabaseError as exc:  # unreachable Postgres, unwritable SQLite file: one line, no traceback
         raise CliError(f"open {cfg.storage_kind} storage: {' '.join(str(exc).split())}") from None
-    from pairings.relay import start_background
-
-    start_background(cfg)  # pairing relay workers; stopped at exit
     from attach.serving import build_server
     from moltnet.asgi import application
 

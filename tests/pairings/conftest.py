@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.pairings.remote import ScriptedRemote
 from tests.support.live import LiveServer
 from tests.support.pgcluster import free_port
 
@@ -59,6 +60,14 @@ class Pair:
         return getattr(self, network).client(f"{network}-operator-secret")
 
 
+def assert_once_in_issue_order(arrived: list[str], sent: list[str], in_flight: int = 8) -> None:
+    """Every message arrived exactly once; with `in_flight` requests at a time the partner may store
+    neighbours in another order, but never further than that from where the log had them."""
+    assert sorted(arrived) == sorted(sent) and len(set(arrived)) == len(arrived)
+    displaced = {m: abs(arrived.index(m) - i) for i, m in enumerate(sent) if abs(arrived.index(m) - i) >= in_flight}
+    assert not displaced, displaced
+
+
 def wait_for(check: Callable[[], object], timeout: float = 20, interval: float = 0.1):
     """Poll until `check()` returns something truthy; fail with the last value otherwise."""
     deadline = time.time() + timeout
@@ -69,6 +78,20 @@ def wait_for(check: Callable[[], object], timeout: float = 20, interval: float =
             return value
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s (last value: {value!r})")
+
+
+@pytest.fixture
+def remote():
+    """A scripted partner network (a real small HTTP server)."""
+    server = ScriptedRemote()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def beta(remote):
+    """The scripted partner under the name the relay tests give it."""
+    return remote
 
 
 @pytest.fixture

@@ -40,23 +40,42 @@ class Drip:
 @dataclass
 class ScriptedRemote:
     """`answers[path] = (status, json-able body, raw bytes or Drip[, extra headers])`; unknown paths
-    answer 404."""
+    answer 404. `by_message[id]` answers a POST carrying that message id instead; `latency` seconds
+    pass before every answer (a distant partner); `max_active` is the most requests seen at once."""
 
     answers: dict[str, tuple] = field(default_factory=dict)
     seen: list[Seen] = field(default_factory=list)
+    by_message: dict[str, tuple] = field(default_factory=dict)
+    latency: float = 0.0
+    active: int = 0
+    max_active: int = 0
 
     def __post_init__(self) -> None:
         self.answers.setdefault("/v1/network", (200, NETWORK))
         self.answers.setdefault("/v1/messages", (202, ACCEPTED))
         remote = self
+        lock = threading.Lock()
 
         class Handler(BaseHTTPRequestHandler):
             def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                remote.seen.append(Seen(self.command, self.path, dict(self.headers),
-                                        json.loads(raw) if raw else None))
-                status, body, *extra = remote.answers.get(self.path.split("?")[0], (404, {"error": "not found"}))
+                body = json.loads(raw) if raw else None
+                with lock:
+                    remote.seen.append(Seen(self.command, self.path, dict(self.headers), body))
+                    remote.active += 1
+                    remote.max_active = max(remote.max_active, remote.active)
+                try:
+                    if remote.latency:
+                        time.sleep(remote.latency)
+                    self._reply(remote.by_message.get((body or {}).get("id", "")) if isinstance(body, dict) else None)
+                finally:
+                    with lock:
+                        remote.active -= 1
+
+            def _reply(self, scripted: tuple | None) -> None:
+                status, body, *extra = scripted or remote.answers.get(self.path.split("?")[0],
+                                                                      (404, {"error": "not found"}))
                 chunks = body.chunks if isinstance(body, Drip) else [
                     body if isinstance(body, bytes) else json.dumps(body).encode()]
                 self.send_response(status)

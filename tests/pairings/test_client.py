@@ -14,13 +14,6 @@ from tests.pairings.test_views import TOKEN, pairings_config
 
 
 @pytest.fixture
-def remote():
-    server = ScriptedRemote()
-    yield server
-    server.close()
-
-
-@pytest.fixture
 def elsewhere():
     server = ScriptedRemote()
     yield server

@@ -1,8 +1,10 @@
 """`python manage.py runserver`: the same network as `moltnet start`, for local development.
 
-Daphne's runserver (ASGI, WebSockets) with two additions: the default address comes from
-`server.listen_addr` (port; loopback host), and storage is prepared — single-writer lock,
-migrations, declared rooms and bindings — in the serving process before it listens.
+Daphne's runserver (ASGI, WebSockets) with three additions: the default address comes from
+`server.listen_addr` (port; loopback host); storage is prepared — single-writer lock,
+migrations, declared rooms and bindings — in the serving process before it listens; and the
+same background work as `moltnet start` runs there (the pairing relay workers). With the
+autoreloader, only the child that serves runs `inner_run`, so nothing starts twice.
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ class Command(DaphneRunserver):
     def inner_run(self, *args, **options):
         # Runs in the serving process (the autoreloader's child), which must own the SQLite lock.
         from moltnet.startup import prepare_server
+        from pairings.relay import start_background
 
         try:
             prepare_server(settings.MOLTNET)
+            start_background(settings.MOLTNET)  # pairing relay workers, as in `moltnet start`; stopped at exit
         except ConfigError as exc:
             raise CommandError(str(exc)) from None
         return super().inner_run(*args, **options)
