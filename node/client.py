@@ -1,9 +1,11 @@
-"""The attachment client: preflight, /v1/attach handshake, ACK-after-delivery, heartbeats, back-off (spec 09 §7)."""
+"""The attachment client: /v1/attach handshake, ACK-after-delivery, heartbeats, back-off (spec 09 §7.3-§7.9).
+
+The compatibility preflight that runs before it lives in `node.preflight` (re-exported here for callers).
+"""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import random
@@ -11,7 +13,6 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -20,11 +21,12 @@ from moltnet.config import ConfigError
 from moltnet.gourl import go_quote
 from node import logs
 from node.config import BridgeConfig
+from node.preflight import MAX_FRAME, PROTOCOL, api_url, json_object, preflight, redact
 from node.state import CursorStore, now
 from node.tokens import prepare_first_claim, write_token_file
 
-PROTOCOL = "moltnet.attach.v1"
-MAX_FRAME = 1 << 20
+__all__ = ["AttachError", "AttachmentClient", "api_url", "backoff", "preflight", "redact"]
+
 BASE_DELAY, MAX_DELAY = 0.5, 15.0
 log = logging.getLogger("moltnet.node")
 
@@ -46,130 +48,12 @@ def backoff(attempt: int, rand: Callable[[int, int], int] = random.randint) -> f
     return max(min(delay, cap), int(BASE_DELAY * 1e9)) / 1e9
 
 
-def redact(url: str) -> str:
-    """Hide user-info credentials in URLs shown in errors and logs."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
-
-
-def api_url(base_url: str, path: str) -> str:
-    return base_url.rstrip("/") + path
-
-
 def attach_url(base_url: str) -> str:
     parts = urlsplit(base_url)
     scheme = {"http": "ws", "https": "wss"}.get(parts.scheme)
     if scheme is None:
         raise AttachError(f'unsupported moltnet base url scheme "{parts.scheme}"')
     return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/") + "/v1/attach", "", ""))
-
-
-def status_line(response: httpx.Response) -> str:
-    return f"{response.status_code} {response.reason_phrase}".strip()
-
-
-# ---- compatibility preflight (spec 09 §7.2) ----------------------------------------------------------------------
-
-def _protocol_issue(document: dict, key: str, want: str, hint_key: str, hint_value: str, legacy: bool) -> str | None:
-    """Reported protocol names are compared and listed trimmed; a list of blanks is reported as `none`."""
-    reported = _list(_dict(document.get("protocols")).get(key))
-    if reported:
-        names = [p.strip() for p in reported if isinstance(p, str) and p.strip()]
-        if want in names:
-            return None
-        return f"required protocol {want} in protocols.{key}, reported {','.join(names) or 'none'}"
-    if not legacy:
-        return f"required protocol {want} in protocols.{key}, reported none"
-    if _text(_dict(document.get("capabilities")).get(hint_key)).strip() != hint_value:
-        return (f"required protocol {want} in protocols.{key}, reported none; "
-                f"legacy hint {hint_key}={hint_value} is missing")
-    return None
-
-
-def _dict(value: object) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: object) -> list:
-    return value if isinstance(value, list) else []
-
-
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def compatibility_issues(cfg: BridgeConfig, document: dict) -> list[str]:
-    issues = []
-    expected = cfg.moltnet.network_id.strip()
-    reported = _text(document.get("id")).strip()
-    if reported != expected:
-        issues.append(f"network_id mismatch: expected {go_quote(expected)}, reported {go_quote(reported)}")
-    protocols = _dict(document.get("protocols"))
-    legacy = not any(_list(protocols.get(k)) for k in ("http", "attach", "pair"))
-    for key, want, hint_key, hint_value in (("http", "moltnet.http.v1", "message_pagination", "cursor"),
-                                            ("attach", PROTOCOL, "attachment_protocol", "websocket")):
-        issue = _protocol_issue(document, key, want, hint_key, hint_value, legacy)
-        if issue:
-            issues.append(issue)
-    caps = _dict(document.get("capabilities"))
-    attachment_protocol = _text(caps.get("attachment_protocol")).strip()
-    if attachment_protocol != "websocket":
-        issues.append(f"required capability attachment_protocol=websocket, reported {go_quote(attachment_protocol)}")
-    if cfg.dms is not None and cfg.dms.enabled and caps.get("direct_messages") is not True:
-        issues.append("required capability direct_messages=true, reported false")
-    return issues
-
-
-async def fetch_network(cfg: BridgeConfig, token: str | None) -> dict:
-    url = api_url(cfg.moltnet.base_url, "/v1/network")
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    try:
-        async with httpx.AsyncClient(timeout=15, trust_env=True) as http:
-            response = await http.get(url, headers=headers)
-    except httpx.HTTPError as exc:
-        raise ConfigError(f"request moltnet compatibility metadata from {redact(url)}: {exc}") from None
-    body = response.content[:MAX_FRAME]
-    if response.status_code in (401, 403):
-        raise ConfigError(f"moltnet compatibility preflight {redact(url)} returned {status_line(response)}: configured "
-                          "credentials cannot read network compatibility metadata; required scopes: observe, pair, "
-                          "or attach")
-    if not 200 <= response.status_code < 300:
-        text = body.decode(errors="replace").strip()
-        raise ConfigError(f"moltnet compatibility preflight {redact(url)} returned {status_line(response)}"
-                          + (f": {text}" if text else ""))
-    try:
-        document = json.loads(body)
-        if not isinstance(document, dict):
-            raise ValueError("network document is not an object")
-    except ValueError as exc:
-        raise ConfigError(f"decode moltnet compatibility metadata: {exc}") from None
-    return document
-
-
-async def preflight(cfg: BridgeConfig, environ: Mapping[str, str] | None = None,
-                    cache: dict | None = None) -> None:
-    """Check the server before any runtime is touched; `cache` shares results between a node's attachments."""
-    try:
-        token = cfg.moltnet.resolve_token(environ)
-    except ConfigError as exc:
-        raise ConfigError(f"resolve moltnet token for compatibility preflight: {exc}") from None
-    key = (cfg.moltnet.base_url.rstrip("/"), cfg.moltnet.network_id,
-           hashlib.sha256(token.encode()).hexdigest() if token else "none")
-    if cache is not None and key in cache:
-        document = cache[key]
-    else:
-        document = await fetch_network(cfg, token)
-        if cache is not None:
-            cache[key] = document
-    issues = compatibility_issues(cfg, document)
-    if issues:
-        raise ConfigError(f"moltnet compatibility check failed for {redact(cfg.moltnet.base_url)}: "
-                          + "; ".join(issues))
 
 
 # ---- the attachment (spec 09 §7.3–§7.7) --------------------------------------------------------------------------
@@ -208,12 +92,9 @@ class AttachmentClient:
         if isinstance(raw, bytes):
             raise AttachError("attachment protocol only accepts text JSON frames")
         try:
-            frame = json.loads(raw)
-            if not isinstance(frame, dict):
-                raise ValueError("frame is not a JSON object")
+            return json_object(raw, "frame is not a JSON object")
         except ValueError as exc:
             raise AttachError(f"decode attachment frame: {exc}") from None
-        return frame
 
     @staticmethod
     def _check_version(frame: dict, op: str, optional: bool = False) -> None:

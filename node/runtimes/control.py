@@ -6,7 +6,7 @@ import json
 
 import httpx
 
-from node.client import redact
+from node.preflight import redact
 from node.publish import publish
 from node.render import context_id, control_bootstrap, legacy_text, sender_name
 from node.runtimes.base import Adapter

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 
 from node.publish import publish
 from node.render import compact_bootstrap, compact_message, context_id, openclaw_session_key
@@ -34,7 +35,8 @@ class OpenClawAdapter(Adapter):
     async def deliver(self, message: dict) -> None:
         target = message.get("target") or {}
         event_id = str(self._event_id or "").strip()
-        key = f"moltnet:{self.cfg.agent_id}:{event_id}" if event_id else ""
+        # Today's gateway requires a non-empty idempotencyKey (Go sends "" for an event without an id).
+        key = f"moltnet:{self.cfg.agent_id}:{event_id or 'msg:' + str(message.get('id') or uuid.uuid4().hex)}"
         session = openclaw_session_key(context_id(self.net, target, message.get("id") or ""))
         reply = await self.gateway().chat_send(compact_message(self.net, message), session, key, await_final=True)
         if reply.strip():

@@ -1,4 +1,10 @@
-"""One OpenClaw gateway exchange: challenge → connect → one request → optional final chat event (spec 10 §2.3)."""
+"""One OpenClaw gateway exchange: challenge → connect → one request → optional final chat event (spec 10 §2.3).
+
+Checked against today's gateway (protocol 4; openclaw/openclaw packages/gateway-protocol, docs/gateway/clients.md):
+the connect frame and v3 device signature are unchanged; two things Go does not handle are handled here —
+a re-sent idempotency key whose run already finished is acknowledged with `status: "ok"` and no further chat
+events (Go would wait 5 minutes, fail, and be re-delivered forever), and a run can end in `state: "aborted"`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import time
 
 from websockets.asyncio.client import ClientConnection, connect
 
+from node import logs
 from node.runtimes.openclaw.device import SCOPES, Device
 
 FRAME_TIMEOUT = 15.0
@@ -118,6 +125,10 @@ class Gateway:
             run_id = str((ack or {}).get("runId") or "").strip() or idempotency_key
             if not await_final:
                 return ""
+            if (ack or {}).get("status") == "ok":
+                # A re-delivery of a run the gateway already finished: no chat events follow, nothing to publish.
+                logs.info("openclaw run already finished", component="bridge.openclaw", run_id=run_id)
+                return ""
             return await self._final(ws, run_id)
 
     async def _final(self, ws: ClientConnection, run_id: str) -> str:
@@ -138,3 +149,8 @@ class Gateway:
             if payload.get("state") == "error":
                 detail = str(payload.get("errorMessage") or "").strip()
                 raise GatewayError(f"openclaw chat.send failed: {detail}" if detail else "openclaw chat.send failed")
+            if payload.get("state") == "aborted":
+                # Terminal (someone stopped the run): no reply to publish, and waiting longer would never end.
+                logs.info("openclaw run aborted", component="bridge.openclaw", run_id=run_id,
+                          stop_reason=str(payload.get("stopReason") or ""))
+                return ""

@@ -15,6 +15,7 @@ from node.publish import publish
 from node.render import compact_bootstrap, compact_message, context_id, picoclaw_session_id
 from node.runtimes.base import Adapter
 from node.runtimes.cli import Command, CommandError, run_command
+from node.runtimes.picoclaw.token import channel_token, picoclaw_home
 
 DEFAULT_TOKEN = "spawnfile-internal-pico"
 GRACE = 1.0
@@ -29,6 +30,13 @@ def events_url(base: str, session_id: str, token: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(sorted(query, key=lambda pair: pair[0]))))
 
 
+def hide_token(url: str) -> str:
+    """The URL as shown in errors: the token query value is a secret (Go prints it; we do not)."""
+    parts = urlsplit(url)
+    query = [(k, "***" if k == "token" else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    return urlunsplit(parts._replace(query=urlencode(query, safe="*")))
+
+
 class PicoClawEventsAdapter(Adapter):
     kind = "picoclaw"
     stream_warning = "picoclaw bridge inbound stream error"
@@ -36,7 +44,9 @@ class PicoClawEventsAdapter(Adapter):
     bootstrap = "before"
 
     async def send(self, session_id: str, content: str) -> None:
-        token = self.rt.token.strip() or DEFAULT_TOKEN
+        env = os.environ if self.environ is None else self.environ
+        # Read on every connection: the gateway's part of the token changes each time PicoClaw restarts.
+        token = channel_token(self.rt.token.strip() or DEFAULT_TOKEN, picoclaw_home(self.rt.home_path, env))
         url = events_url(self.rt.events_url, session_id, token)
         try:
             ws = await connect(url, additional_headers={"Authorization": f"Bearer {token}"},
@@ -44,9 +54,9 @@ class PicoClawEventsAdapter(Adapter):
                                compression=None)
         except InvalidStatus as exc:
             status = f"{exc.response.status_code} {exc.response.reason_phrase}"
-            raise RuntimeError(f"connect pico websocket {url}: {exc} (status {status})") from None
+            raise RuntimeError(f"connect pico websocket {hide_token(url)}: {exc} (status {status})") from None
         except Exception as exc:  # noqa: BLE001
-            raise RuntimeError(f"connect pico websocket {url}: {exc}") from None
+            raise RuntimeError(f"connect pico websocket {hide_token(url)}: {exc}") from None
         async with ws:
             frame = {"type": "message.send", "session_id": session_id, "payload": {"content": content}}
             await asyncio.wait_for(ws.send(json.dumps(frame)), 10)

@@ -9,7 +9,7 @@ import httpx
 
 from moltnet.ids import ID_MISMATCH, id_error
 from node import logs
-from node.client import redact
+from node.preflight import redact
 from node.render import body, compact_message, sender_name, tinyclaw_sender_id
 from node.runtimes.base import Adapter
 from node.wake import wake_decision

@@ -1,5 +1,11 @@
 """Fake `picoclaw agent --session <id> --message <prompt>`: logs argv/env and appends a `message` tool call
-to the session JSONL under $HOME/workspace/sessions, as PicoClaw does when its agent uses the message tool."""
+to the session JSONL under $HOME/workspace/sessions, as PicoClaw does when its agent uses the message tool.
+
+Sources (read December 2026): sipeed/picoclaw cmd/picoclaw/internal/agent/command.go (`agent` takes
+`-m/--message` and `-s/--session`, no positional arguments), pkg/memory/jsonl.go (each session is
+`<sessions dir>/<key with ':' replaced by '_'>.jsonl`, one provider message per line, appended, plus a
+`<key>.meta.json` sidecar), the default workspace `$PICOCLAW_HOME/workspace` (`~/.picoclaw/workspace`).
+"""
 
 import json
 import os
@@ -13,7 +19,7 @@ if argv[:1] != ["agent"] or argv[1] != "--session" or argv[3] != "--message":
     sys.stderr.write("unknown command\n")
     sys.exit(2)
 session = argv[2]
-name = session.replace(":", "_").replace("/", "_").replace("\\", "_")
+name = session.replace(":", "_")
 directory = os.path.join(os.environ["HOME"], "workspace", "sessions")
 os.makedirs(directory, exist_ok=True)
 reply = os.environ.get("FAKE_PICO_REPLY", "on it")
@@ -24,4 +30,6 @@ with open(os.path.join(directory, name + ".jsonl"), "a") as log:
     log.write(json.dumps({"role": "assistant", "content": "", "tool_calls": [
         {"id": "call_1", "type": "function", "function": {"name": "message", "arguments": arguments}},
         {"id": "call_2", "type": "function", "function": {"name": "exec", "arguments": "{}"}}]}) + "\n")
+with open(os.path.join(directory, name + ".meta.json"), "w") as meta:
+    json.dump({"key": session, "summary": "", "skip": 0}, meta)
 print("done")

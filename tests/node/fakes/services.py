@@ -92,26 +92,35 @@ class FakeControl(FakeHttp):
 
 
 class FakeTinyClaw(FakeHttp):
-    """TinyClaw's HTTP API with a real pending-response queue: every inbound message queues a native reply,
-    listed by `/api/responses/pending?channel=` until ACKed at `/api/responses/<id>/ack`."""
+    """TinyClaw's API server with a real pending-response queue: every inbound message queues a native reply,
+    listed by `/api/responses/pending?channel=` until ACKed at `/api/responses/<id>/ack`.
+
+    Sources (read December 2026): TinyAGI/tinyclaw (formerly jlia0/tinyclaw) packages/server/src/index.ts (port
+    `TINYCLAW_API_PORT`, default 3777; no authentication: an `Authorization` header is ignored; errors thrown in a
+    handler answer 500 `{"error": "Internal server error"}`), routes/messages.ts (`POST /api/message` needs a
+    non-empty string `message`, else 400 `{"error": "message is required"}`; answers `{"ok": true, "messageId"}`),
+    routes/queue.ts (`GET /api/responses/pending` needs `?channel=`, else 400; rows carry the SQLite integer `id`;
+    `POST /api/responses/:id/ack` parses the id as an integer and always answers `{"ok": true}`, an unknown id
+    being a no-op).
+    """
 
     ACK = re.compile(r"^/api/responses/([^/]+)/ack$")
 
-    def __init__(self, preloaded: int = 0, ack_status: int = 200) -> None:
-        self.ack_status = ack_status  # anything but 200 refuses every ACK with that status
+    def __init__(self, preloaded: int = 0, broken_acks: bool = False) -> None:
+        self.broken_acks = broken_acks  # every ACK fails inside TinyClaw (500), e.g. its database is locked
         self.pending: list[dict] = []
         self.next_id = 1
-        self.acked: list[str] = []
+        self.acked: list[int] = []
         self.acks_per_poll: list[int] = []
         super().__init__()
         for _ in range(preloaded):
-            self._queue("moltnet", "operator", "seed", "queued before the node started")
+            self._queue("moltnet", "operator", "seed", "queued before the node started", "")
 
-    def _queue(self, channel: str, sender: str, sender_id: str, text: str) -> None:
-        ident: object = self.next_id if self.next_id % 2 else f"r_{self.next_id}"  # integer and string ids
+    def _queue(self, channel: str, sender: str, sender_id: str, text: str, message_id: str) -> None:
+        self.pending.append({"id": self.next_id, "channel": channel, "sender": sender, "senderId": sender_id,
+                             "message": text, "originalMessage": "", "messageId": message_id, "agent": "default",
+                             "metadata": {"k": "v"}})
         self.next_id += 1
-        self.pending.append({"id": ident, "channel": channel, "sender": sender, "senderId": sender_id,
-                             "message": text, "files": [], "metadata": {"k": "v"}})
 
     def inbound(self) -> list[dict]:
         return [r["body"] for r in self.requests if r["path"] == "/api/message"]
@@ -119,28 +128,32 @@ class FakeTinyClaw(FakeHttp):
     def route(self, record: dict) -> tuple[int, object]:
         path = record["path"]
         if record["method"] == "POST" and path == "/api/message":
-            body = record["body"]
-            self._queue(body.get("channel", ""), body.get("agent", ""), body.get("senderId", ""),
-                        f"native reply to {body.get('messageId')}")
-            return 200, {"ok": True}
+            body = record["body"] if isinstance(record["body"], dict) else {}
+            if not isinstance(body.get("message"), str) or not body["message"]:
+                return 400, {"error": "message is required"}
+            message_id = body.get("messageId") or f"api_{int(time.time() * 1000)}"
+            self._queue(body.get("channel") or "api", body.get("sender") or "API", body.get("senderId", ""),
+                        f"native reply to {message_id}", message_id)
+            return 200, {"ok": True, "messageId": message_id}
         if record["method"] == "GET" and path == "/api/responses/pending":
-            self.acks_per_poll.append(0)
             channel = (record["query"].get("channel") or [""])[0]
+            if not channel:
+                return 400, {"error": "channel query param required"}
+            self.acks_per_poll.append(0)
             return 200, [p for p in self.pending if p["channel"] == channel]
         match = self.ACK.match(path)
         if record["method"] == "POST" and match:
-            if self.ack_status != 200:
-                return self.ack_status, {"error": "queue is read-only"}
-            ident = match.group(1)
-            before = len(self.pending)
-            self.pending = [p for p in self.pending if str(p["id"]) != ident]
-            if len(self.pending) == before:
-                return 404, {"error": "unknown response"}
-            self.acked.append(ident)
-            if self.acks_per_poll:
-                self.acks_per_poll[-1] += 1
+            if self.broken_acks:
+                return 500, {"error": "Internal server error"}
+            digits = re.match(r"^\s*[+-]?\d+", match.group(1))  # JavaScript parseInt
+            ident = int(digits.group(0)) if digits else None
+            if any(p["id"] == ident for p in self.pending):
+                self.pending = [p for p in self.pending if p["id"] != ident]
+                self.acked.append(ident)
+                if self.acks_per_poll:
+                    self.acks_per_poll[-1] += 1
             return 200, {"ok": True}
-        return 404, {"error": "not found"}
+        return 404, {"error": "Not found"}
 
 
 class FakeNetwork(FakeHttp):

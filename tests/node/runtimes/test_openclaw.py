@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 
@@ -65,7 +66,7 @@ async def test_refused_gateway_connect_blocks_attaching_and_is_retried(studio, t
         await gateway.stop()
     warnings = [r for r in caplog.records if r.getMessage() == "openclaw bridge bootstrap error"]
     assert warnings and warnings[0].attrs["error"].args[0] == (
-        "openclaw gateway connect failed (unauthorized): gateway token mismatch")
+        "openclaw gateway connect failed (INVALID_REQUEST): unauthorized: gateway token mismatch")
 
 
 async def test_gateway_frames_without_a_type_are_skipped_and_auth_is_omitted_without_a_token(tmp_path):
@@ -83,3 +84,58 @@ async def test_gateway_frames_without_a_type_are_skipped_and_auth_is_omitted_wit
     assert reply == "on it"
     assert gateway.problems == []
     assert "auth" not in gateway.connects[0]
+
+
+async def chat(gateway: FakeOpenClaw, key: str, tmp_path, await_final: bool = True) -> str:
+    from node.runtimes.openclaw.device import load_device
+    from node.runtimes.openclaw.gateway import Gateway
+
+    device = load_device(tmp_path / "device.json")
+    return await Gateway(gateway.url, gateway.token, "scout", device).chat_send(
+        "hello", "agent:main:moltnet:studio:room:lobby", key, await_final=await_final)
+
+
+async def test_a_redelivered_event_of_a_finished_run_returns_at_once_with_nothing_to_publish(tmp_path):
+    """Today's gateway acks a re-sent idempotencyKey with `status: "ok"` and sends no chat events (Go would wait
+    5 minutes for a final that never comes, fail, and get the event re-delivered forever)."""
+    gateway = await FakeOpenClaw(reply="first answer").start()
+    try:
+        assert await chat(gateway, "moltnet:scout:evt_7", tmp_path) == "first answer"
+        assert await asyncio.wait_for(chat(gateway, "moltnet:scout:evt_7", tmp_path), 5) == ""
+    finally:
+        await gateway.stop()
+    assert len(gateway.sends) == 1 and gateway.problems == [] and gateway.refusals == []
+
+
+async def test_aborted_and_failed_runs(tmp_path):
+    from node.runtimes.openclaw.gateway import GatewayError
+
+    gateway = await FakeOpenClaw(reply="never shown", ending="aborted").start()
+    try:
+        assert await asyncio.wait_for(chat(gateway, "moltnet:scout:evt_8", tmp_path), 5) == ""
+        gateway.ending = "error"
+        with pytest.raises(GatewayError, match="^openclaw chat.send failed: model overloaded$"):
+            await chat(gateway, "moltnet:scout:evt_9", tmp_path)
+    finally:
+        await gateway.stop()
+
+
+async def test_an_event_without_an_id_still_gets_a_non_empty_idempotency_key(tmp_path):
+    """Today's gateway refuses an empty idempotencyKey (Go sends "" for an event without an id)."""
+    from node.client import AttachmentClient
+    from node.runtimes.openclaw import OpenClawAdapter
+    from node.runtimes.openclaw.gateway import GatewayError
+
+    gateway = await FakeOpenClaw().start()
+    try:
+        with pytest.raises(GatewayError, match=r"^openclaw gateway chat.send failed \(INVALID_REQUEST\): "
+                                               "invalid chat.send params: idempotencyKey"):
+            await chat(gateway, "", tmp_path)
+        cfg = bridge("http://127.0.0.1:9", "claw-three", {"kind": "openclaw", "gateway_url": gateway.url,
+                                                          "home_path": str(tmp_path / "claw")})
+        adapter = OpenClawAdapter(cfg, AttachmentClient(cfg, {}), environ={})
+        await adapter.deliver({"id": "msg_0042", "target": room("lobby"), "from": {"type": "human", "id": "writer"},
+                               "parts": [{"kind": "text", "text": "hi"}]})
+    finally:
+        await gateway.stop()
+    assert [s["idempotencyKey"] for s in gateway.sends] == ["moltnet:claw-three:msg:msg_0042"]

@@ -10,10 +10,11 @@ from tests.node.fakes.picoclaw import FakePicoClaw
 pytestmark = pytest.mark.live
 
 
-async def test_event_socket_gets_bootstrap_then_one_frame_per_wake(studio):
-    pico = await FakePicoClaw().start()
+async def test_event_socket_gets_bootstrap_then_one_frame_per_wake(studio, tmp_path):
+    home = tmp_path / "pico-home"
+    pico = await FakePicoClaw(home=str(home)).start()  # a v0.2.5+ gateway: PID file with a per-run token
     try:
-        cfg = bridge(studio, "pico-ev", {"kind": "picoclaw", "events_url": pico.url},
+        cfg = bridge(studio, "pico-ev", {"kind": "picoclaw", "events_url": pico.url, "home_path": str(home)},
                      rooms=[{"id": "lobby", "wake": "all"}, {"id": "ops", "wake": "mentions"}])
         join(studio, "ops", "pico-ev")
         async with attached(cfg):
@@ -24,6 +25,7 @@ async def test_event_socket_gets_bootstrap_then_one_frame_per_wake(studio):
             await eventually(lambda: len(pico.frames) == 2)
     finally:
         await pico.stop()
+    assert pico.errors == []
     bootstrap, wake = pico.frames
     assert bootstrap == {"type": "message.send", "session_id": "agent:pico-ev:studio:room:lobby", "payload": {
         "content": "Channel: moltnet\nChat ID: studio:room:lobby\n\n"
@@ -32,10 +34,36 @@ async def test_event_socket_gets_bootstrap_then_one_frame_per_wake(studio):
     assert wake["payload"]["content"].startswith("Channel: moltnet\nChat ID: studio:thread:th_pico\n")
     assert "Mentions: molt://studio/agents/pico-ev" in wake["payload"]["content"]
     handshake = pico.handshakes[1]
-    assert handshake["raw_query"] == ("session_id=agent%3Apico-ev%3Astudio%3Athread%3Ath_pico"
-                                      "&token=spawnfile-internal-pico")
-    assert handshake["authorization"] == "Bearer spawnfile-internal-pico"
-    assert handshake["subprotocol"] == "token.spawnfile-internal-pico"
+    composed = f"pico-{pico.run_token}spawnfile-internal-pico"  # pico-<gateway run token><channel token>
+    assert handshake["raw_query"] == f"session_id=agent%3Apico-ev%3Astudio%3Athread%3Ath_pico&token={composed}"
+    assert handshake["authorization"] == f"Bearer {composed}"
+    assert handshake["subprotocol"] == f"token.{composed}"
+
+
+async def test_a_channel_token_starting_with_pico_is_sent_as_is_and_the_token_never_reaches_the_log(studio,
+                                                                                                   tmp_path, caplog):
+    """PicoClaw leaves a configured `pico-…` token alone; a gateway restart (new run token) refuses the old one."""
+    home = tmp_path / "pico-home"
+    pico = await FakePicoClaw(token="pico-fixed-secret", home=str(home)).start()
+    try:
+        cfg = bridge(studio, "pico-fixed", {"kind": "picoclaw", "events_url": pico.url, "token": "pico-fixed-secret",
+                                            "home_path": str(home)}, rooms=[{"id": "lobby", "wake": "all"}])
+        async with attached(cfg):
+            assert len(pico.frames) == 1
+    finally:
+        await pico.stop()
+    assert pico.handshakes[0]["authorization"] == "Bearer pico-fixed-secret"
+    restarted = await FakePicoClaw(token="channel-secret", home=str(tmp_path / "other")).start()
+    try:
+        cfg = bridge(studio, "pico-stale", {"kind": "picoclaw", "events_url": restarted.url, "token": "channel-secret",
+                                            "home_path": str(home)}, rooms=[{"id": "lobby", "wake": "all"}])
+        async with attached(cfg, ready=False):  # reads a PID file of another gateway run: refused, retried
+            await eventually(lambda: len(restarted.handshakes) >= 2, timeout=10)
+    finally:
+        await restarted.stop()
+    assert restarted.frames == []
+    errors = [str(r.attrs["error"]) for r in caplog.records if r.getMessage() == "picoclaw bridge bootstrap error"]
+    assert errors and all("token=***" in e and "channel-secret" not in e for e in errors)
 
 
 async def test_command_mode_runs_picoclaw_agent_and_publishes_message_tool_calls(studio, tmp_path, fake_bin,

@@ -41,15 +41,16 @@ async def test_tinyclaw_inbound_and_pending_queue_drain(studio, tinyclaw):
     assert lobby["message"].startswith("Channel: moltnet\nChat ID: studio:room:lobby\n")
     assert lobby["message"].endswith("Message:\nhello tiny")
     assert private["senderId"] == "dm:dm_other"
-    assert max(tinyclaw.acks_per_poll) == 20 and len(tinyclaw.acked) == 27
-    assert "1" in tinyclaw.acked and "r_2" in tinyclaw.acked  # integer and string ids
+    assert max(tinyclaw.acks_per_poll) == 20 and sorted(tinyclaw.acked) == list(range(1, 28))
+    # Spec 10 §4.1: the bearer goes on every request (today's TinyClaw has no auth and ignores it).
     assert all(r["headers"].get("Authorization") == "Bearer tc-secret" for r in tinyclaw.requests)
     assert all(not m["parts"][0]["text"].startswith("native reply") for m in history(studio, "lobby"))
 
 
 async def test_outbound_poll_errors_read_like_go():
-    """The WARN `tinyclaw bridge outbound poll error` carries Go's texts (spec 10 §4.2)."""
-    fake = FakeTinyClaw(ack_status=503)
+    """The WARN `tinyclaw bridge outbound poll error` carries Go's texts (spec 10 §4.2). Today's TinyClaw only
+    lists integer ids; string ids (which the spec allows) are decoded and checked all the same."""
+    fake = FakeTinyClaw(broken_acks=True)
     try:
         cfg = bridge("http://127.0.0.1:9", "tiny-two", {"kind": "tinyclaw", "inbound_url": f"{fake.base}/api/message"})
         adapter = TinyClawAdapter(cfg, AttachmentClient(cfg, {}))
@@ -66,7 +67,7 @@ async def test_outbound_poll_errors_read_like_go():
             fake.pending = [{"id": 7, "channel": "moltnet"}, {"id": "r_8", "channel": "moltnet"}]
             with pytest.raises(RuntimeError) as info:
                 await adapter.poll_once(http)
-            assert str(info.value) == "tinyclaw request returned 503 Service Unavailable"
+            assert str(info.value) == "tinyclaw request returned 500 Internal Server Error"
     finally:
         fake.stop()
     acks = [r["path"] for r in fake.requests if r["method"] == "POST"]
