@@ -1,0 +1,86 @@
+"""The index itself: built by the migration for stored messages, kept in the send's transaction."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from rooms.models import Message
+from tests.rooms.conftest import room
+from tests.search.conftest import hits
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_indexes_messages_stored_before_it(api, make_room, post):
+    call_command("migrate", "search", "zero", verbosity=0)
+    try:
+        make_room("lab")
+        post(room("lab"), "written before search existed", id="old")
+        with connection.cursor() as cursor:
+            tables = connection.introspection.table_names(cursor, include_views=True)
+        assert "search_message_fts" not in tables
+    finally:
+        call_command("migrate", "search", verbosity=0)
+    assert hits(api.get("/v1/search?q=existed")) == ["old"]
+    post(room("lab"), "written after, also existed", id="new")
+    assert hits(api.get("/v1/search?q=existed")) == ["new", "old"]
+
+
+def test_a_deleted_message_leaves_the_index(api, make_room, post):
+    make_room("lab")
+    post(room("lab"), "ephemeral words", id="gone")
+    post(room("lab"), "ephemeral too", id="kept")
+    Message.objects.filter(id="gone").delete()
+    assert hits(api.get("/v1/search?q=ephemeral")) == ["kept"]
+    assert hits(api.get("/v1/search?q=words")) == []
+
+
+def test_changed_parts_are_reindexed(api, make_room, post):
+    make_room("lab")
+    post(room("lab"), "first draft", id="m1")
+    Message.objects.filter(id="m1").update(parts_json='[{"kind":"text","text":"second version"}]')
+    assert hits(api.get("/v1/search?q=draft")) == []
+    assert hits(api.get("/v1/search?q=version")) == ["m1"]
+
+
+def test_odd_parts_are_indexed_as_far_as_they_go(api, make_room, post):
+    make_room("lab")
+    post(room("lab"), parts=[{"kind": "data", "data": {"text": "not indexed"}},
+                             {"kind": "url", "url": "https://example.com/x", "filename": "diagram.png"},
+                             {"kind": "text", "text": "ünïcödé words"}], id="odd")
+    assert hits(api.get("/v1/search?q=diagram")) == ["odd"]
+    assert hits(api.get("/v1/search?q=unicode")) == ["odd"]
+    assert hits(api.get("/v1/search?q=indexed")) == []
+
+
+CONFIG = """\
+version: moltnet.v1
+network: {id: live, name: Live}
+rooms:
+  - {id: lab, visibility: public}
+"""
+
+
+@pytest.mark.live
+def test_every_accepted_send_is_searchable_at_once_and_after_a_crash(live_server_factory):
+    """Concurrent sends share group commits; each 202 means the message is in the index too."""
+    server = live_server_factory(CONFIG)
+
+    def send_then_search(n: int) -> list[str]:
+        with server.client() as client:
+            body = {"id": f"m{n}", "target": {"kind": "room", "room_id": "lab"},
+                    "from": {"type": "agent", "id": "ada"}, "parts": [{"kind": "text", "text": f"batch word{n}"}]}
+            assert client.post("/v1/messages", json=body).status_code == 202
+            return [m["id"] for m in client.get("/v1/search", params={"q": f"word{n}"}).json()["messages"]]
+
+    with ThreadPoolExecutor(8) as pool:
+        found = list(pool.map(send_then_search, range(40)))
+    assert found == [[f"m{n}"] for n in range(40)]
+    server.kill()
+    server.start()
+    with server.client() as client:
+        page = client.get("/v1/search", params={"q": "batch", "limit": 100}).json()
+    assert sorted(m["id"] for m in page["messages"]) == sorted(f"m{n}" for n in range(40))
