@@ -88,3 +88,18 @@ class RateLimitBucket(models.Model):
         db_table = "rate_limit_buckets"
         constraints = [models.UniqueConstraint(fields=["kind", "remote_addr", "window_start"],
                                                name="rate_limit_bucket_unique")]
+
+
+class SendLimitBucket(models.Model):
+    """The send-limit token bucket of one sender (`agent:<id>` or `addr:<client address>`).
+
+    `tokens` is what was left at `updated_at` (unix seconds); it refills at the configured rate up
+    to the burst. In the database so every server process sharing the store shares the limit.
+    """
+
+    key = models.CharField(max_length=200, primary_key=True)
+    tokens = models.FloatField()
+    updated_at = models.FloatField()
+
+    class Meta:
+        db_table = "send_limit_buckets"

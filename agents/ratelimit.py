@@ -1,20 +1,29 @@
-"""Per-address rate limits for anonymous registration and anonymous attach (an extension).
+"""Rate limits (an extension): per-address limits on anonymous registration and attach, and
+a token bucket per sender on sends.
 
-Counters live in the database (one row per kind, address and one-minute window), so every
-server process sharing the store enforces the same limit.
+Registration/attach counters are fixed one-minute windows (one row per kind, address and
+window); send buckets are one row per sender. Both live in the database, so every server process
+sharing the store enforces the same limit. A send's bucket is updated inside the send's own
+transaction: on the hot path that is the group commit, so the limit adds one UPDATE and no commit.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import random
 import time
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
 
+from agents.auth import AGENT_TOKEN_PREFIX, Caller
 from agents.models import RateLimitBucket
-from moltnet import state
+from moltnet import clientaddr, state
 from moltnet.errors import ApiError
+from moltnet.ids import sha256_hex, trim
+
+log = logging.getLogger("moltnet.auth")
 
 WINDOW_SECONDS = 60
 KINDS = {"register": "anonymous registrations", "attach": "anonymous attachments"}
@@ -57,3 +66,104 @@ def check_rate_limit(kind: str, remote_addr: str) -> None:
     if count > limit:
         raise ApiError(429, f"too many {KINDS[kind]} from this address; retry in {retry_after}s",
                        {"Retry-After": str(retry_after)})
+
+
+# --- send limits -------------------------------------------------------------------------------
+
+_AVAILABLE = ("(CASE WHEN tokens + (CASE WHEN %s > updated_at THEN %s - updated_at ELSE 0 END) * %s > %s THEN %s "
+              "ELSE tokens + (CASE WHEN %s > updated_at THEN %s - updated_at ELSE 0 END) * %s END)")
+_TAKE = (f'UPDATE send_limit_buckets SET tokens = {_AVAILABLE} - 1, '
+         f'updated_at = CASE WHEN %s > updated_at THEN %s ELSE updated_at END WHERE "key" = %s AND {_AVAILABLE} >= 1')
+_READ = 'SELECT tokens, updated_at FROM send_limit_buckets WHERE "key" = %s'
+_CREATE = ('INSERT INTO send_limit_buckets ("key", tokens, updated_at) VALUES (%s, %s, %s) '
+           'ON CONFLICT ("key") DO NOTHING')
+# Senders recently refused, by credential key or `addr:<address>` → when a token is back (unix
+# seconds): the hot path refuses them before their send is queued to the writer.
+_refused_until: dict[str, float] = {}
+
+
+def send_key(caller: Caller) -> str | None:
+    """Whose bucket a send counts against: the agent of an agent token, else the client address;
+    None for operators (static tokens, console users) and admin tokens, which are never limited."""
+    claims = caller.claims
+    if claims is not None:
+        if claims.is_static or claims.has_any("admin"):
+            return None
+        return f"agent:{claims.agent_id}"
+    return f"addr:{caller.remote_addr or 'unknown'}"
+
+
+def take_token(key: str, per_minute: int, burst: int, at: float | None = None) -> float:
+    """Take one token from `key`'s bucket; 0 when taken, else the seconds until one is back."""
+    now = time.time() if at is None else at
+    rate = per_minute / 60.0
+    available = [now, now, rate, float(burst), float(burst), now, now, rate]
+    with connection.cursor() as cursor:
+        for _ in range(2):
+            cursor.execute(_TAKE, [*available, now, now, key, *available])
+            if cursor.rowcount:
+                return 0.0
+            cursor.execute(_READ, [key])
+            row = cursor.fetchone()
+            if row is None:
+                cursor.execute(_CREATE, [key, float(burst - 1), now])
+                if cursor.rowcount:
+                    return 0.0
+                continue  # another process created it first: take from theirs
+            tokens = min(float(burst), row[0] + max(0.0, now - row[1]) * rate)
+            return max(0.001, (1 - tokens) / rate)
+    return 0.0
+
+
+def check_send_limit(caller: Caller) -> None:
+    """Count a send against its sender's bucket; 429 with Retry-After when the bucket is empty."""
+    cfg = state.config()
+    if not cfg.rate_limits_active or cfg.send_per_minute <= 0:
+        return
+    key = send_key(caller)
+    if key is None:
+        return
+    try:
+        if connection.vendor == "postgresql":  # a deadlock with another process must not fail the send
+            with transaction.atomic():
+                wait = take_token(key[:200], cfg.send_per_minute, cfg.send_burst)
+        else:
+            wait = take_token(key[:200], cfg.send_per_minute, cfg.send_burst)
+    except DatabaseError:
+        log.warning("could not count a send against its limit; letting it through", exc_info=True)
+        return
+    if wait <= 0:
+        return
+    retry_after = max(1, math.ceil(wait))
+    _refused_until[caller.key if caller.claims else key] = time.time() + wait
+    raise ApiError(429, f"too many messages from this sender; retry in {retry_after}s",
+                   {"Retry-After": str(retry_after)})
+
+
+def early_refusal(request) -> ApiError | None:
+    """The hot path's check before a send is queued: refuse a sender refused moments ago, until a
+    token is back (no database work; the authoritative check is `check_send_limit`)."""
+    if not _refused_until:
+        return None
+    from moltnet.routing import credentials_of
+
+    try:
+        token = credentials_of(request).token() or ""
+    except ApiError:  # a malformed Authorization header: authentication answers it
+        return None
+    if token and not trim(token).startswith(AGENT_TOKEN_PREFIX):
+        return None  # a static token: exempt, or refused by authentication
+    key = "agent-token:" + sha256_hex(trim(token)) if token else f"addr:{clientaddr.of_request(request) or 'unknown'}"
+    until = _refused_until.get(key)
+    now = time.time()
+    if until is None:
+        return None
+    if until <= now:
+        _refused_until.pop(key, None)
+        if len(_refused_until) > 10_000:  # forget expired entries now and then
+            for stale in [k for k, t in _refused_until.items() if t <= now]:
+                _refused_until.pop(stale, None)
+        return None
+    retry_after = max(1, math.ceil(until - now))
+    return ApiError(429, f"too many messages from this sender; retry in {retry_after}s",
+                    {"Retry-After": str(retry_after)})

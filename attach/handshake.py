@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from agents.auth import Caller
 from agents.policy import ATTACH, STREAM, RequestCredentials
-from moltnet import jsonshape, metrics, state
+from moltnet import clientaddr, jsonshape, metrics, state
 from moltnet.errors import ApiError, error_envelope
 from moltnet.ids import new_request_id
 
@@ -54,9 +54,8 @@ def credentials(scope: dict, headers: dict[str, str]) -> RequestCredentials:
             jar = SimpleCookie()
         cookies = {k: m.value for k, m in jar.items()}
     query = dict(parse_qsl(scope.get("query_string", b"").decode("latin1"), keep_blank_values=True))
-    client = scope.get("client") or ("", 0)
     return RequestCredentials(headers=headers, cookies=cookies, path=scope.get("path", ""), query=query,
-                              remote_addr=str(client[0] or ""))
+                              remote_addr=clientaddr.of_scope(scope, headers))
 
 
 def json_denial(exc: ApiError, rid: str) -> Denial:

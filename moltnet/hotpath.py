@@ -74,6 +74,18 @@ def _view(request: HttpRequest) -> HttpResponse:
 
 _serve = ApiMiddleware(_view)
 
+# Checks run on the event loop before a write is queued to the writer; one returning an ApiError
+# answers the request with it instead (agents registers the send limiter's memory of refusals).
+WRITE_GATES: list[Callable[[HttpRequest], Exception | None]] = []
+
+
+def _refused(request: HttpRequest) -> HttpResponse:
+    request.route_label = "POST /v1/messages"
+    return _serve.process_exception(request, request.refusal)
+
+
+_refuse = ApiMiddleware(_refused)
+
 
 async def _read_body(receive: Receive) -> bytes | None:
     """The whole request body (None if the client went away), keeping at most MAX_BODY_KEPT bytes."""
@@ -121,7 +133,8 @@ class HotPath:
         request.resolver_match = match
         job = functools.partial(_serve, request)
         if key in WRITES:
-            response = await dbworkers.writer.run(job)
+            request.refusal = next((r for gate in WRITE_GATES if (r := gate(request)) is not None), None)
+            response = _refuse(request) if request.refusal else await dbworkers.writer.run(job)
         else:
             response = await asyncio.wrap_future(dbworkers.readers.submit(job))
         await send_response(send, response)

@@ -112,11 +112,13 @@ class TextFormatter(MoltnetFormatter):
         head = f"time={self.clock.stamp(record.created)} level={self.level(record)} msg={quote(record.getMessage())}"
         args = record.args
         if _mapping(args) and not getattr(record, "attrs", None):
-            # The access line's shape: its fields are in the message; add only the request id.
+            # The access line's shape: its fields are in the message; add the request id and client.
             rid = args.get("request_id") or request_id.get()
             line = f"{head} component={component(record.name)}"
             if rid:
                 line += f" request_id={quote(rid)}"
+            if args.get("client"):
+                line += f" client={quote(args['client'])}"
         else:
             fields = self.fields(record)
             line = head if "component" in fields else f"{head} component={component(record.name)}"

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 
-from moltnet import jsonshape, logformat, metrics
+from moltnet import clientaddr, jsonshape, logformat, metrics
 from moltnet.errors import ApiError, error_envelope
 from moltnet.ids import new_request_id, trim
 
@@ -69,4 +69,4 @@ class ApiMiddleware:
         if log.isEnabledFor(logging.INFO):
             log.info(ACCESS, {"method": request.method, "path": request.path, "route": request.route_label,
                               "status": response.status_code, "duration_ms": round(elapsed * 1000, 1),
-                              "request_id": request.request_id})
+                              "request_id": request.request_id, "client": clientaddr.of_request(request)})

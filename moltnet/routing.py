@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 
 from agents.policy import AuthClass, RequestCredentials
-from moltnet import state
+from moltnet import clientaddr, state
 from moltnet.errors import ApiError
 
 
@@ -55,7 +55,7 @@ def credentials_of(request: HttpRequest) -> RequestCredentials:
         cookies=dict(request.COOKIES),
         path=request.path,
         query={k: request.GET.get(k, "") for k in request.GET},
-        remote_addr=request.META.get("REMOTE_ADDR", ""),
+        remote_addr=clientaddr.of_request(request),
     )
 
 

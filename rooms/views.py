@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 
 from agents.auth import Caller
 from agents.policy import PUB, REQ
+from agents.ratelimit import check_send_limit
 from moltnet import state
 from moltnet.errors import ApiError, not_found
 from moltnet.gourl import go_quote
@@ -152,5 +153,6 @@ def list_artifacts(request: HttpRequest, caller: Caller) -> HttpResponse:
 
 @api("POST", "/v1/messages", auth=REQ("write", "pair"), body=SendMessageRequest)
 def send_message(request: HttpRequest, caller: Caller) -> HttpResponse:
+    check_send_limit(caller)  # before anything is stored: over the limit is a 429 and no event
     accepted = do_send(caller, read_body(request, SendMessageRequest), state.config())
     return json_response(accepted.as_json(), status=202)

@@ -48,6 +48,8 @@ SCHEMA: dict[str, Any] = {
         # Extensions beyond the Go server (additive keys).
         "redis_url": str,
         "event_retention": str,
+        "trusted_proxies": [str],
+        "allow_unauthenticated_all_interfaces": bool,
     },
     "auth": {
         "mode": str,
@@ -55,7 +57,8 @@ SCHEMA: dict[str, Any] = {
         "agent_registration": str,
         "tokens": [{"id": str, "value": str, "scopes": [str], "agents": [str]}],
         "registration": {"refused_patterns": [str]},  # an extension
-        "rate_limits": {"register_per_minute": int, "attach_per_minute": int, "enabled": bool},
+        "rate_limits": {"register_per_minute": int, "attach_per_minute": int, "enabled": bool,
+                        "send_per_minute": int, "send_burst": int},
     },
     "storage": {
         "kind": str,
@@ -153,6 +156,9 @@ def apply_document(cfg: ServerConfig, data: dict) -> None:
     if "allowed_origins" in server:
         cfg.allowed_origins = _strs(server["allowed_origins"])
     cfg.trust_forwarded_proto = bool(server.get("trust_forwarded_proto") or False)
+    if "trusted_proxies" in server:
+        cfg.trusted_proxies = _strs(server["trusted_proxies"])
+    cfg.allow_unauthenticated_all_interfaces = bool(server.get("allow_unauthenticated_all_interfaces") or False)
     analytics = ((server.get("console") or {}).get("analytics")) or {}
     if _s(analytics.get("provider")).strip() or _s(analytics.get("measurement_id")).strip():
         cfg.analytics_provider = _s(analytics.get("provider")).strip()
@@ -176,10 +182,9 @@ def apply_document(cfg: ServerConfig, data: dict) -> None:
     limits = auth.get("rate_limits") or {}
     if limits.get("enabled") is not None:
         cfg.rate_limits_enabled = bool(limits["enabled"])
-    if limits.get("register_per_minute") is not None:
-        cfg.register_per_minute = int(limits["register_per_minute"])
-    if limits.get("attach_per_minute") is not None:
-        cfg.attach_per_minute = int(limits["attach_per_minute"])
+    for key in ("register_per_minute", "attach_per_minute", "send_per_minute", "send_burst"):
+        if limits.get(key) is not None:
+            setattr(cfg, key, int(limits[key]))
     if "refused_patterns" in (auth.get("registration") or {}):
         cfg.refused_agent_patterns = _strs(auth["registration"]["refused_patterns"])
     if (data.get("loop_guard") or {}).get("max_agent_hops") is not None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from moltnet.config.decode import PAIRING_SCHEMA, _pairing, apply_document, find_config_file, read_document_located
 from moltnet.config.hints import Marks, located
 from moltnet.config.model import ConfigError, ServerConfig, os_error, quoted
-from moltnet.config.startable import check_declared, check_startable, environment_source
+from moltnet.config.startable import check_declared, check_exposure, check_startable, environment_source
 from moltnet.config.typed import from_json
 from moltnet.config.validate import (
     check_private_file,
@@ -55,6 +55,7 @@ def _check(cfg: ServerConfig, path: Path | None, marks: Marks, legacy: bool, env
     try:
         check_startable(cfg, legacy_data_path=legacy)
         if declared:
+            check_exposure(cfg)
             check_declared(cfg)
     except ConfigError as exc:
         source = environment_source(exc.field, environ)

@@ -18,7 +18,7 @@ network:
   name: Local Moltnet
 
 server:
-  listen_addr: ":8787"
+  listen_addr: "127.0.0.1:8787"
   human_ingress: true
   debug_events: false
 
@@ -115,6 +115,10 @@ class ServerConfig:
     debug_events: bool = False
     allowed_origins: list[str] = field(default_factory=list)
     trust_forwarded_proto: bool = False
+    # Extensions: proxies whose X-Forwarded-For / Forwarded name the client (empty: trust none), and
+    # the explicit opt-in to serve auth mode none on every interface.
+    trusted_proxies: list[str] = field(default_factory=list)
+    allow_unauthenticated_all_interfaces: bool = False
     analytics_provider: str = ""
     analytics_measurement_id: str = ""
     auth_mode: str = "none"
@@ -124,6 +128,9 @@ class ServerConfig:
     rate_limits_enabled: bool | None = None
     register_per_minute: int = 10
     attach_per_minute: int = 30
+    # Send limits (extension): a token bucket per sender refilled at send_per_minute, holding send_burst.
+    send_per_minute: int = 60
+    send_burst: int = 20
     storage_kind: str = "sqlite"
     sqlite_path: str = ".moltnet/moltnet.db"
     # SQLite's durability level: "full" (fsync at every commit, as Go) or "normal" (an explicit

@@ -44,6 +44,22 @@ def check_startable(cfg: ServerConfig, *, legacy_data_path: bool = False) -> Non
     parse_listen_addr(cfg.listen_addr)
 
 
+ALL_INTERFACES = ("0.0.0.0", "::")  # parse_listen_addr reads an empty host (":8787") as 0.0.0.0
+
+
+def check_exposure(cfg: ServerConfig) -> None:
+    """Refuse auth mode none on every interface (anyone reaching the port would be an admin) unless
+    the file opts in with `server.allow_unauthenticated_all_interfaces: true` (unlike Go, which serves it)."""
+    if cfg.auth_mode != "none" or cfg.allow_unauthenticated_all_interfaces:
+        return
+    host, port = parse_listen_addr(cfg.listen_addr)
+    if host in ALL_INTERFACES:
+        raise ConfigError(f'listen address {quoted(cfg.listen_addr)} is every interface and auth.mode is "none", so '
+                          f'anyone who reaches port {port} is an admin; listen on "127.0.0.1:{port}", set auth.mode '
+                          'to bearer or open, or write "allow_unauthenticated_all_interfaces: true" under server: to '
+                          'serve it anyway', field="server.listen_addr")
+
+
 def check_declared(cfg: ServerConfig) -> None:
     """Token `agents` bindings and declared rooms, as start-up's apply checks them (spec 04 §6)."""
     from moltnet.ids import default_token_id, member_id_error, trim

@@ -31,6 +31,7 @@ def validate_document(data: dict) -> None:
     apply_document(cfg, data)
     validate_auth(cfg)
     validate_extensions(cfg)
+    validate_limits(cfg)
     validate_analytics(cfg)
     for index, pairing in enumerate(cfg.pairings):
         validate_pairing(index, pairing)
@@ -126,6 +127,24 @@ def validate_extensions(cfg: ServerConfig) -> None:
         except re.error as exc:
             raise ConfigError(f"{where} {quoted(pattern)} is not a valid regular expression: {exc}",
                               field=where) from None
+
+
+# The highest rate a limit may name: above it a limit limits nothing and is surely a typo.
+LIMIT_CEILINGS = {"register_per_minute": 100_000, "attach_per_minute": 100_000, "send_per_minute": 100_000,
+                  "send_burst": 10_000}
+
+
+def validate_limits(cfg: ServerConfig) -> None:
+    """Our extensions `auth.rate_limits.*` (0 turns a per-minute limit off) and `server.trusted_proxies`."""
+    for key, ceiling in LIMIT_CEILINGS.items():
+        value, low = getattr(cfg, key), 1 if key == "send_burst" else 0
+        if not low <= value <= ceiling:
+            off = "" if low else " (0 turns it off)"
+            raise ConfigError(f"auth.rate_limits.{key}: {value} is out of range; write a number from {low} to "
+                              f"{ceiling}{off}", field=f"auth.rate_limits.{key}")
+    from moltnet.clientaddr import parse_trusted
+
+    parse_trusted(cfg.trusted_proxies)
 
 
 def validate_analytics(cfg: ServerConfig) -> None:

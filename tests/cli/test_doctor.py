@@ -140,8 +140,17 @@ def test_a_listen_address_held_by_another_program_fails(doctor, tmp_path):
     assert line(lines, "listen").startswith(f"FAIL  listen: 127.0.0.1:{port} is in use by another program — fix: ")
 
 
-def test_auth_none_on_every_interface_warns(doctor, tmp_path):
+def test_auth_none_on_every_interface_fails_as_start_would(doctor, tmp_path):
     config(tmp_path, listen=f":{free_port()}")
+    code, lines = doctor(tmp_path)
+    assert line(lines, "config").startswith("FAIL  config: ") and code == 1
+    assert 'write "allow_unauthenticated_all_interfaces: true" under server:' in line(lines, "config")
+
+
+def test_auth_none_on_every_interface_opted_into_warns(doctor, tmp_path):
+    port = free_port()
+    (tmp_path / "Moltnet").write_text(f"version: moltnet.v1\nserver: {{listen_addr: ':{port}', "
+                                      "allow_unauthenticated_all_interfaces: true}\n")
     code, lines = doctor(tmp_path)
     assert line(lines, "auth").startswith("warn  auth: mode none on :")
     assert "anyone who can reach it" in line(lines, "auth") and code == 0

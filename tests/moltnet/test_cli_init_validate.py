@@ -15,7 +15,7 @@ network:
   name: Local Moltnet
 
 server:
-  listen_addr: ":8787"
+  listen_addr: "127.0.0.1:8787"
   human_ingress: true
   debug_events: false
 
@@ -95,7 +95,7 @@ def test_initialized_files_validate(cwd, capsys):
 
 
 def test_validate_a_directory_checks_the_first_candidates(cwd, capsys):
-    (cwd / "moltnet.yml").write_text("network: {id: a}\n")
+    (cwd / "moltnet.yml").write_text("network: {id: a}\nserver: {listen_addr: '127.0.0.1:8787'}\n")
     (cwd / "moltnet.json").write_text("not json")
     assert run(capsys, "validate", str(cwd)) == (0, f"validated {cwd / 'moltnet.yml'}\n", "")
 

@@ -44,7 +44,7 @@ def serve(view, request_id: str = "req-abc") -> HttpResponse:
     return ApiMiddleware(view)(request)
 
 
-def test_the_access_line_says_each_thing_once_and_carries_the_request_id(captured):
+def test_the_access_line_says_each_thing_once_and_carries_the_request_id_and_client(captured):
     stream = captured()
     serve(lambda request: HttpResponse("{}", status=200))
     line = stream.getvalue().rstrip("\n")
@@ -52,7 +52,7 @@ def test_the_access_line_says_each_thing_once_and_carries_the_request_id(capture
     message = re.search(r'msg="([^"]*)"', line).group(1)
     assert re.fullmatch(r"GET /v1/rooms/lab/messages 200 \d+\.\dms", message)
     assert line.count("/v1/rooms/lab/messages") == 1 and line.count("GET") == 1
-    assert line.endswith(" component=http request_id=req-abc")
+    assert line.endswith(" component=http request_id=req-abc client=127.0.0.1")
 
 
 def test_json_lines_carry_every_field(captured):
@@ -60,8 +60,8 @@ def test_json_lines_carry_every_field(captured):
     serve(lambda request: HttpResponse("{}", status=404))
     record = json.loads(stream.getvalue())
     assert record["level"] == "INFO" and record["component"] == "http"
-    assert (record["method"], record["path"], record["status"], record["request_id"]) == (
-        "GET", "/v1/rooms/lab/messages", 404, "req-abc")
+    assert (record["method"], record["path"], record["status"], record["request_id"], record["client"]) == (
+        "GET", "/v1/rooms/lab/messages", 404, "req-abc", "127.0.0.1")
     assert isinstance(record["duration_ms"], float) and record["msg"].startswith("GET /v1/rooms/lab/messages 404 ")
 
 
