@@ -14,8 +14,11 @@ CODES = {
     # Go answers 405 in plain text; we use the envelope everywhere, with a descriptive code.
     405: "method_not_allowed",
     409: "conflict",
+    # Answered by the HTTP front door (attach/frontdoor.py) before a request reaches the app.
+    414: "uri_too_long",
     422: "unprocessable_entity",
     429: "too_many_requests",
+    431: "request_header_fields_too_large",
     502: "bad_gateway",
     503: "service_unavailable",
 }

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import socket
 import time
 
 import pytest
@@ -18,7 +17,7 @@ from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
 from attach import frames, transport
-from attach.serving import MAX_HEADER_BYTES, AttachWebSocketProtocol, build_server
+from attach.serving import AttachWebSocketProtocol, build_server
 from attach.transport import SERVER_OPTIONS
 
 
@@ -128,51 +127,6 @@ def test_ready_made_frames_are_what_a_client_reads(size):
             next(parser)
     frame = done.value.value
     assert frame.opcode == Opcode.TEXT and frame.fin and frame.data == payload
-
-
-def raw_http(port: int, data: bytes) -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(data)
-        out = b""
-        while chunk := sock.recv(65536):
-            out += chunk
-        return out
-
-
-def health_reply(sock: socket.socket) -> bytes:
-    """One /healthz response read off a kept-alive connection (it may come in several segments)."""
-    out = b""
-    while not out.endswith(b'{"status":"ok"}\n'):
-        chunk = sock.recv(65536)
-        assert chunk, out
-        out += chunk
-    return out
-
-
-@pytest.mark.live
-def test_start_reads_requests_as_go_does(none_server):
-    # Bare LF line ends are accepted (Go's textproto reads them).
-    reply = raw_http(none_server.port, b"GET /healthz HTTP/1.1\nHost: x\nConnection: close\n\n")
-    assert reply.startswith(b"HTTP/1.1 200 OK\r\n") and reply.endswith(b'{"status":"ok"}\n')
-    assert b"\r\nserver:" not in reply.lower()  # Go's net/http sends no Server header
-    # A request head over Go's MaxHeaderBytes: Go's exact 431.
-    big = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (MAX_HEADER_BYTES + 8192) + b"\r\n\r\n"
-    assert raw_http(none_server.port, big) == (
-        b"HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        b"Connection: close\r\n\r\n431 Request Header Fields Too Large")
-    # A head that does not arrive within 5 s: closed without a response, as Go does; a kept-alive
-    # connection may idle longer than that between requests.
-    with socket.create_connection(("127.0.0.1", none_server.port), timeout=10) as silent, \
-            socket.create_connection(("127.0.0.1", none_server.port), timeout=10) as kept:
-        kept.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        assert health_reply(kept).startswith(b"HTTP/1.1 200 OK\r\n")
-        silent.sendall(b"GET /healthz HTTP/1.1\r\n")
-        started = time.monotonic()
-        assert silent.recv(65536) == b"" and 4.5 < time.monotonic() - started < 8
-        kept.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        assert health_reply(kept).startswith(b"HTTP/1.1 200 OK\r\n")
-    long_url = b"GET /healthz?" + b"a" * (2 * MAX_HEADER_BYTES) + b" HTTP/1.1\r\nHost: x\r\n\r\n"
-    assert raw_http(none_server.port, long_url).startswith(b"HTTP/1.1 431 Request Header Fields Too Large\r\n")
 
 
 RUNSERVER_CONFIG = """

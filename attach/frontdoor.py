@@ -1,0 +1,177 @@
+"""The HTTP/1.1 front door of `moltnet start`: httptools, read with Go's rules and bounded in time.
+
+Every connection gets an answer or a clean close within a bounded time, whatever a client sends:
+- request lines and headers ending in a bare LF are read (Go's textproto accepts them);
+- the request head must arrive within READ_HEADER_TIMEOUT of the connection (or of the first byte
+  of a kept-alive request), else the connection is closed without a response, as Go does;
+- the whole request, body included, must arrive within READ_TIMEOUT of its first byte, else 400
+  (Go's ReadTimeout: 15 s, then 400) and the connection is closed;
+- a request head over MAX_HEADER_BYTES (Go's MaxHeaderBytes) is answered 431, a request target
+  over MAX_URL_BYTES 414 (httptools cannot split a longer URL; Go would read up to 1 MiB);
+- a request httptools cannot parse is answered 400.
+These answers carry the spec's error envelope (02 §1.4) and `Connection: close`; after one, the
+socket is half-closed and drained for LINGER before it is closed, so a client still sending reads
+the answer instead of a reset. Nothing here logs: a client's mistake is not the server's error.
+
+The keep-alive fast path (a whole request in one read) arms no timer: one is armed only while a
+request is incomplete after a read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from http import HTTPStatus
+from typing import Any
+
+import httptools
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from moltnet import jsonshape
+from moltnet.errors import error_envelope
+
+# Go's http.Server default (MaxHeaderBytes, 1 MiB): above it, 431.
+MAX_HEADER_BYTES = 1 << 20
+# httptools.parse_url (http_parser_url) keeps 16-bit offsets: a longer target cannot be served.
+MAX_URL_BYTES = 0xFFFF
+# Go's server timeouts (spec 02 §9): request head 5 s, whole request 15 s.
+READ_HEADER_TIMEOUT = 5.0
+READ_TIMEOUT = 15.0
+LINGER = 0.5
+HEAD_TOO_LARGE = f"request line and headers larger than {MAX_HEADER_BYTES} bytes"
+# Timers may fire up to the clock resolution early; do not re-arm for less than this.
+SLACK = 0.01
+
+
+def envelope_response(status: int, message: str = "") -> bytes:
+    """A complete `Connection: close` response carrying the error envelope."""
+    body = (jsonshape.dumps(error_envelope(status, message, None)) + "\n").encode()
+    head = (f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\nContent-Type: application/json\r\n"
+            f"X-Content-Type-Options: nosniff\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+    return head.encode("ascii") + body
+
+
+class RefusedError(Exception):
+    """Raised from a parser callback (after setting `refusal`): httptools stops with a parser error."""
+
+
+class MoltnetHttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with the reading rules above."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.phase = "head"  # head → body → idle (between requests)
+        self.started = 0.0  # loop time of the current request's first byte (or of the connection)
+        self.head_fed = 0  # bytes received while the head is still incomplete
+        self.header_bytes = 0  # header bytes, as parsed
+        self.refused = False
+        self.refusal: tuple[int, str] | None = None  # what a parser error is answered with
+        self.read_timer: asyncio.TimerHandle | None = None
+        with contextlib.suppress(AttributeError, TypeError):  # httptools < 0.6.3
+            # llhttp needs both flags for a bare LF after the request line; the second one also
+            # lets a bare CR end a line, which Go would refuse (400): harmless for us.
+            self.parser.set_dangerous_leniencies(lenient_optional_cr_before_lf=True,
+                                                 lenient_optional_lf_after_cr=True)
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self.started = self.loop.time()
+        self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_timer()
+        super().connection_lost(exc)
+
+    # --- deadlines ---------------------------------------------------------------------------
+    def _deadline(self) -> float:
+        return self.started + (READ_HEADER_TIMEOUT if self.phase == "head" else READ_TIMEOUT)
+
+    def _arm(self) -> None:
+        self.read_timer = self.loop.call_at(self._deadline(), self._read_deadline)
+
+    def _stop_timer(self) -> None:
+        if self.read_timer is not None:
+            self.read_timer.cancel()
+            self.read_timer = None
+
+    def _read_deadline(self) -> None:
+        self.read_timer = None
+        if self.phase == "idle" or self.refused or self.transport.is_closing() \
+                or self.transport.get_protocol() is not self:
+            return
+        if self.loop.time() + SLACK < self._deadline():  # a later request, or the head is in: more time
+            self._arm()
+            return
+        if self.phase == "head":
+            self.transport.close()  # as Go: no response to a head that never came
+            return
+        cycle = self.cycle
+        if cycle is None or cycle.response_started:
+            self.transport.close()
+            return
+        # The application is still waiting for the body: it is told the client went away, and
+        # whatever it answers is discarded (uvicorn's cycle writes nothing once disconnected).
+        cycle.disconnected = True
+        cycle.message_event.set()
+        self.refuse(400, f"request body not received within {READ_TIMEOUT:g}s")
+
+    # --- reading -----------------------------------------------------------------------------
+    def data_received(self, data: bytes) -> None:
+        if self.refused:
+            return  # draining until the linger ends
+        if self.phase == "idle":
+            self.phase, self.started, self.head_fed = "head", self.loop.time(), 0
+        self._unset_keepalive_if_required()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            if self._should_upgrade():
+                self._stop_timer()
+                self.handle_websocket_upgrade()
+                return
+            self._unsupported_upgrade_warning()
+        except httptools.HttpParserError:
+            self.refuse(*(self.refusal or (400, "malformed HTTP request")))
+            return
+        if self.phase == "head":
+            self.head_fed += len(data)  # a head that never ends: refuse it before it is all buffered
+            if self.head_fed > MAX_HEADER_BYTES + 4096:
+                self.refuse(431, HEAD_TOO_LARGE)
+                return
+        if self.phase != "idle" and self.read_timer is None and not self.transport.is_closing():
+            self._arm()
+
+    def on_url(self, url: bytes) -> None:
+        super().on_url(url)
+        if len(self.url) > MAX_URL_BYTES:
+            self.refusal = (414, f"request target longer than {MAX_URL_BYTES} bytes")
+            raise RefusedError
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.header_bytes += len(name) + len(value) + 4
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self.phase = "body"
+        if len(self.url) + self.header_bytes > MAX_HEADER_BYTES:
+            self.refusal = (431, HEAD_TOO_LARGE)
+            raise RefusedError
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self.phase, self.header_bytes = "idle", 0
+
+    def send_400_response(self, msg: str) -> None:
+        self.refuse(400, "malformed HTTP request")
+
+    def refuse(self, status: int, message: str = "") -> None:
+        """Answer with the envelope, half-close, and drain for LINGER before closing."""
+        self.refused = True
+        self._stop_timer()
+        if self.transport.is_closing():
+            return
+        self.transport.write(envelope_response(status, message))
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(LINGER, self.transport.close)

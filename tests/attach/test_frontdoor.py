@@ -1,0 +1,181 @@
+"""The front door of `moltnet start` (attach/frontdoor.py), probed with raw sockets.
+
+Every connection gets an answer or a clean close within a bounded time, refusals carry the error
+envelope, nothing answers 5xx, the gauges return to zero once every socket is gone, and a client's
+mistake writes no traceback in the server's log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from attach.frontdoor import MAX_HEADER_BYTES, MAX_URL_BYTES, READ_HEADER_TIMEOUT, READ_TIMEOUT
+
+pytestmark = pytest.mark.live
+
+HEALTH_BODY = b'{"status":"ok"}\n'
+UPGRADE = ("GET /v1/attach HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n")
+
+
+def exchange(port: int, data: bytes, limit: float = 10) -> tuple[bytes, float]:
+    """Send `data`, read until the server closes; what came back and how long the close took.
+    Fails if the server neither answers nor closes within `limit` seconds."""
+    with socket.create_connection(("127.0.0.1", port), timeout=limit) as sock:
+        started = time.monotonic()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            sock.sendall(data)  # refused while still sending: the answer is still there to read
+        out = b""
+        try:
+            while chunk := sock.recv(65536):
+                out += chunk
+        except ConnectionResetError:
+            pass
+        except TimeoutError:
+            pytest.fail(f"connection still open after {limit}s; read so far: {out[:200]!r}")
+        return out, time.monotonic() - started
+
+
+def status_of(reply: bytes) -> int:
+    match = re.match(rb"HTTP/1\.1 (\d{3}) ", reply)
+    assert match, reply[:200]
+    return int(match.group(1))
+
+
+def envelope(reply: bytes) -> dict:
+    head, _, body = reply.partition(b"\r\n\r\n")
+    head += b"\r\n"
+    assert b"\r\nContent-Type: application/json\r\n" in head and b"\r\nConnection: close\r\n" in head, head
+    return json.loads(body)
+
+
+def gauges(server) -> dict[str, float]:
+    text = httpx.get(server.base_url + "/metrics", timeout=10).text
+    return {name: float(value) for name, value in re.findall(r"^(moltnet_active_\w+) (\S+)$", text, re.M)}
+
+
+def assert_settled(server) -> None:
+    """Gauges at zero once the probes' sockets are gone; no traceback and no 5xx in the log."""
+    deadline = time.monotonic() + 10
+    while any(gauges(server).values()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert gauges(server) and not any(gauges(server).values()), gauges(server)
+    log = server.log()
+    assert "Traceback" not in log and not re.search(r" 5\d\d \d", log), log[-3000:]
+
+
+def test_bare_lf_requests_are_answered(none_server):
+    reply, _ = exchange(none_server.port, b"GET /healthz HTTP/1.1\nHost: x\nConnection: close\n\n")
+    assert status_of(reply) == 200 and reply.endswith(HEALTH_BODY)
+    post = (b"POST /v1/messages HTTP/1.1\nHost: x\nContent-Type: application/json\nContent-Length: 2\n"
+            b"Connection: close\n\n{}")
+    reply, _ = exchange(none_server.port, post)
+    assert status_of(reply) == 422 and envelope_code(reply) == "unprocessable_entity"
+    # Mixed line ends on a kept-alive connection: answered, and the connection stays usable.
+    with socket.create_connection(("127.0.0.1", none_server.port), timeout=10) as sock:
+        for request in (b"GET /healthz HTTP/1.1\nHost: x\r\n\n", b"GET /healthz HTTP/1.1\r\nHost: x\n\r\n"):
+            sock.sendall(request)
+            out = b""
+            while not out.endswith(HEALTH_BODY):
+                chunk = sock.recv(65536)
+                assert chunk, out
+                out += chunk
+            assert status_of(out) == 200
+    assert_settled(none_server)
+
+
+def envelope_code(reply: bytes) -> str:
+    return json.loads(reply.partition(b"\r\n\r\n")[2])["code"]
+
+
+def test_oversized_request_heads_get_an_envelope_and_a_close(none_server):
+    port = none_server.port
+    # Under Go's 1 MiB head limit: served, as Go does (the old limit closed these at ~16 KiB).
+    for head in (b"GET /healthz?" + b"a" * 20000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                 b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 70000 + b"\r\nConnection: close\r\n\r\n"):
+        reply, _ = exchange(port, head)
+        assert status_of(reply) == 200 and reply.endswith(HEALTH_BODY)
+    headers = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (MAX_HEADER_BYTES + 8192) + b"\r\n\r\n"
+    many = b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+    many += b"".join(b"X-%d: %s\r\n" % (i, b"c" * 1000) for i in range(1100)) + b"\r\n"
+    target = b"GET /healthz?" + b"a" * (MAX_URL_BYTES + 1) + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+    never_ending = b"GET /healthz?" + b"a" * (2 * MAX_HEADER_BYTES)  # no line end at all
+    for request, status, code in ((headers, 431, "request_header_fields_too_large"),
+                                  (many, 431, "request_header_fields_too_large"),
+                                  (target, 414, "uri_too_long"),
+                                  (never_ending, 414, "uri_too_long")):
+        reply, took = exchange(port, request)
+        assert status_of(reply) == status and took < 5, (reply[:200], took)
+        assert envelope(reply)["code"] == code
+    reply, _ = exchange(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n")
+    assert status_of(reply) == 400 and envelope(reply)["code"] == "bad_request"
+    assert_settled(none_server)
+
+
+def test_a_request_that_never_finishes_arriving_is_bounded(none_server):
+    port = none_server.port
+    huge = (b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 99999999999\r\n\r\n{")
+    short = (b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+             b"Content-Length: 100\r\n\r\n{")
+    head_only = b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+    with ThreadPoolExecutor(6) as pool:
+        bodies = [pool.submit(exchange, port, data, READ_TIMEOUT + 10) for data in (huge, short) * 2]
+        heads = [pool.submit(exchange, port, data, READ_TIMEOUT) for data in (head_only, b"")]
+        # Meanwhile the server answers everyone else.
+        assert httpx.get(none_server.base_url + "/healthz", timeout=5).status_code == 200
+        for future in bodies:
+            reply, took = future.result()
+            assert status_of(reply) == 400 and READ_TIMEOUT - 1 < took < READ_TIMEOUT + 5, (reply, took)
+            assert envelope(reply) == {"error": "request body not received within 15s", "code": "bad_request"}
+        for future in heads:  # as Go: a head that never comes is closed without a response
+            reply, took = future.result()
+            assert reply == b"" and READ_HEADER_TIMEOUT - 1 < took < READ_HEADER_TIMEOUT + 4, took
+    # A kept-alive connection may idle longer than the head timeout between requests.
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as kept:
+        for _ in range(2):
+            kept.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            out = b""
+            while not out.endswith(HEALTH_BODY):
+                chunk = kept.recv(65536)
+                assert chunk, out
+                out += chunk
+            time.sleep(READ_HEADER_TIMEOUT + 0.5)
+    assert_settled(none_server)
+
+
+@pytest.mark.parametrize("offer", [
+    "permessage-deflate; client_max_window_bits=99",
+    "permessage-deflate; =bad;;",
+    "permessage-deflate, permessage-deflate; server_no_context_takeover=1",
+    ";;,,\t",
+    "x-webkit-deflate-frame; \"unterminated",
+])
+def test_a_malformed_extension_offer_is_not_counted_forever(none_server, offer):
+    request = (UPGRADE + f"Sec-WebSocket-Extensions: {offer}\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", none_server.port), timeout=10) as sock:
+        sock.sendall(request)
+        reply = sock.recv(65536)
+        # Either refused (400, closed) or accepted without any extension: never 5xx.
+        assert status_of(reply) in (101, 400), reply[:300]
+        if status_of(reply) == 101:
+            assert b"sec-websocket-extensions" not in reply.lower().partition(b"\r\n\r\n")[0]
+    assert_settled(none_server)
+
+
+def test_malformed_upgrades_are_refused_cleanly(none_server):
+    for extra in ("Sec-WebSocket-Version: 8\r\n", "Sec-WebSocket-Protocol: ,,, \r\n", "Sec-WebSocket-Key: x\r\n"):
+        reply, took = exchange(none_server.port, (UPGRADE + extra + "\r\n").encode())
+        assert status_of(reply) == 400 and took < 5, reply[:300]
+    reply, _ = exchange(none_server.port, (UPGRADE.replace("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "")
+                                           + "\r\n").encode())
+    assert status_of(reply) == 400
+    assert_settled(none_server)
