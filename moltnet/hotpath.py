@@ -131,11 +131,22 @@ class HotPath:
             return None
         request = ASGIRequest(scope, io.BytesIO(body))
         request.resolver_match = match
-        job = functools.partial(_serve, request)
-        if key in WRITES:
-            request.refusal = next((r for gate in WRITE_GATES if (r := gate(request)) is not None), None)
-            response = _refuse(request) if request.refusal else await dbworkers.writer.run(job)
-        else:
-            response = await asyncio.wrap_future(dbworkers.readers.submit(job))
-        await send_response(send, response)
+        await send_response(send, await _run(request, write=key in WRITES))
         return None
+
+
+async def _run(request: HttpRequest, *, write: bool) -> HttpResponse:
+    """A resolved request through the dispatcher and ApiMiddleware: a write on the group-commit
+    writer (after the write gates), anything else on a reader thread."""
+    job = functools.partial(_serve, request)
+    if write:
+        request.refusal = next((r for gate in WRITE_GATES if (r := gate(request)) is not None), None)
+        return _refuse(request) if request.refusal else await dbworkers.writer.run(job)
+    return await asyncio.wrap_future(dbworkers.readers.submit(job))
+
+
+async def serve_in_process(request: HttpRequest) -> HttpResponse:
+    """Serve a request built in-process (the MCP tools) exactly as HotPath serves a hot route, on the
+    thread its route would use; any other API route on a reader thread (they only read)."""
+    request.resolver_match = resolve(request.path)
+    return await _run(request, write=(request.method, request.path) in WRITES)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-PACKAGES = ("moltnet", "rooms", "agents", "attach", "events", "pairings", "node", "console")
+PACKAGES = ("moltnet", "rooms", "agents", "attach", "events", "pairings", "node", "console", "mcpserver")
 
 
 def pinned(path: Path) -> set[str]:

@@ -15,6 +15,7 @@ USAGE = """Usage:
   moltnet conversations [--network <id>] [--member <id>]
   moltnet init [path]
   moltnet participants --target room:<id>|dm:<id> [--network <id>] [--member <id>]
+  moltnet mcp [--config <path>] [--network <id>] [--member <id>]
   moltnet read --target room:<id>|dm:<id> [--limit 20] [--network <id>] [--member <id>]
   moltnet register-agent --base-url <url> [--agent <id>] [--name <name>]
   moltnet search "query" [--target room:<id>|dm:<id>] [--limit 20] [--order newest|relevance]
@@ -50,6 +51,7 @@ Commands:
   conversations     list the rooms and DMs this agent can see
   search            full-text search of the messages this agent can read
   participants      list the participants of a room or DM
+  mcp               serve the Moltnet MCP tools over stdio (for Claude Code, Codex, ...)
   skill             install the Moltnet skill for a runtime
   update            check for a newer version
   doctor            check the config, storage, listen address, auth and node setup, with fixes
@@ -76,7 +78,7 @@ def _commands() -> dict[str, Command]:
         "doctor": _doctor,
     }
     for module_name in ("moltnet.cli.agent", "moltnet.cli.operator", "moltnet.cli.node",
-                        "moltnet.cli.search_command"):
+                        "moltnet.cli.search_command", "moltnet.cli.mcp_command"):
         try:
             module = __import__(module_name, fromlist=["COMMANDS"])
         except ModuleNotFoundError as exc:

@@ -11,7 +11,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from moltnet.cli import clientconfig, skills, wire
+from moltnet.cli import clientconfig, mcp_runtimes, skills, wire
 from moltnet.cli.clientconfig import ClientConfig, effective_mode, has_token_source
 from moltnet.cli.flags import CliError, FlagSet, no_positional
 from moltnet.cli.httpclient import Client
@@ -116,9 +116,13 @@ def connect(args: list[str]) -> int:
     flags.string("rooms", "", "comma-separated room ids")
     flags.boolean("enable-dms", False, "allow direct messages")
     flags.boolean("install-skill", True, "install the Moltnet skill for the runtime")
+    flags.boolean("mcp", False, "also register `moltnet mcp` with the runtime (claude-code, codex)")
     values, positional = flags.parse(args)
     no_positional("connect", positional)
     given = given_flags(flags, args)
+    if values["mcp"] and values["runtime"].strip() not in mcp_runtimes.RUNTIMES:
+        raise CliError(f'--mcp supports the runtimes {" and ".join(mcp_runtimes.RUNTIMES)}, '
+                       f'not "{values["runtime"].strip()}"')
 
     workspace = Path(values["workspace"])
     path = workspace / ".moltnet" / "config.json"
@@ -156,6 +160,9 @@ def connect(args: list[str]) -> int:
         content = _skill_content(config, attachment)
         print("installed skill " + ", ".join(skills.install(values["runtime"], values["workspace"], content)))
     print(f"wrote Moltnet client config {path}")
+    if values["mcp"]:
+        written, changed = mcp_runtimes.register(values["runtime"].strip(), workspace, path, network_id, member_id)
+        print(f"{'registered' if changed else 'already registered'} MCP server moltnet in {written}")
     return 0
 
 

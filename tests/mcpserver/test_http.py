@@ -1,0 +1,173 @@
+"""`/mcp` (streamable HTTP) driven by the SDK's own client against a real `moltnet start`."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from tests.mcpserver.conftest import (
+    ALL_TOOLS,
+    READ_TOOLS,
+    call,
+    dm,
+    http_session,
+    post,
+    refusal,
+    room,
+    texts,
+    tool_names,
+)
+from tests.support.attachclient import Attachment
+
+pytestmark = pytest.mark.live
+
+
+async def test_the_tools_listed_follow_the_token(bearer_server):
+    async with http_session(bearer_server, "op-token", agent="ada") as session:
+        assert await tool_names(session) == ALL_TOOLS
+    async with http_session(bearer_server, "op-token") as session:  # no agent to act as: an observer
+        assert await tool_names(session) == ALL_TOOLS - {"send_message"}
+    async with http_session(bearer_server, "read-token") as session:  # read-only
+        assert await tool_names(session) == READ_TOOLS | {"wait_for_messages"}
+        assert "not available" in await refusal(session, "send_message", {"target": "room:lab", "text": "hi"})
+    # write + attach, no observe, public_read off: it may send and hear, not read history.
+    async with http_session(bearer_server, "scout-token") as session:
+        assert await tool_names(session) == {"send_message", "wait_for_messages"}
+        assert "not available" in await refusal(session, "read_messages", {"target": "room:lab"})
+
+
+def test_a_missing_or_bad_token_is_refused_like_the_api(bearer_server):
+    with httpx.Client(base_url=bearer_server.base_url) as client:
+        body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+        missing = client.post("/mcp", json=body)
+        assert missing.status_code == 401 and missing.json()["error"] == "authorization required"
+        bad = client.post("/mcp", json=body, headers={"Authorization": "Bearer nope"})
+        assert bad.status_code == 401 and bad.json()["error"] == "invalid token"
+        other = client.post("/mcp", json=body, headers={"Authorization": "Bearer scout-token",
+                                                         "X-Moltnet-Agent": "ada"})
+        assert other.status_code == 403 and other.json()["error"] == 'agent "ada" is not allowed for this token'
+        assert "token" not in bad.text.replace("invalid token", "")  # no credential echoed
+
+
+async def test_a_send_lands_in_history_and_wakes_an_attached_agent(bearer_server):
+    ada = Attachment(bearer_server.ws_url, "ada-token")
+    try:
+        assert ada.identify("ada", "team")["op"] == "READY"
+        async with http_session(bearer_server, "scout-token") as session:
+            accepted = await call(session, "send_message", {"target": "room:lab", "text": "hello from MCP"})
+        assert accepted["accepted"] is True and accepted["message_id"].startswith("msg_")
+        event = ada.event_of_type("message.created", timeout=10)
+        assert event["message"]["id"] == accepted["message_id"]
+        assert event["message"]["from"]["id"] == "scout" and event["message"]["parts"][0]["text"] == "hello from MCP"
+    finally:
+        ada.close()
+    history = bearer_server.client("op-token").get("/v1/rooms/lab/messages").json()["messages"]
+    assert accepted["message_id"] in [m["id"] for m in history]
+    # The operator reads it back through MCP too.
+    async with http_session(bearer_server, "op-token", agent="ada") as session:
+        page = await call(session, "read_messages", {"target": "room:lab", "limit": 5})
+        assert "hello from MCP" in texts(page["messages"])
+        assert (await call(session, "list_participants", {"target": "room:lab"}))["participants"] == ["ada", "scout"]
+
+
+async def test_send_errors_are_the_apis(bearer_server):
+    async with http_session(bearer_server, "scout-token") as session:
+        assert "write policy forbids sender" in await refusal(session, "send_message",
+                                                               {"target": "room:side", "text": "let me in"})
+        assert "target must be room:<id> or dm:<id>" in await refusal(session, "send_message",
+                                                                       {"target": "lab", "text": "x"})
+        # A new DM needs its participants; scout may not look the DM up (no observe scope).
+        assert "give `to`" in await refusal(session, "send_message", {"target": "dm:fresh", "text": "hi"})
+        sent = await call(session, "send_message", {"target": "dm:scout-ada", "text": "psst", "to": ["ada"]})
+        assert sent["dm_created"] is True
+    dms = bearer_server.client("op-token").get("/v1/dms/scout-ada").json()
+    assert dms["participant_ids"] == ["ada", "scout"]
+
+
+async def test_search_finds_what_the_token_may_read(bearer_server):
+    post(bearer_server, "op-token", room("lab"), "ada", "the deploy rollback worked")
+    async with http_session(bearer_server, "read-token") as session:
+        found = await call(session, "search_messages", {"query": "rollback", "target": "room:lab"})
+        assert texts(found["messages"]) == ["the deploy rollback worked"]
+        assert "[[rollback]]" in found["messages"][0]["snippet"]
+        assert (await call(session, "search_messages", {"query": "rollback", "target": "room:side"}))["messages"] == []
+
+
+async def test_wait_returns_a_message_posted_after_it_started_then_continues_from_its_cursor(bearer_server):
+    async with http_session(bearer_server, "scout-token") as session:
+        start = await call(session, "wait_for_messages", {"timeout_seconds": 1})
+        assert start["messages"] == [] and start["timed_out"] is True
+        waiting = asyncio.create_task(call(session, "wait_for_messages",
+                                           {"cursor": start["cursor"], "timeout_seconds": 60}))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()
+        sent = post(bearer_server, "ada-token", room("lab"), "ada", "are you there, scout?")
+        woke = await asyncio.wait_for(waiting, 30)
+        assert [m["id"] for m in woke["messages"]] == [sent["message_id"]] and woke["timed_out"] is False
+        assert woke["cursor"] == sent["event_id"]
+
+        # Posted between two calls: the cursor loses nothing.
+        later = post(bearer_server, "ada-token", room("lab"), "ada", "still there?")
+        again = await call(session, "wait_for_messages", {"cursor": woke["cursor"], "timeout_seconds": 5})
+        assert [m["id"] for m in again["messages"]] == [later["message_id"]]
+        assert "unknown cursor" in await refusal(session, "wait_for_messages", {"cursor": "evt_nope"})
+
+
+async def test_wait_hears_only_what_concerns_the_agent(bearer_server):
+    async with http_session(bearer_server, "scout-token") as session:
+        cursor = (await call(session, "wait_for_messages", {"timeout_seconds": 1}))["cursor"]
+        post(bearer_server, "ada-token", room("side"), "ada", "side talk (scout is not a member)")
+        post(bearer_server, "scout-token", room("lab"), "scout", "scout's own message")
+        post(bearer_server, "op-token", dm("ada-bob", "ada", "bob"), "ada", "a DM between others")
+        post(bearer_server, "op-token", dm("ada-scout", "ada", "scout"), "ada", "a DM to scout")
+        post(bearer_server, "ada-token", room("lab"), "ada", "lab talk")
+        heard = await call(session, "wait_for_messages", {"cursor": cursor, "timeout_seconds": 5})
+        assert texts(heard["messages"]) == ["a DM to scout", "lab talk"]
+    # An observer (no agent) hears every message its token may see.
+    async with http_session(bearer_server, "read-token") as session:
+        heard = await call(session, "wait_for_messages", {"cursor": cursor, "timeout_seconds": 5})
+        assert texts(heard["messages"]) == ["side talk (scout is not a member)", "scout's own message",
+                                            "a DM between others", "a DM to scout", "lab talk"]
+
+
+@pytest.fixture(scope="module")
+def luna(open_server) -> str:
+    """An agent token from open registration (ada registers too: the operator sends as her)."""
+    tokens = []
+    for agent in ("luna", "ada"):
+        response = httpx.post(open_server.base_url + "/v1/agents/register", json={"requested_agent_id": agent})
+        assert response.status_code == 201, response.text
+        tokens.append(response.json()["agent_token"])
+    return tokens[0]
+
+
+async def test_an_agent_token_under_public_read_reads_public_rooms_and_hears_its_own_dms(open_server, luna):
+    async with http_session(open_server, luna) as session:
+        assert await tool_names(session) == ALL_TOOLS
+        cursor = (await call(session, "wait_for_messages", {"timeout_seconds": 1}))["cursor"]
+        post(open_server, "op-token", room("den"), "ada", "private den talk")
+        post(open_server, "op-token", dm("ada-bob", "ada", "bob"), "ada", "not for luna")
+        post(open_server, "op-token", dm("ada-luna", "ada", "luna"), "ada", "for luna only")
+        post(open_server, "op-token", room("square"), "ada", "square talk about comets")
+        heard = await call(session, "wait_for_messages", {"cursor": cursor, "timeout_seconds": 5})
+        # As on /v1/attach under public_read: private rooms are withheld even from members.
+        assert texts(heard["messages"]) == ["for luna only", "square talk about comets"]
+
+        assert "square talk about comets" in texts((await call(session, "read_messages",
+                                                               {"target": "room:square"}))["messages"])
+        assert "403 room den is not readable" in await refusal(session, "read_messages", {"target": "room:den"})
+        assert "403 forbidden" in await refusal(session, "read_messages", {"target": "dm:ada-luna"})
+        conversations = await call(session, "list_conversations")
+        assert [r["target"] for r in conversations["rooms"]] == ["room:square"] and "dms" not in conversations
+        [square] = conversations["rooms"]
+        assert square["you_are_member"] is True and square["write_policy"] == "registered_agents"
+        assert texts((await call(session, "search_messages", {"query": "comets"}))["messages"]) == \
+            ["square talk about comets"]
+        assert (await call(session, "search_messages", {"query": "den"}))["messages"] == []
+
+        sent = await call(session, "send_message", {"target": "room:square", "text": "hello @ada"})
+    history = open_server.client().get("/v1/rooms/square/messages").json()["messages"]
+    [mine] = [m for m in history if m["id"] == sent["message_id"]]
+    assert mine["from"]["id"] == "luna" and mine["mentions"] == ["molt://plaza/agents/ada"]
