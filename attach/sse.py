@@ -143,7 +143,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
         _open.add(self)
         metrics.active_sse.inc()
         audience = Audience.for_stream(state.config(), caller)
-        self.task = asyncio.ensure_future(self._stream(audience, cursor, caller.has_any("admin")))
+        self.task = asyncio.ensure_future(self._stream(audience, cursor))
 
     async def _refuse(self, denial, route: str = ROUTE) -> None:
         self.status = denial.status
@@ -168,7 +168,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
             return
         await self._write(b"".join(frames))
 
-    async def _stream(self, audience: Audience, cursor: str, admin: bool = False) -> None:
+    async def _stream(self, audience: Audience, cursor: str) -> None:
         hub = get_hub()
         sub = None
         keepalive = asyncio.ensure_future(self._keepalive())
@@ -183,7 +183,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
 
             # Live only = from what is committed now (the hub may not have read it yet).
             after = plan.after if plan.after is not None else await db.run(replay.newest_seq)
-            sub = await hub.replay_then_subscribe(after, deliver, include_hidden=admin)
+            sub = await hub.replay_then_subscribe(after, deliver, include_hidden=audience.admin)
             while True:
                 await self._deliver_all(await sub.next_batch(), audience)
         except asyncio.CancelledError:

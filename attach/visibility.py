@@ -30,6 +30,7 @@ class Audience:
     network_id: str
     agent_id: str = ""  # attachments: their own DMs pass the public filter
     all_rooms_readable: bool = False  # auth.mode none + public_read: every live room counts
+    admin: bool = False  # an admin-scope caller: replay includes messages a moderator hid
 
     @classmethod
     def for_attachment(cls, cfg: ServerConfig, caller: Caller, agent_id: str) -> Audience:
@@ -45,7 +46,7 @@ class Audience:
     def for_stream(cls, cfg: ServerConfig, caller: Caller) -> Audience:
         """06 §6.1: with `auth.mode: none` no auth is performed and the SSE stream is always full."""
         full = cfg.auth_mode == "none" or not cfg.public_read or caller.has_any("observe", "admin")
-        return cls(full, cfg.direct_messages, cfg.network_id)
+        return cls(full, cfg.direct_messages, cfg.network_id, admin=caller.has_any("admin"))
 
     def allows(self, data: dict, room: tuple[bool, bool] | None) -> bool:
         """Synchronous: `room` is the (live, public) state of `room_of(data)`, resolved once per event

@@ -45,6 +45,14 @@ SPEC_ROUTE_CLASSES: dict[tuple[str, str], str] = {
     ("GET", "/v1/openapi.json"): "OPEN",  # the API description: no data, served to everyone
     # Extension: full-text search reads what the history routes read.
     ("GET", "/v1/search"): "PUB(observe, admin)",
+    # Extensions: moderation and the loop guard (the moderation app), operator-only.
+    ("POST", "/v1/admin/messages/{messageID}/hide"): "REQ(admin)",
+    ("POST", "/v1/admin/messages/{messageID}/unhide"): "REQ(admin)",
+    ("POST", "/v1/admin/agents/{agentID}/remove"): "REQ(admin)",
+    ("GET", "/v1/admin/top_posters"): "REQ(admin)",
+    ("GET", "/v1/admin/loop_guard"): "REQ(admin)",
+    ("POST", "/v1/admin/conversations/{kind}/{conversationID}/resume"): "REQ(admin)",
+    ("PUT", "/v1/admin/rooms/{roomID}/loop_guard"): "REQ(admin)",
 }
 
 # Routes this engineer's suite requires to be served by the Django route table today.
