@@ -28,6 +28,8 @@ USAGE = """Usage:
   moltnet update [--check] [--version <version>] [--dry-run] [--yes] [--server <url>] [--server-token-env <name>]
   moltnet validate [path]
   moltnet start
+  moltnet backup <path> [--config <file>] [--force]
+  moltnet restore <backup> [--config <file>] [--force]
   moltnet node start [path]
   moltnet node status [path] [--json]
   moltnet bridge run <path>
@@ -55,6 +57,8 @@ Commands:
   skill             install the Moltnet skill for a runtime
   update            check for a newer version
   doctor            check the config, storage, listen address, auth and node setup, with fixes
+  backup            write a consistent copy of the SQLite database while the server runs
+  restore           put a backup in place of the SQLite database (server stopped)
   version           print the version
   help              print this help
 """
@@ -78,7 +82,7 @@ def _commands() -> dict[str, Command]:
         "doctor": _doctor,
     }
     for module_name in ("moltnet.cli.agent", "moltnet.cli.operator", "moltnet.cli.node",
-                        "moltnet.cli.search_command", "moltnet.cli.mcp_command"):
+                        "moltnet.cli.search_command", "moltnet.cli.mcp_command", "moltnet.cli.backup"):
         try:
             module = __import__(module_name, fromlist=["COMMANDS"])
         except ModuleNotFoundError as exc:

@@ -1,0 +1,81 @@
+"""Whether a SQLite database file is in use, for `moltnet restore` (and who holds it).
+
+Two signals, either one is enough:
+- the shared `flock` a running `moltnet start` holds on its SQLite file from the moment it
+  serves until it exits (`hold_shared`); flock, not fcntl, because SQLite's own fcntl locks on
+  the same file would be dropped with it whenever SQLite closes one of its descriptors;
+- SQLite's own WAL lock: every connection that has the database open in WAL mode holds a shared
+  fcntl lock on the "DMS" byte of the `-shm` file (byte 128, os_unix.c), which catches any other
+  process with it open (a Go server, a sqlite3 shell, a server of an older version).
+This module never opens the database with SQLite itself: POSIX locks are per process, and an
+open connection here would hide the second signal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+SHM_DMS_BYTE = 128  # UNIX_SHM_DMS in SQLite's os_unix.c: (22 + 8) * 4 + 8
+_held: dict[str, int] = {}
+
+
+def hold_shared(path: str | Path) -> None:
+    """Mark the database as served by this process until it exits (waits out a running restore)."""
+    key = os.path.abspath(path)
+    if key in _held:
+        return
+    try:
+        fd = os.open(key, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return  # nothing to mark; the WAL lock still tells
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    _held[key] = fd
+
+
+def _wal_lock_held(path: Path) -> bool:
+    try:
+        fd = os.open(f"{path}-shm", os.O_RDWR | os.O_CLOEXEC)
+    except OSError:
+        return False  # no -shm: no connection has it open in WAL mode
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, SHM_DMS_BYTE)
+    except OSError as exc:
+        if exc.errno in (errno.EAGAIN, errno.EACCES):
+            return True
+        raise
+    else:
+        fcntl.lockf(fd, fcntl.LOCK_UN, 1, SHM_DMS_BYTE)
+        return False
+    finally:
+        os.close(fd)
+
+
+class InUseError(Exception):
+    """The database is open in another process; the message says which signal told."""
+
+
+@contextlib.contextmanager
+def exclusive(path: str | Path) -> Iterator[None]:
+    """Hold the database exclusively (a server starting meanwhile waits), or raise InUseError."""
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        fd = -1
+    try:
+        if fd >= 0:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise InUseError("a running `moltnet start` serves it") from None
+        if _wal_lock_held(path):
+            raise InUseError("another process has it open (SQLite's WAL lock on its -shm file is held)")
+        yield
+    finally:
+        if fd >= 0:
+            os.close(fd)
