@@ -12,14 +12,16 @@ Sources (read December 2026):
   `{status: "in_flight"}` while running and `{status: "ok"}` after completion (no new events); device
   signatures older than 2 minutes are refused; loopback devices are paired silently.
 Not verified: the exact wording of the auth-failure message (`unauthorized: gateway token mismatch` is what
-clients match on) and that chat events reach a connection that did not advertise `session-scoped-events`
-(the fake broadcasts them to the sending connection, as the gateway does for operator clients).
+clients match on), and how chat events are routed: the fake broadcasts a run's events to every connected
+operator client that did not advertise the `session-scoped-events` cap (none here), so a re-sent key that is
+still `in_flight` sees the run finish on its own connection.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import json
 import secrets
@@ -77,6 +79,8 @@ class FakeOpenClaw:
     problems: list[str] = field(default_factory=list)  # things the gateway accepts but the adapter must not do
     preamble: list[dict] = field(default_factory=list)
     runs: dict[str, str] = field(default_factory=dict)  # idempotencyKey -> "in_flight" | "ok"
+    delay: float = 0.05  # seconds a run takes before its events
+    listeners: list = field(default_factory=list)  # the `emit` of every connection past hello
 
     async def start(self) -> FakeOpenClaw:
         self.server = await serve(self.handler, "127.0.0.1", 0)
@@ -174,7 +178,12 @@ class FakeOpenClaw:
             raise Refusal("INVALID_REQUEST", "invalid chat.send params")
         return params
 
-    async def run(self, ws: ServerConnection, emit, params: dict) -> None:
+    async def broadcast(self, event: str, payload: dict) -> None:
+        for emit in list(self.listeners):
+            with contextlib.suppress(ConnectionClosed):  # a client that left misses the rest
+                await emit(event, payload)
+
+    async def run(self, params: dict) -> None:
         """The agent run: lifecycle and delta events, then one terminal chat event for the same runId."""
         run_id, session = params["idempotencyKey"], params["sessionKey"]
         text = [{"type": "text", "text": self.reply}] if self.reply else []
@@ -185,18 +194,14 @@ class FakeOpenClaw:
             terminal.update(errorMessage="model overloaded", errorKind="rate_limit")
         else:
             terminal.update(stopReason="user")
-        try:  # the run goes on when the client has gone (a bootstrap does not wait for it)
-            await asyncio.sleep(0.05)
-            await emit("agent", {"runId": run_id, "sessionKey": session, "seq": 1, "stream": "lifecycle",
-                                 "data": {"phase": "start"}, "ts": int(time.time() * 1000)})
-            await emit("chat", {"runId": run_id, "sessionKey": session, "seq": 2, "state": "delta",
-                                "deltaText": self.reply[:3], "message": {"role": "assistant", "content": text}})
-            self.runs[run_id] = "ok"
-            await emit("chat", terminal)
-        except ConnectionClosed:
-            pass
-        finally:
-            self.runs[run_id] = "ok"
+        # The run goes on whoever listens (a bootstrap does not wait for it).
+        await asyncio.sleep(self.delay)
+        await self.broadcast("agent", {"runId": run_id, "sessionKey": session, "seq": 1, "stream": "lifecycle",
+                                       "data": {"phase": "start"}, "ts": int(time.time() * 1000)})
+        await self.broadcast("chat", {"runId": run_id, "sessionKey": session, "seq": 2, "state": "delta",
+                                      "deltaText": self.reply[:3], "message": {"role": "assistant", "content": text}})
+        self.runs[run_id] = "ok"
+        await self.broadcast("chat", terminal)
 
     # ---- the connection ------------------------------------------------------------------------------------------
 
@@ -240,6 +245,7 @@ class FakeOpenClaw:
                     self.connects.append(params)
                     await ws.send(json.dumps({"type": "res", "id": frame["id"], "ok": True, "payload": hello}))
                     await emit("tick", {"ts": int(time.time() * 1000)})
+                    self.listeners.append(emit)
                 elif method == "chat.send":
                     try:
                         params = self.check_chat_send(params, hello["auth"]["scopes"])
@@ -257,12 +263,14 @@ class FakeOpenClaw:
                     self.runs[key] = "in_flight"
                     await ws.send(json.dumps({"type": "res", "id": frame["id"], "ok": True,
                                               "payload": {"runId": key, "status": "started"}}))
-                    tasks.append(asyncio.create_task(self.run(ws, emit, params)))
+                    tasks.append(asyncio.create_task(self.run(params)))
                 else:
                     await refuse(frame["id"], Refusal("INVALID_REQUEST", f"unknown method: {method}"))
         except ConnectionClosed:
             pass
         finally:
+            if emit in self.listeners:
+                self.listeners.remove(emit)
             for task in tasks:
                 if not task.done():
                     await asyncio.wait({task}, timeout=1)

@@ -107,6 +107,19 @@ async def test_a_redelivered_event_of_a_finished_run_returns_at_once_with_nothin
     assert len(gateway.sends) == 1 and gateway.problems == [] and gateway.refusals == []
 
 
+async def test_a_redelivery_while_the_run_is_still_going_waits_for_that_run(tmp_path):
+    """A re-sent key that is still running is acked `in_flight` (no second run); its final reply still arrives."""
+    gateway = await FakeOpenClaw(reply="one run only", delay=0.5).start()
+    try:
+        first = asyncio.create_task(chat(gateway, "moltnet:scout:evt_5", tmp_path))
+        await asyncio.sleep(0.2)
+        second = await asyncio.wait_for(chat(gateway, "moltnet:scout:evt_5", tmp_path), 5)
+        assert (await first, second) == ("one run only", "one run only")
+    finally:
+        await gateway.stop()
+    assert len(gateway.sends) == 1 and gateway.refusals == []
+
+
 async def test_aborted_and_failed_runs(tmp_path):
     from node.runtimes.openclaw.gateway import GatewayError
 
