@@ -1,0 +1,154 @@
+"""`moltnet backup` / `moltnet restore` (moltnet/cli/backup.py) against real `moltnet start` servers."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from moltnet.cli import main
+from tests.support.live import REPO
+
+CONFIG = """
+version: moltnet.v1
+network: {id: lab, name: Lab}
+auth: {mode: none}
+storage: {kind: sqlite, sqlite: {path: ./data/moltnet.db}}
+rooms:
+  - {id: atrium, name: Atrium, visibility: public, members: [vega, orion]}
+"""
+
+
+def moltnet(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("MOLTNET_CONFIG", "DJANGO_SETTINGS_MODULE")}
+    env["PYTHONPATH"] = str(REPO)
+    return subprocess.run([sys.executable, "-m", "moltnet.cli", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+class Sender(threading.Thread):
+    """Posts messages one after another; records when each one was acknowledged (202)."""
+
+    def __init__(self, base_url: str, agent: str) -> None:
+        super().__init__(daemon=True)
+        self.base_url, self.agent = base_url, agent
+        self.acked: list[tuple[float, str]] = []
+        self.stop = threading.Event()
+        self.failures: list[str] = []
+
+    def run(self) -> None:
+        with httpx.Client(base_url=self.base_url, timeout=30) as client:
+            n = 0
+            while not self.stop.is_set():
+                n += 1
+                reply = client.post("/v1/messages", json={
+                    "target": {"kind": "room", "room_id": "atrium"}, "from": {"type": "agent", "id": self.agent},
+                    "parts": [{"kind": "text", "text": f"{self.agent} {n}"}]})
+                if reply.status_code != 202:
+                    self.failures.append(f"{reply.status_code} {reply.text}")
+                    continue
+                self.acked.append((time.monotonic(), reply.json()["message_id"]))
+
+
+def history(base_url: str) -> list[str]:
+    """Every message id of room atrium, walking the history pages back to the start."""
+    ids: list[str] = []
+    params = {"limit": "500"}
+    while True:
+        page = httpx.get(base_url + "/v1/rooms/atrium/messages", params=params, timeout=30).json()
+        ids = [m["id"] for m in page["messages"]] + ids
+        if not page["page"].get("has_more"):
+            return ids
+        params = {"limit": "500", "before": page["page"]["next_before"]}
+
+
+@pytest.mark.live
+def test_a_backup_under_send_load_restores_every_acknowledged_message(live_server_factory, tmp_path):
+    first = live_server_factory(CONFIG, name="first")
+    senders = [Sender(first.base_url, agent) for agent in ("vega", "orion")]
+    for sender in senders:
+        sender.start()
+    deadline = time.monotonic() + 60
+    while sum(len(s.acked) for s in senders) < 100 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    began = time.monotonic()
+    acked_before = {mid for s in senders for at, mid in s.acked if at < began}
+    backup_file = tmp_path / "backups" / "lab.db"
+    made = moltnet(first.workdir, "backup", str(backup_file))
+    ended = time.monotonic()
+    time.sleep(0.3)  # the load goes on after the backup, too
+    for sender in senders:
+        sender.stop.set()
+        sender.join(30)
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.count("\n") == 1 and "integrity ok" in made.stdout, made.stdout
+    acked_during = {mid for s in senders for at, mid in s.acked if began <= at < ended}
+    assert len(acked_before) >= 100 and acked_during, "the backup was not taken under load"
+    assert not [f for s in senders for f in s.failures]
+    assert oct(backup_file.stat().st_mode & 0o777) == "0o600"
+    assert not list(backup_file.parent.glob(".*partial*"))  # the temporary file is gone
+
+    # The live database cannot be replaced, even with --force.
+    refused = moltnet(first.workdir, "restore", str(backup_file), "--force")
+    assert refused.returncode == 1 and "is in use" in refused.stderr and refused.stderr.count("\n") == 1
+    all_acked = {mid for s in senders for _, mid in s.acked}
+    assert set(history(first.base_url)) == all_acked
+
+    # Restored into a new directory, a new server serves every message acknowledged before the backup began.
+    second_dir = tmp_path / "second"
+    second_dir.mkdir()
+    (second_dir / "Moltnet").write_text(CONFIG)
+    os.chmod(second_dir / "Moltnet", 0o600)
+    restored = moltnet(second_dir, "restore", str(backup_file))
+    assert restored.returncode == 0, restored.stderr
+    assert restored.stdout.startswith("restored ") and (second_dir / "data" / "moltnet.db").is_file()
+    second = live_server_factory(None, name="second")
+    served = history(second.base_url)
+    assert acked_before <= set(served)
+    assert set(served) <= all_acked and len(served) == len(set(served))
+
+    # A stopped server's database is replaced only with --force.
+    first.stop()
+    again = moltnet(first.workdir, "restore", str(backup_file))
+    assert again.returncode == 1 and "pass --force" in again.stderr
+    forced = moltnet(first.workdir, "restore", str(backup_file), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert not (first.workdir / "data" / "moltnet.db-wal").exists()
+    with sqlite3.connect(first.workdir / "data" / "moltnet.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+@pytest.mark.parametrize(("env", "command", "says"), [
+    ({"MOLTNET_STORAGE_KIND": "postgres", "MOLTNET_POSTGRES_DSN": "postgres://u@db/moltnet"}, "backup", "pg_dump"),
+    ({"MOLTNET_STORAGE_KIND": "postgres", "MOLTNET_POSTGRES_DSN": "postgres://u@db/moltnet"}, "restore", "pg_restore"),
+    ({"MOLTNET_STORAGE_KIND": "memory"}, "backup", "storage is memory"),
+])
+def test_other_storage_kinds_are_told_what_to_do(tmp_path, monkeypatch, capsys, env, command, says):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MOLTNET_CONFIG", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    (tmp_path / "some.db").write_bytes(b"SQLite format 3\x00")
+    assert main([command, str(tmp_path / "some.db")]) == 1
+    err = capsys.readouterr().err
+    assert says in err and err.count("\n") == 1, err
+
+
+def test_backup_says_what_is_missing(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MOLTNET_CONFIG", raising=False)
+    (tmp_path / "Moltnet").write_text(CONFIG)
+    os.chmod(tmp_path / "Moltnet", 0o600)
+    assert main(["backup", str(tmp_path / "out.db")]) == 1
+    assert "no database at" in capsys.readouterr().err
+    (tmp_path / "junk").write_text("not a database")
+    assert main(["restore", str(tmp_path / "junk")]) == 1
+    assert "is not a SQLite database" in capsys.readouterr().err
+    assert not (tmp_path / "data" / "moltnet.db").exists()
