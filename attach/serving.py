@@ -49,14 +49,6 @@ class AttachWebSocketProtocol(WebSocketsSansIOProtocol):
 
 
 class MoltnetServer(uvicorn.Server):
-    async def startup(self, sockets: Any = None) -> None:
-        from moltnet import dblock, state
-
-        cfg = state.config()
-        if cfg.storage_kind == "sqlite":  # `moltnet restore` refuses a database being served
-            dblock.hold_shared(cfg.sqlite_path)
-        await super().startup(sockets)
-
     async def shutdown(self, sockets: Any = None) -> None:
         from attach import consumers, sse
 

@@ -17,7 +17,7 @@ import ipaddress
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from moltnet.config.model import ConfigError
+from moltnet.config.model import ConfigError, quoted
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 MAX_HOPS = 32  # a longer chain is not a proxy chain; only its right-most hops are read
@@ -31,7 +31,7 @@ def parse_trusted(entries: Iterable[str], field: str = "server.trusted_proxies")
         try:
             networks.append(ipaddress.ip_network(text, strict=False))
         except ValueError:
-            raise ConfigError(f'{field}[{index}]: {text!r} is not an IP address or CIDR network; write e.g. '
+            raise ConfigError(f'{field}[{index}]: {quoted(text)} is not an IP address or CIDR network; write e.g. '
                               '"127.0.0.1", "10.0.0.0/8" or "::1"', field=f"{field}[{index}]") from None
     return tuple(networks)
 
