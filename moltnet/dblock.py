@@ -1,9 +1,8 @@
 """Whether a SQLite database file is in use, for `moltnet restore` (and who holds it).
 
 Two signals, either one is enough:
-- the shared `flock` a running `moltnet start` holds on its SQLite file from the moment it
-  serves until it exits (`hold_shared`); flock, not fcntl, because SQLite's own fcntl locks on
-  the same file would be dropped with it whenever SQLite closes one of its descriptors;
+- the exclusive flock a running `moltnet start` holds on `<database>.lock` from before its
+  migrations until it exits (moltnet.startup.acquire_sqlite_lock);
 - SQLite's own WAL lock: every connection that has the database open in WAL mode holds a shared
   fcntl lock on the "DMS" byte of the `-shm` file (byte 128, os_unix.c), which catches any other
   process with it open (a Go server, a sqlite3 shell, a server of an older version).
@@ -21,20 +20,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 SHM_DMS_BYTE = 128  # UNIX_SHM_DMS in SQLite's os_unix.c: (22 + 8) * 4 + 8
-_held: dict[str, int] = {}
-
-
-def hold_shared(path: str | Path) -> None:
-    """Mark the database as served by this process until it exits (waits out a running restore)."""
-    key = os.path.abspath(path)
-    if key in _held:
-        return
-    try:
-        fd = os.open(key, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
-        return  # nothing to mark; the WAL lock still tells
-    fcntl.flock(fd, fcntl.LOCK_SH)
-    _held[key] = fd
 
 
 def _wal_lock_held(path: Path) -> bool:
@@ -61,21 +46,17 @@ class InUseError(Exception):
 
 @contextlib.contextmanager
 def exclusive(path: str | Path) -> Iterator[None]:
-    """Hold the database exclusively (a server starting meanwhile waits), or raise InUseError."""
+    """Hold the server lock of the database (a server starting meanwhile is refused), or raise
+    InUseError. The directory must exist."""
     path = Path(path)
+    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except FileNotFoundError:
-        fd = -1
-    try:
-        if fd >= 0:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise InUseError("a running `moltnet start` serves it") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InUseError("a running `moltnet start` serves it") from None
         if _wal_lock_held(path):
             raise InUseError("another process has it open (SQLite's WAL lock on its -shm file is held)")
         yield
     finally:
-        if fd >= 0:
-            os.close(fd)
+        os.close(fd)
