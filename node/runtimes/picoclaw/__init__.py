@@ -124,7 +124,8 @@ class PicoClawCommandAdapter(Adapter):
         session = picoclaw_session_id(self.cfg.agent_id, context_id(self.net, target, message.get("id") or ""))
         home = self.rt.home_path
         log_path = session_log(home, session) if home else ""
-        offset = os.path.getsize(log_path) if log_path and os.path.exists(log_path) else 0
+        before = os.stat(log_path) if log_path and os.path.exists(log_path) else None
+        offset = before.st_size if before else 0
         env = {"PICOCLAW_CONFIG": self.rt.config_path}
         if home:
             env.update(HOME=home, PICOCLAW_HOME=home, CODEX_HOME=os.path.join(home, ".codex"))
@@ -140,6 +141,13 @@ class PicoClawCommandAdapter(Adapter):
         if not log_path or not os.path.exists(log_path):
             return
         with open(log_path, "rb") as handle:
+            after = os.fstat(handle.fileno())
+            if before and (after.st_ino != before.st_ino or after.st_size < offset):
+                # PicoClaw rewrote the log (history compaction replaces the file): the new lines cannot be told
+                # apart, so this run's tool calls are not published rather than misread or published twice.
+                logs.warn("picoclaw session log was rewritten during the run; its message tool calls are not "
+                          "published", component=self.component, agent_id=self.cfg.agent_id, session=session)
+                return
             handle.seek(offset)
             lines = handle.read().decode(errors="replace").splitlines()
         for reply_target, content in tool_call_messages(lines, self.net, target):

@@ -4,7 +4,9 @@ to the session JSONL under $HOME/workspace/sessions, as PicoClaw does when its a
 Sources (read December 2026): sipeed/picoclaw cmd/picoclaw/internal/agent/command.go (`agent` takes
 `-m/--message` and `-s/--session`, no positional arguments), pkg/memory/jsonl.go (each session is
 `<sessions dir>/<key with ':' replaced by '_'>.jsonl`, one provider message per line, appended, plus a
-`<key>.meta.json` sidecar), the default workspace `$PICOCLAW_HOME/workspace` (`~/.picoclaw/workspace`).
+`<key>.meta.json` sidecar; SetHistory/Compact rewrite the whole file atomically, temp file + rename), the default
+workspace `$PICOCLAW_HOME/workspace` (`~/.picoclaw/workspace`). FAKE_PICO_COMPACT=1 compacts the log that way
+after the run, as PicoClaw does when a long history is cut down.
 """
 
 import json
@@ -30,6 +32,13 @@ with open(os.path.join(directory, name + ".jsonl"), "a") as log:
     log.write(json.dumps({"role": "assistant", "content": "", "tool_calls": [
         {"id": "call_1", "type": "function", "function": {"name": "message", "arguments": arguments}},
         {"id": "call_2", "type": "function", "function": {"name": "exec", "arguments": "{}"}}]}) + "\n")
+if os.environ.get("FAKE_PICO_COMPACT"):
+    path = os.path.join(directory, name + ".jsonl")
+    with open(path) as current:
+        kept = current.readlines()[-2:]
+    with open(path + ".tmp", "w") as rewritten:
+        rewritten.writelines(kept)
+    os.replace(path + ".tmp", path)
 with open(os.path.join(directory, name + ".meta.json"), "w") as meta:
     json.dump({"key": session, "summary": "", "skip": 0}, meta)
 print("done")

@@ -86,6 +86,26 @@ async def test_command_mode_runs_picoclaw_agent_and_publishes_message_tool_calls
     assert [m["parts"][0]["text"] for m in published] == ["@writer fixed it"]
 
 
+async def test_a_session_log_rewritten_during_the_run_publishes_nothing_and_fails_nothing(studio, tmp_path, fake_bin,
+                                                                                           environ, caplog):
+    """PicoClaw's history compaction replaces the JSONL file: reading from the old offset would misread it."""
+    command = fake_bin("picoclaw", "picoclaw_cli.py")
+    home = tmp_path / "pico-home"
+    cfg = bridge(studio, "pico-compact", {"kind": "picoclaw", "command": str(command), "config_path": "/etc/p.json",
+                                          "home_path": str(home)}, rooms=[{"id": "ops", "wake": "all"}])
+    environ.update(FAKE_PICO_REPLY="@writer first", FAKE_PICO_CHAT="studio:room:ops")
+    async with attached(cfg, environ=environ):
+        post(studio, room("ops"), "one")
+        await eventually(lambda: any(m["from"]["id"] == "pico-compact" for m in history(studio, "ops")))
+        environ.update(FAKE_PICO_REPLY="@writer second", FAKE_PICO_COMPACT="1")
+        post(studio, room("ops"), "two")
+        await eventually(lambda: any(r.getMessage().startswith("picoclaw session log was rewritten")
+                                     for r in caplog.records))
+    assert len(read_log(tmp_path / "runtime.log")) == 2  # ran once each: no failure, no re-delivery
+    published = [m["parts"][0]["text"] for m in history(studio, "ops") if m["from"]["id"] == "pico-compact"]
+    assert published == ["@writer first"]
+
+
 async def test_refused_event_socket_blocks_attaching_and_is_retried(studio, caplog):
     pico = await FakePicoClaw(token="expected-token").start()
     try:
