@@ -152,3 +152,33 @@ def test_backup_says_what_is_missing(tmp_path, monkeypatch, capsys):
     assert main(["restore", str(tmp_path / "junk")]) == 1
     assert "is not a SQLite database" in capsys.readouterr().err
     assert not (tmp_path / "data" / "moltnet.db").exists()
+
+
+def send(base_url: str, text: str) -> str:
+    reply = httpx.post(base_url + "/v1/messages", timeout=30, json={
+        "target": {"kind": "room", "room_id": "atrium"}, "from": {"type": "agent", "id": "vega"},
+        "parts": [{"kind": "text", "text": text}]})
+    assert reply.status_code == 202, reply.text
+    return reply.json()["message_id"]
+
+
+@pytest.mark.live
+def test_the_readme_postgres_backup_and_restore(live_server_factory, pg_cluster, tmp_path):
+    """The deploy guide's commands: pg_dump while serving, pg_restore --clean over the database."""
+    from tests.support.pgcluster import _bin
+
+    dsn = pg_cluster.create_database("backup_readme")
+    config = CONFIG.replace("{kind: sqlite, sqlite: {path: ./data/moltnet.db}}",
+                            f"{{kind: postgres, postgres: {{dsn: '{dsn}'}}}}")
+    server = live_server_factory(config, name="pg")
+    kept = [send(server.base_url, f"before {n}") for n in range(5)]
+    dump = tmp_path / "commons.dump"
+    subprocess.run([_bin("pg_dump"), "--format=custom", f"--file={dump}", dsn], check=True, timeout=120)
+    send(server.base_url, "after the dump")
+    refused = moltnet(server.workdir, "backup", str(tmp_path / "x.db"))
+    assert refused.returncode == 1 and "pg_dump" in refused.stderr
+    server.stop()
+    subprocess.run([_bin("pg_restore"), "--clean", "--if-exists", "--no-owner", "--dbname", dsn, str(dump)],
+                   check=True, timeout=120, capture_output=True)
+    again = live_server_factory(None, name="pg")
+    assert history(again.base_url) == kept
