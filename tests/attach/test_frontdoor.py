@@ -11,6 +11,7 @@ import contextlib
 import json
 import re
 import socket
+import struct
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -178,4 +179,30 @@ def test_malformed_upgrades_are_refused_cleanly(none_server):
     reply, _ = exchange(none_server.port, (UPGRADE.replace("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "")
                                            + "\r\n").encode())
     assert status_of(reply) == 400
+    assert_settled(none_server)
+
+
+def test_gauges_return_to_zero_when_clients_vanish(none_server):
+    port = none_server.port
+    reset = struct.pack("ii", 1, 0)  # SO_LINGER 0: close() sends a RST
+    socks = []
+    for _ in range(3):
+        stream = socket.create_connection(("127.0.0.1", port), timeout=10)
+        stream.sendall(b"GET /v1/events/stream HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert stream.recv(65536).startswith(b"HTTP/1.1 200 ")
+        attach = socket.create_connection(("127.0.0.1", port), timeout=10)
+        attach.sendall((UPGRADE + "\r\n").encode())
+        assert attach.recv(65536).startswith(b"HTTP/1.1 101 ")
+        socks += [stream, attach]
+    counted = gauges(none_server)
+    assert counted["moltnet_active_sse_subscribers"] >= 3 and counted["moltnet_active_attachments"] >= 3, counted
+    for index, sock in enumerate(socks):
+        if index % 2:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, reset)
+        sock.close()
+    for _ in range(5):  # upgrades dropped before the server could answer
+        early = socket.create_connection(("127.0.0.1", port), timeout=10)
+        early.sendall((UPGRADE + "\r\n").encode())
+        early.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, reset)
+        early.close()
     assert_settled(none_server)
