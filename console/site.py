@@ -48,11 +48,12 @@ class ConsoleSite(admin.AdminSite):
         return bootstrapped(inner)
 
     def get_urls(self):
-        from console import views
+        from console import search, views
 
         b = views.bootstrapped
         custom = [
             path("", b(never_cache(views.live)), name="index"),
+            path("search/", b(never_cache(search.search_page)), name="search"),
             path("manage/", self.admin_view(self.index), name="manage"),
             path("login/", b(views.login_view), name="login"),
             path("logout/", b(views.logout_view), name="logout"),

@@ -61,6 +61,7 @@ class _Backend:
             self.score = f"bm25({FTS_TABLE})"
             self.snippet = f"snippet({FTS_TABLE}, 0, '[[', ']]', '…', {SNIPPET_WORDS})"
             self.from_id = "json_extract(m.from_json, '$.id')"
+            self.key = f"{FTS_TABLE}.rowid"  # the page's rows are then found by rowid, in the index too
         else:
             self.source = f"{MESSAGES} m, websearch_to_tsquery('{PG_CONFIG}', %s) AS query"
             self.match = f"m.{PG_VECTOR_COLUMN} @@ query"
@@ -75,6 +76,7 @@ class _Backend:
                             f"{headline % 'd.text'} AS plain "
                             f"FROM (SELECT {PG_TEXT_FUNCTION}(m.parts_json) AS text) d) h)")
             self.from_id = "(m.from_json::jsonb ->> 'id')"
+            self.key = "m.id"
         # The source's own parameter (Postgres' query text) comes before the WHERE's.
         self.source_params = self.match_params if connection.vendor != "sqlite" else []
         self.where_match_params = [] if connection.vendor != "sqlite" else self.match_params
@@ -159,7 +161,11 @@ def _cursor_terms(backend: _Backend, where: list[str], params: list[Any], before
 
 def search(query: ParsedQuery, raw: str, scope: Scope, *, limit: int, before: str = "",
            relevance: bool = False) -> tuple[list[Hit], bool]:
-    """One page of hits (newest first, or best first) and whether more follow."""
+    """One page of hits (newest first, or best first) and whether more follow.
+
+    Two statements: the page's keys (ordering every match needs only the key columns), then the
+    page's rows and snippets (a snippet costs more than the match: make it only for the page).
+    """
     if scope.empty:
         return [], False
     backend = _Backend(query, raw)
@@ -168,13 +174,20 @@ def search(query: ParsedQuery, raw: str, scope: Scope, *, limit: int, before: st
         terms, term_params = _cursor_terms(backend, where, params, before, relevance)
         where, params = where + terms, params + term_params
     order = f"{backend.score}, m.created_at DESC, m.id DESC" if relevance else "m.created_at DESC, m.id DESC"
+    keys = [row[0] for row in _fetch(
+        f"SELECT {backend.key} FROM {backend.source} WHERE {backend.match} AND {' AND '.join(where)} "
+        f"ORDER BY {order} LIMIT %s", [*backend.source_params, *backend.where_match_params, *params, limit + 1])]
+    page = keys[:limit]
+    if not page:
+        return [], False
     columns = ", ".join(f"m.{c}" for c in MESSAGE_COLUMNS)
-    sql = (f"SELECT {columns}, {backend.snippet} FROM {backend.source} "
-           f"WHERE {backend.match} AND {' AND '.join(where)} ORDER BY {order} LIMIT %s")
-    rows = _fetch(sql, [*backend.source_params, *backend.where_match_params, *params, limit + 1])
+    rows = _fetch(f"SELECT {backend.key}, {columns}, {backend.snippet} FROM {backend.source} "
+                  f"WHERE {backend.match} AND {_in(backend.key, page)}",
+                  [*backend.source_params, *backend.where_match_params, *page])
+    found = {row[0]: row[1:] for row in rows}
     row_type = _row_type(MESSAGE_COLUMNS)
-    hits = [Hit(row_type(*row[:-1]), (row[-1] or "").strip()) for row in rows[:limit]]
-    return hits, len(rows) > limit
+    hits = [Hit(row_type(*found[key][:-1]), (found[key][-1] or "").strip()) for key in page if key in found]
+    return hits, len(keys) > limit
 
 
 _ROW_TYPES: dict[tuple[str, ...], type] = {}
