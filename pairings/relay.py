@@ -54,6 +54,8 @@ MAX_WORKERS = 8
 BATCH = 100  # events read from the log at a time
 LEASE_TTL = timedelta(seconds=30)
 HOLD_DELAY = 5.0  # how often a pairing that is not usable (incompatible, custom status) looks again
+LEASE_RENEW = 5.0  # seconds between lease renewals while nothing settles
+SUCCESS_REFRESH = 1.0  # a busy relay tells the status about its successes at most this often
 OWNER = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
 
 
@@ -89,6 +91,8 @@ class PairingRelay:
         self.retry_at = 0.0  # monotonic time before which nothing is sent (backoff)
         self.on_done: Callable[[], None] | None = None  # called from the pool when an answer arrives
         self._pool: ThreadPoolExecutor | None = None
+        self._lease_renewed = 0.0  # monotonic; progress (`advance`) renews the lease too
+        self._success_recorded = 0.0  # monotonic time status last heard of a success
 
     # --- lease and window bookkeeping ---------------------------------------------------------
 
@@ -106,6 +110,7 @@ class PairingRelay:
         """Drop the window (lease lost): answers still in flight are ignored, the cursor decides."""
         self.window.clear()
         self.read_seq = None
+        self._success_recorded = 0.0
 
     def finish(self) -> None:
         """Graceful stop: let the requests in flight answer (within the request timeout) and record
@@ -133,11 +138,15 @@ class PairingRelay:
         """Collect answers, advance the cursor, issue what the window allows. `wait_for` (default: the
         request timeout) bounds a wait for the first answer when requests are in flight; the worker
         passes 0 and is woken by `on_done` instead."""
-        status.state_row(self.pairing)
-        if not self.acquire_lease():  # another process relays this pairing; look again soon
-            self.forget()
-            self.idle = False
-            return max(self.settings.poll_interval, 1.0)
+        if self.read_seq is None:
+            status.state_row(self.pairing)
+        # The lease is renewed a few times per TTL, not on every step of a busy relay.
+        if self.read_seq is None or time.monotonic() - self._lease_renewed > LEASE_RENEW:
+            if not self.acquire_lease():  # another process relays this pairing; look again soon
+                self.forget()
+                self.idle = False
+                return max(self.settings.poll_interval, 1.0)
+            self._lease_renewed = time.monotonic()
         if self.read_seq is None:
             self.read_seq = PairingState.objects.values_list("cursor_seq", flat=True).get(pairing_id=self.pairing.id)
         if not self.collect():
@@ -185,10 +194,12 @@ class PairingRelay:
                 metrics.relay_total.labels("success").inc()
                 slot.outcome = Outcome.SENT
                 last_ok = True
-        if last_ok is True:
-            status.record_relay_success(self.pairing)
+        if last_ok is True and time.monotonic() - self._success_recorded > SUCCESS_REFRESH:
+            status.record_relay_success(self.pairing)  # connected (or still degraded); refreshes freshness
+            self._success_recorded = time.monotonic()
         elif last_ok is False:
             status.record_failure(self.pairing, status.MSG_RELAY)
+            self._success_recorded = 0.0  # the next success must say so at once
         return self.advance(detail if last_ok is False else None)
 
     def advance(self, error: str | None) -> bool:
@@ -216,6 +227,7 @@ class PairingRelay:
         if rows.update(**fields) != 1:
             self.forget()  # lost the lease to another process
             return False
+        self._lease_renewed = time.monotonic()
         return True
 
     # --- reading the log and issuing requests ---------------------------------------------------

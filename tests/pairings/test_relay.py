@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from moltnet import state
@@ -40,8 +42,9 @@ def send(api, body: dict) -> None:
 
 
 def drain(relay: PairingRelay, steps: int = 10) -> None:
+    """Step like the worker does, waiting out the (short) backoff a step asks for."""
     for _ in range(steps):
-        relay.step()
+        time.sleep(min(relay.step(), 0.1))
 
 
 def progress(api, pairing_id: str) -> dict:
