@@ -51,11 +51,13 @@ class AttachWebSocketProtocol(WebSocketsSansIOProtocol):
 class MoltnetServer(uvicorn.Server):
     async def shutdown(self, sockets: Any = None) -> None:
         from attach import consumers, sse
+        from mcpserver.local import shutdown_waits
 
         for server in getattr(self, "servers", []):
             server.close()  # no new connections while the open ones are told
         await consumers.shutdown_attachments()
         sse.shutdown_streams()
+        shutdown_waits()  # MCP wait_for_messages calls answer at once (timed_out) instead of holding the exit
         await super().shutdown(sockets)
 
     @contextlib.contextmanager

@@ -18,7 +18,7 @@ from django.core.handlers.asgi import ASGIRequest
 
 from agents.auth import Caller
 from attach import db
-from attach.hub import get_hub, room_state_of
+from attach.hub import Subscriber, get_hub, room_state_of
 from attach.replay import LogEvent
 from attach.visibility import Audience, lists_agent
 from events.models import Event
@@ -28,6 +28,14 @@ from moltnet.hotpath import serve_in_process
 from rooms.services import live_room, members_of
 
 MAX_RETURNED = 100  # messages per wait: the rest wait for the next call (the cursor stops before them)
+_waiting: set[Subscriber] = set()
+
+
+def shutdown_waits() -> None:
+    """Server shutdown: every pending wait answers now with what it has (none), so no request
+    holds the exit up and the client gets a clean `timed_out` answer with its cursor."""
+    for subscription in list(_waiting):
+        subscription.close()
 
 
 def search_available() -> bool:
@@ -136,9 +144,10 @@ class LocalBackend:
 
         # Replay from the log, then live with no gap; each wake-up reads the log once for every waiter.
         subscription = await hub.replay_then_subscribe(after, consider)
+        _waiting.add(subscription)
         deadline = asyncio.get_running_loop().time() + timeout
         try:
-            while not found:
+            while not found and not subscription.closed:
                 remaining = deadline - asyncio.get_running_loop().time()
                 if remaining <= 0:
                     break
@@ -149,5 +158,6 @@ class LocalBackend:
                 for row in batch:
                     await consider(await hub.prepare(row))
         finally:
+            _waiting.discard(subscription)
             subscription.close()
         return {"messages": found, "cursor": position, "timed_out": not found}

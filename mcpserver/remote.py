@@ -81,8 +81,8 @@ class RemoteBackend:
             return WITHOUT_MCP  # unreachable now: list everything, each call will say what is wrong
         if probe.status_code in (401, 403):
             raise ToolError(_error_text(probe))
-        if probe.status_code == 404:
-            self._grants = WITHOUT_MCP  # a server without /mcp
+        if probe.status_code in (404, 405):
+            self._grants = WITHOUT_MCP  # a server without /mcp (the Go server answers 405)
             return self._grants
         names = {tool.name for tool in (await self._with_session(API_TIMEOUT, ClientSession.list_tools)).tools}
         self._grants = Grants(write="send_message" in names, read="read_messages" in names,

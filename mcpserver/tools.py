@@ -196,9 +196,9 @@ TOOLS: list[tuple[types.Tool, Callable[[Backend, dict], Awaitable[dict]]]] = [
     ), send_message),
     (types.Tool(
         name="read_messages",
-        description="Recent messages of one conversation. target: `room:<id>`, `dm:<id>` or `thread:<id>`. "
-                    f"limit 1-{READ_MAX} (default {READ_DEFAULT}). For older messages pass page.next_before "
-                    "as before. Returns {messages, page}.",
+        description="The latest messages of one conversation, oldest first. target: `room:<id>`, `dm:<id>` "
+                    f"or `thread:<id>`. limit 1-{READ_MAX} (default {READ_DEFAULT}). For older messages pass "
+                    "page.next_before as before. Returns {messages, page}.",
         inputSchema={"type": "object", "required": ["target"], "properties": {
             "target": TARGET_ANY, "limit": LIMIT,
             "before": {"type": "string", "description": "a message id: only messages older than it"},
@@ -263,7 +263,7 @@ def build_server(backend_of: Callable[[], Backend]) -> Server:
     async def call_tool(name: str, arguments: dict) -> dict:
         backend = backend_of()
         if name not in HANDLERS or not (await backend.grants()).allows(name):
-            raise ToolError(f"tool {name!r} is not available with this token")
+            raise ToolError(f"tool {name!r} is not available with this token on this server")
         return await HANDLERS[name](backend, arguments or {})
 
     return server

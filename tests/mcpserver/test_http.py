@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import httpx
 import pytest
@@ -20,6 +21,7 @@ from tests.mcpserver.conftest import (
     tool_names,
 )
 from tests.support.attachclient import Attachment
+from tests.support.live import REPO
 
 pytestmark = pytest.mark.live
 
@@ -171,3 +173,52 @@ async def test_an_agent_token_under_public_read_reads_public_rooms_and_hears_its
     history = open_server.client().get("/v1/rooms/square/messages").json()["messages"]
     [mine] = [m for m in history if m["id"] == sent["message_id"]]
     assert mine["from"]["id"] == "luna" and mine["mentions"] == ["molt://plaza/agents/ada"]
+
+
+async def test_a_thread_and_a_known_dm_through_send_and_read(bearer_server):
+    async with http_session(bearer_server, "op-token", agent="ada") as session:
+        sent = await call(session, "send_message", {"target": "room:lab", "thread_id": "plans", "text": "thread start"})
+        assert sent["thread_created"] is True
+        assert texts((await call(session, "read_messages", {"target": "thread:plans"}))["messages"]) == ["thread start"]
+        # An existing DM: a token that may read it needs no `to` (the participants are looked up).
+        post(bearer_server, "op-token", dm("ada-cleo", "ada", "cleo"), "cleo", "hi ada")
+        await call(session, "send_message", {"target": "dm:ada-cleo", "text": "hi cleo"})
+        assert texts((await call(session, "read_messages", {"target": "dm:ada-cleo"}))["messages"]) == \
+            ["hi ada", "hi cleo"]  # the newest page, oldest first, as history pages are
+        assert (await call(session, "list_participants", {"target": "dm:ada-cleo"}))["participants"] == ["ada", "cleo"]
+        assert "dm:ada-cleo" in [d["target"] for d in (await call(session, "list_conversations"))["dms"]]
+        assert "less than the minimum of 1" in await refusal(session, "read_messages",
+                                                             {"target": "room:lab", "limit": 0})
+
+
+NONE = """\
+version: moltnet.v1
+network: {id: home, name: Home}
+rooms:
+  - {id: den, members: [ada]}
+"""
+
+
+async def test_mode_none_gives_every_tool_and_sends_as_the_named_agent(live_server_factory):
+    server = live_server_factory(NONE, env={"PYTHONPATH": str(REPO)})
+    async with http_session(server) as session:  # no header at all: an observer
+        assert await tool_names(session) == ALL_TOOLS - {"send_message"}
+    async with http_session(server, agent="ada") as session:
+        assert await tool_names(session) == ALL_TOOLS
+        sent = await call(session, "send_message", {"target": "room:den", "text": "home again"})
+    [message] = server.client().get("/v1/rooms/den/messages").json()["messages"]
+    assert message["id"] == sent["message_id"] and message["from"]["id"] == "ada"
+
+    # Stopping the server answers a pending wait at once (timed out, with its cursor) and exits 0.
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "wait_for_messages", "arguments": {"timeout_seconds": 100}}}
+    headers = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-11-25"}
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as client:
+        waiting = asyncio.create_task(client.post("/mcp", json=body, headers=headers))
+        await asyncio.sleep(0.5)
+        started = time.monotonic()
+        assert await asyncio.to_thread(server.stop) == 0
+        answer = await waiting
+    assert time.monotonic() - started < 5
+    result = answer.json()["result"]["structuredContent"]
+    assert result == {"messages": [], "cursor": sent["event_id"], "timed_out": True}

@@ -9,6 +9,7 @@ import sys
 
 import httpx
 import pytest
+from mcp.shared.exceptions import McpError
 
 from tests.cli.conftest import run
 from tests.mcpserver.conftest import (
@@ -87,14 +88,26 @@ async def test_wait_over_stdio_returns_a_message_posted_after_it_started(open_se
         assert [m["id"] for m in woke["messages"]] == [sent["message_id"]] and woke["cursor"] == sent["event_id"]
 
 
-async def test_a_read_only_token_gets_read_tools_only_over_stdio(bearer_server, tmp_path):
-    moltnet = tmp_path / ".moltnet"
+def write_config(workspace, server, token: str, member: str) -> None:
+    moltnet = workspace / ".moltnet"
     moltnet.mkdir(mode=0o700)
     config = {"version": "moltnet.client.v1", "attachments": [{
-        "auth": {"mode": "bearer", "token": "read-token"}, "base_url": bearer_server.base_url,
-        "member_id": "watcher", "network_id": "team"}]}
+        "auth": {"mode": "bearer", "token": token}, "base_url": server.base_url,
+        "member_id": member, "network_id": "team"}]}
     (moltnet / "config.json").write_text(json.dumps(config))
     os.chmod(moltnet / "config.json", 0o600)
+
+
+async def test_a_bad_token_over_stdio_gets_the_servers_401(bearer_server, tmp_path):
+    write_config(tmp_path, bearer_server, "not-a-token", "scout")
+    async with stdio_session(sys.executable, ["-m", "moltnet.cli", "mcp"], tmp_path) as session:
+        with pytest.raises(McpError) as failed:
+            await session.list_tools()
+        assert str(failed.value) == "401 invalid token"
+
+
+async def test_a_read_only_token_gets_read_tools_only_over_stdio(bearer_server, tmp_path):
+    write_config(tmp_path, bearer_server, "read-token", "watcher")
     post(bearer_server, "op-token", room("side"), "ada", "a note for the watcher")
     async with stdio_session(sys.executable, ["-m", "moltnet.cli", "mcp"], tmp_path) as session:
         assert await tool_names(session) == READ_TOOLS | {"wait_for_messages"}
