@@ -98,6 +98,8 @@ class AttachConsumer(AsyncWebsocketConsumer):
         self.session_id = ""
         self.ref: AgentRef | None = None
         self.removal_floor = 0  # see replay.window_floor
+        self.live_from = 0  # see identify.Identified.live_from
+        self.own_connected: int | None = None  # this session's agent.connected: kept from live delivery
         self.pending: OrderedDict[str, None] = OrderedDict()
         self.wakes: dict[str, Wake] = {}
         self.timers: list[asyncio.TimerHandle] = []
@@ -165,6 +167,7 @@ class AttachConsumer(AsyncWebsocketConsumer):
             return
         self.ref = AgentRef(self.cfg.network_id, result.agent_id, result.name)
         self.removal_floor = result.removal_floor
+        self.live_from = result.live_from
         self.audience = Audience.for_attachment(self.cfg, self.caller, result.agent_id)
         self.cursor = (frame.cursor or "").strip()
         await self._send_now(result.ready_frame)
@@ -176,7 +179,11 @@ class AttachConsumer(AsyncWebsocketConsumer):
         self.next_ping = now + PING_SECONDS
         self.timers = [self.loop.call_at(self.next_ping, self._tick),
                        self.loop.call_at(now + READ_DEADLINE, self._check_deadline)]
-        await write(serial.ready, self.session_id, self.ref, "attachment_ready" if self.cfg.debug_events else "")
+        connected = await write(serial.ready, self.session_id, self.ref,
+                                "attachment_ready" if self.cfg.debug_events else "")
+        if not self.cursor:
+            # Live from before READY, yet (as in Go, 05 §10) without the session's own agent.connected.
+            self.own_connected = connected
         if self.phase == "ready":
             self._spawn(self._start_delivery())
 
@@ -276,7 +283,7 @@ class AttachConsumer(AsyncWebsocketConsumer):
         hub = get_hub()
         try:
             await hub.ensure_started()
-            plan, after = await db.run(_delivery_plan, self.cursor)
+            plan, after = await db.run(_delivery_plan, self.cursor, self.live_from)
             if plan.gap is not None:
                 await self._replay(plan.gap)
             self.sub = await hub.replay_then_subscribe(after, self._replay, push=self._offer)
@@ -313,7 +320,7 @@ class AttachConsumer(AsyncWebsocketConsumer):
         self._deliver(event)
 
     def _deliver(self, event: LogEvent) -> None:
-        if self.phase != "ready" or self.ref is None:
+        if self.phase != "ready" or self.ref is None or event.seq == self.own_connected:
             return
         data = event.data
         if data.get("type") == "agent.removed" and event.seq > self.removal_floor:
@@ -390,7 +397,7 @@ class AttachConsumer(AsyncWebsocketConsumer):
                 await self.close(code=close_code)
 
 
-def _delivery_plan(cursor: str) -> tuple[replay.Plan, int]:
-    """Where delivery starts; live only = from what is committed now (the hub may not have read it)."""
+def _delivery_plan(cursor: str, live_from: int) -> tuple[replay.Plan, int]:
+    """Where delivery starts: after the cursor, or (live only) after what was committed before READY."""
     plan = identify.replay_plan(cursor)
-    return plan, plan.after if plan.after is not None else replay.newest_seq()
+    return plan, plan.after if plan.after is not None else live_from

@@ -24,6 +24,7 @@ class Identified:
     name: str = ""
     ready_frame: str = ""
     removal_floor: int = 0  # replayed agent.removed events at or below this seq predate the session
+    live_from: int = 0  # the newest seq before READY: a session without a cursor gets what follows
 
 
 def check_identify(caller: Caller, frame: frames.Frame, network_id: str) -> str:
@@ -84,4 +85,6 @@ def identify(caller: Caller, frame: frames.Frame, session_id: str) -> Identified
     name = (agent.get("name") or "").strip() or (reg.display_name or "").strip()
     ready = frames.encode("READY", network_id=network_id, agent_id=reg.agent_id, actor_uid=reg.actor_uid,
                           actor_uri=reg.actor_uri, agent_token=registered.agent_token)
-    return Identified("", reg.agent_id, name, ready, removal_floor)
+    # Read before READY is written, so an event committed after the client has READY (anywhere:
+    # another process included) always follows it; reading later loses what lands in between.
+    return Identified("", reg.agent_id, name, ready, removal_floor, replay.newest_seq())

@@ -35,11 +35,12 @@ async def write(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return await dbworkers.writer.run(functools.partial(fn, *args, **kwargs))
 
 
-def ready(session_id: str, ref: AgentRef, reason: str) -> None:
-    """Presence and `agent.connected` in one transaction: one commit (an fsync on SQLite) per READY."""
+def ready(session_id: str, ref: AgentRef, reason: str) -> int | None:
+    """Presence and `agent.connected` in one transaction: one commit (an fsync on SQLite) per READY.
+    Returns the seq of that `agent.connected`."""
     with transaction.atomic():
         presence.mark_ready(session_id)
-        publish("agent.connected", ref, reason=reason)
+        return publish("agent.connected", ref, reason=reason)
 
 
 def teardown(session_id: str, ref: AgentRef | None, wakes: list[Wake], wake_error: str, reason: str,

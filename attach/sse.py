@@ -134,6 +134,9 @@ class EventStreamConsumer(AsyncHttpConsumer):
             return
         self.identity = identity
         cursor = resume_cursor(self.scope)
+        # Live only = after what is committed before the stream opens: read later, an event that
+        # lands in between (the client already reading) would be lost.
+        live_from = None if cursor.strip() else await db.run(replay.newest_seq)
         await self.send_headers(status=200, headers=[
             (b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache"),
             (b"connection", b"keep-alive"), (b"x-request-id", rid.encode()), (b"x-accel-buffering", b"no")])
@@ -143,7 +146,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
         _open.add(self)
         metrics.active_sse.inc()
         audience = Audience.for_stream(state.config(), caller)
-        self.task = asyncio.ensure_future(self._stream(audience, cursor))
+        self.task = asyncio.ensure_future(self._stream(audience, cursor, live_from))
 
     async def _refuse(self, denial, route: str = ROUTE) -> None:
         self.status = denial.status
@@ -168,7 +171,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
             return
         await self._write(b"".join(frames))
 
-    async def _stream(self, audience: Audience, cursor: str) -> None:
+    async def _stream(self, audience: Audience, cursor: str, live_from: int | None = None) -> None:
         hub = get_hub()
         sub = None
         keepalive = asyncio.ensure_future(self._keepalive())
@@ -181,8 +184,7 @@ class EventStreamConsumer(AsyncHttpConsumer):
             async def deliver(event: LogEvent) -> None:
                 await self._deliver(event, audience)
 
-            # Live only = from what is committed now (the hub may not have read it yet).
-            after = plan.after if plan.after is not None else await db.run(replay.newest_seq)
+            after = plan.after if plan.after is not None else live_from or 0
             sub = await hub.replay_then_subscribe(after, deliver, include_hidden=audience.admin)
             while True:
                 await self._deliver_all(await sub.next_batch(), audience)

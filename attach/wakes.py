@@ -46,14 +46,15 @@ class AgentRef:
     name: str
 
 
-def publish(event_type: str, ref: AgentRef, **fields: object) -> None:
-    """Append one agent.* event to the log (announced on commit). Blank agent ids are never published."""
+def publish(event_type: str, ref: AgentRef, **fields: object) -> int | None:
+    """Append one agent.* event to the log (announced on commit) and return its seq. Blank agent
+    ids are never published."""
     if not ref.agent_id:
-        return
+        return None
     payload = {"agent_id": ref.agent_id, "network_id": ref.network_id,
                "fqid": agent_fqid(ref.network_id, ref.agent_id), "name": ref.name, **fields}
     with transaction.atomic():
-        record(build_event(event_type, ref.network_id, "agent", omit_empty(payload, always=("agent_id",))))
+        return record(build_event(event_type, ref.network_id, "agent", omit_empty(payload, always=("agent_id",))))
 
 
 def publish_wake(event_type: str, ref: AgentRef, wake: Wake, error: str = "") -> None:

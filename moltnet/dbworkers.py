@@ -195,10 +195,28 @@ class Readers:
     """A small pool of long-lived threads for read-mostly requests (history pages)."""
 
     def __init__(self, threads: int = READER_THREADS) -> None:
+        self.threads = threads
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="moltnet-reader")
 
     def submit(self, job: Callable[[], Any]) -> Future:
         return self._pool.submit(_read, job)
+
+    def warm(self) -> None:
+        """Start every thread and open its connection now, so no request pays for it."""
+        ready = threading.Barrier(self.threads)
+
+        def connect() -> None:
+            connection.ensure_connection()
+            ready.wait(timeout=10)  # holds this thread until every other one has taken a job too
+
+        for future in [self._pool.submit(connect) for _ in range(self.threads)]:
+            future.result(timeout=15)
+
+
+def warm() -> None:
+    """Open the long-lived threads' connections before the server takes requests."""
+    writer.submit(connection.ensure_connection).result(timeout=15)
+    readers.warm()
 
 
 writer = GroupCommitWriter()

@@ -126,8 +126,11 @@ def prepare_server(cfg: ServerConfig, *, verbosity: int = 0) -> None:
 
 
 def warm_up() -> None:
-    """Pay before listening what the first request would pay: Django imports the URL conf (every
-    view module) on its first resolve."""
+    """Pay before listening what the first requests would pay: Django imports the URL conf (every
+    view module) on its first resolve, and the hot path's database threads connect on first use."""
     from django.urls import get_resolver
 
+    from moltnet import dbworkers
+
     get_resolver().url_patterns  # noqa: B018 - the lazy import is the point
+    dbworkers.warm()

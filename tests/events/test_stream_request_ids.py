@@ -31,7 +31,7 @@ async def test_a_line_logged_by_a_stream_carries_its_request_id(monkeypatch, con
     configure({"auth": {"mode": "none"}})
     logged = asyncio.Event()
 
-    async def stream_that_logs(self, audience, cursor) -> None:
+    async def stream_that_logs(self, audience, cursor, live_from=None) -> None:
         logging.getLogger("moltnet.attach").warning("something about this stream")
         logged.set()
 
