@@ -4,69 +4,22 @@ config, two server processes on Postgres + Redis, TLS, WebSocket and SSE through
 from __future__ import annotations
 
 import json
-import re
-import shutil
 import ssl
-import subprocess
-import time
-import uuid
 
 import httpx
 import pytest
 from websockets.sync.client import connect
 
-from tests.attach.conftest import LIVE_ENV
-from tests.support.live import REPO, LiveServer
-from tests.support.pgcluster import free_port
+from tests.support.deploy import OPERATOR as TOKEN
+from tests.support.deploy import deployment as start_deployment
 
 pytestmark = [pytest.mark.live, pytest.mark.postgres]
-TOKEN = {"Authorization": "Bearer change-me-to-a-long-random-secret"}
-
-
-def readme_blocks() -> tuple[str, str]:
-    section = (REPO / "README.md").read_text().split("## Deploy a public network", 1)[1]
-    return (re.search(r"```yaml\n(.*?)```", section, re.S).group(1),
-            re.search(r"```nginx\n(.*?)```", section, re.S).group(1))
 
 
 @pytest.fixture
 def deployment(pg_cluster, redis_server, tmp_path):
-    if shutil.which("nginx") is None:
-        pytest.skip("nginx is not installed (Debian package nginx)")
-    moltnet_file, nginx_conf = readme_blocks()
-    ports = [free_port(), free_port()]
-    https_port, http_port = free_port(), free_port()
-    origin = f"https://localhost:{https_port}"
-    config = (moltnet_file.replace("postgresql://moltnet:secret@127.0.0.1:5432/moltnet",
-                                   pg_cluster.create_database("deploy_" + uuid.uuid4().hex[:8]))
-              .replace("redis://127.0.0.1:6379/0", redis_server.url)
-              .replace("https://moltnet.example.com", origin))
-    servers = [LiveServer(tmp_path / f"p{port}", config, LIVE_ENV, port).start() for port in ports]
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                    "/CN=localhost", "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
-                   check=True, capture_output=True)
-    conf = (nginx_conf.replace("127.0.0.1:8787", f"127.0.0.1:{ports[0]}")
-            .replace("127.0.0.1:8788", f"127.0.0.1:{ports[1]}")
-            .replace("listen 443 ssl", f"listen 127.0.0.1:{https_port} ssl")
-            .replace("listen 80", f"listen 127.0.0.1:{http_port}")
-            .replace("/etc/ssl/moltnet/fullchain.pem", str(tmp_path / "cert.pem"))
-            .replace("/etc/ssl/moltnet/privkey.pem", str(tmp_path / "key.pem")))
-    (tmp_path / "nginx.conf").write_text(
-        f"daemon off; pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;\nevents {{}}\n"
-        f"http {{ access_log off; client_body_temp_path {tmp_path}; proxy_temp_path {tmp_path};\n{conf}\n}}\n")
-    nginx = subprocess.Popen(["nginx", "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)])
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        try:
-            httpx.get(origin + "/healthz", verify=False, timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    yield origin, https_port
-    nginx.terminate()
-    nginx.wait(timeout=10)
-    for server in servers:
-        server.stop()
+    with start_deployment(pg_cluster, redis_server, tmp_path) as deployed:
+        yield deployed.origin, deployed.https_port
 
 
 def test_attach_and_sse_through_the_tls_proxy_to_two_processes(deployment):
