@@ -99,40 +99,42 @@ class MoltnetHttpProtocol(HttpToolsProtocol):
         if self.phase == "idle" or self.refused or self.transport.is_closing() \
                 or self.transport.get_protocol() is not self:
             return
+        if self.flow.read_paused:  # we stopped reading (pipelining, an unread body): not the client's delay
+            self.started = self.loop.time()
         if self.loop.time() + SLACK < self._deadline():  # a later request, or the head is in: more time
             self._arm()
             return
         if self.phase == "head":
             self.transport.close()  # as Go: no response to a head that never came
             return
-        cycle = self.cycle
-        if cycle is None or cycle.response_started:
+        if self.cycle is None or self.cycle.response_started:
             self.transport.close()
             return
-        # The application is still waiting for the body: it is told the client went away, and
-        # whatever it answers is discarded (uvicorn's cycle writes nothing once disconnected).
-        cycle.disconnected = True
-        cycle.message_event.set()
         self.refuse(400, f"request body not received within {READ_TIMEOUT:g}s")
 
     # --- reading -----------------------------------------------------------------------------
     def data_received(self, data: bytes) -> None:
         if self.refused:
             return  # draining until the linger ends
-        if self.phase == "idle":
-            self.phase, self.started, self.head_fed = "head", self.loop.time(), 0
         self._unset_keepalive_if_required()
-        try:
-            self.parser.feed_data(data)
-        except httptools.HttpParserUpgrade:
-            if self._should_upgrade():
-                self._stop_timer()
-                self.handle_websocket_upgrade()
+        rest = data
+        while rest:
+            try:
+                self.parser.feed_data(rest)
+                rest = b""
+            except httptools.HttpParserUpgrade as exc:
+                if self._should_upgrade():
+                    self._stop_timer()
+                    self.handle_websocket_upgrade()
+                    return
+                # Any other Upgrade (h2c, …) is served as a plain request, as Go does; llhttp stops
+                # after its head, so the bytes after it are fed again (a body it declared included:
+                # that is then refused as a malformed request).
+                offset = exc.args[0] if exc.args and isinstance(exc.args[0], int) else len(rest)
+                rest = rest[offset:]
+            except httptools.HttpParserError:
+                self.refuse(*(self.refusal or (400, "malformed HTTP request")))
                 return
-            self._unsupported_upgrade_warning()
-        except httptools.HttpParserError:
-            self.refuse(*(self.refusal or (400, "malformed HTTP request")))
-            return
         if self.phase == "head":
             self.head_fed += len(data)  # a head that never ends: refuse it before it is all buffered
             if self.head_fed > MAX_HEADER_BYTES + 4096:
@@ -140,6 +142,11 @@ class MoltnetHttpProtocol(HttpToolsProtocol):
                 return
         if self.phase != "idle" and self.read_timer is None and not self.transport.is_closing():
             self._arm()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        if self.phase == "idle":  # a kept-alive request: its clock starts at its first byte
+            self.phase, self.started, self.head_fed = "head", self.loop.time(), 0
 
     def on_url(self, url: bytes) -> None:
         super().on_url(url)
@@ -169,6 +176,12 @@ class MoltnetHttpProtocol(HttpToolsProtocol):
         """Answer with the envelope, half-close, and drain for LINGER before closing."""
         self.refused = True
         self._stop_timer()
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:
+            # A request still in the application (waiting for its body, or pipelined before this
+            # one) is told the client went away; uvicorn's cycle writes nothing once disconnected.
+            cycle.disconnected = True
+            cycle.message_event.set()
         if self.transport.is_closing():
             return
         self.transport.write(envelope_response(status, message))

@@ -206,3 +206,16 @@ def test_gauges_return_to_zero_when_clients_vanish(none_server):
         early.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, reset)
         early.close()
     assert_settled(none_server)
+
+
+def test_pipelined_and_foreign_upgrade_requests_are_all_answered(none_server):
+    get = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    h2c = (b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+           b"HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n")
+    last = b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    reply, took = exchange(none_server.port, get + h2c + get + last)
+    assert reply.count(b"HTTP/1.1 200 OK\r\n") == 4 and reply.count(HEALTH_BODY) == 4 and took < 5, reply
+    # Garbage after a good request: the good one may go unanswered, the garbage gets 400 and a close.
+    reply, took = exchange(none_server.port, get + b"\x00\x01 nonsense\r\n\r\n")
+    assert status_of(reply[reply.rfind(b"HTTP/1.1 "):]) == 400 and took < 5, reply
+    assert_settled(none_server)
