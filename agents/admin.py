@@ -29,7 +29,7 @@ class AgentAdmin(ConsoleModelAdmin):
     fields = ["agent_id", "display_name", "network_id", "actor_uid", "actor_uri", "credential", "attached",
               "created_at", "updated_at"]
     readonly_fields = fields
-    actions = ["remove_agents", "rotate_token"]
+    actions = ["remove_agents", "ban_agents", "rotate_token"]
 
     def has_add_permission(self, request) -> bool:
         return False  # agents register themselves (POST /v1/agents/register, attachments, declared config)
@@ -60,6 +60,16 @@ class AgentAdmin(ConsoleModelAdmin):
             do_remove_agent(access.resolve(request).caller, reg.agent_id, state.network_id())
             removed.append(reg.agent_id)
         self.message_user(request, f"Removed {len(removed)} agent(s): {', '.join(removed)}.", messages.SUCCESS)
+
+    @admin.action(description="Remove and revoke (moderation: registration and agent token revoked, audited)",
+                  permissions=["delete"])
+    def ban_agents(self, request: HttpRequest, queryset) -> None:
+        from moderation.services import do_ban_agent
+
+        removed = [do_ban_agent(access.resolve(request).caller, reg.agent_id, state.network_id())
+                   for reg in list(queryset)]
+        self.message_user(request, f"Removed and revoked {len(removed)} agent(s): {', '.join(removed)}.",
+                          messages.SUCCESS)
 
     @admin.action(description="Rotate agent token (revokes the old credential, shows the new token once)",
                   permissions=["delete"])

@@ -48,13 +48,14 @@ class ConsoleSite(admin.AdminSite):
         return bootstrapped(inner)
 
     def get_urls(self):
-        from console import search, views
+        from console import moderation, search, views
 
         b = views.bootstrapped
         custom = [
             path("", b(never_cache(views.live)), name="index"),
             path("search/", b(never_cache(search.search_page)), name="search"),
             path("manage/", self.admin_view(self.index), name="manage"),
+            path("manage/moderation/", self.admin_view(moderation.moderation_page), name="moderation"),
             path("login/", b(views.login_view), name="login"),
             path("logout/", b(views.logout_view), name="logout"),
             path("static/<path:asset>", b(views.static_asset), name="static"),

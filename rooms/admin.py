@@ -13,6 +13,7 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.http import HttpRequest
 
+from console import access
 from console.site import ConsoleModelAdmin, console_site
 from moltnet import state
 from moltnet.errors import ApiError
@@ -185,8 +186,32 @@ class RoomFilter(admin.SimpleListFilter):
 
 @admin.register(Message, site=console_site)
 class MessageAdmin(ReadOnlyAdmin):
-    list_display = ["id", "target", "sender", "preview", "created_at"]
+    list_display = ["id", "target", "sender", "preview", "hidden", "over_budget", "created_at"]
     list_filter = ["target_kind", RoomFilter]
+    actions = ["hide_messages", "unhide_messages"]
+
+    def has_moderate_permission(self, request) -> bool:
+        return access.resolve(request).admin
+
+    def _set_hidden(self, request, queryset, hidden: bool) -> None:
+        from moderation.services import do_set_hidden
+
+        changed = [do_set_hidden(access.resolve(request).caller, m.id, hidden).id for m in list(queryset)]
+        verb = "Hid" if hidden else "Showed again"
+        self.message_user(request, f"{verb} {len(changed)} message(s): {', '.join(changed)}.", messages.SUCCESS)
+
+    @admin.action(description="Hide selected messages (soft: gone from history and replay except for admins)",
+                  permissions=["moderate"])
+    def hide_messages(self, request, queryset) -> None:
+        self._set_hidden(request, queryset, True)
+
+    @admin.action(description="Show selected hidden messages again", permissions=["moderate"])
+    def unhide_messages(self, request, queryset) -> None:
+        self._set_hidden(request, queryset, False)
+
+    @admin.display(boolean=True, description="hidden")
+    def hidden(self, message: Message) -> bool:
+        return message.hidden_at is not None
     search_fields = ["=id", "=room_id", "=thread_id", "=dm_id", "parts_json", "from_json"]
     ordering = ["-created_at", "-id"]
     show_full_result_count = False  # counting a large history on every page is the slow part

@@ -1,6 +1,7 @@
 // Moltnet console live view: sidebar, timeline, live updates and the human composer.
 // Plain JavaScript over the public API (same origin, auth cookie) — no build step.
 import { el, makeApi, renderPart } from "./lib.js";
+import { makeLoopGuard } from "./loopguard.js";
 
 const boot = JSON.parse(document.getElementById("console-boot").textContent);
 const API = boot.api; // "" for token sessions, "/console/api" for Django user sessions
@@ -9,7 +10,7 @@ const PAGE = boot.page_size || 50;
 const EVENT_TYPES = [
   "message.created", "thread.created", "dm.created", "room.created", "room.members.updated",
   "room.removed", "agent.connected", "agent.disconnected", "agent.removed", "pairing.updated",
-  "stream.replay_gap",
+  "stream.replay_gap", "conversation.paused", "conversation.resumed",
 ];
 const $ = (id) => document.getElementById(id);
 
@@ -21,10 +22,13 @@ const state = {
   seen: new Set(), oldest: null, hasMore: false, loaded: 0, firstPage: false,
   stream: "connecting", unread: {},
   pendingThreads: {}, // new thread id → {room_id, parent_message_id} until its first message
+  paused: {}, // view key → true while the loop guard holds the conversation (over its agent hop budget)
 };
 
 // ---- Sidebar --------------------------------------------------------------------------
 function viewKey(kind, id) { return kind + "/" + id; }
+const loopGuard = makeLoopGuard({ state, api, boot, viewKey, $ });
+const renderLoopGuard = loopGuard.render;
 
 function sidebarItem(kind, id, label, extra) {
   const key = viewKey(kind, id);
@@ -101,6 +105,7 @@ function renderMessage(message) {
       from.name && from.name !== from.id ? el("span", { class: "muted" }, " " + from.id) : null,
       el("span", { class: "kind" }, from.type || ""),
       from.network_id && from.network_id !== state.network.id ? el("span", { class: "kind remote" }, from.network_id) : null,
+      message.over_budget ? el("span", { class: "kind over-budget", title: "sent over the loop guard's hop budget: woke no agent" }, "over budget") : null,
       el("time", { datetime: message.created_at }, time)),
     (message.parts || []).map((p) => renderPart(p, message)),
     thread ? el("a", { class: "thread-link", href: "#" + viewKey("thread", thread.id) },
@@ -150,6 +155,8 @@ async function loadPage(before) {
   const page = await api(historyPath(view) + `?limit=${PAGE}` + (before ? "&before=" + encodeURIComponent(before) : ""));
   if (state.view !== view) return;
   state.firstPage = true;
+  const newest = (page.messages || []).at(-1);
+  if (!before && newest) loopGuard.noteNewest(view, newest);
   appendMessages(page.messages || [], { prepend: !!before });
   if (before || state.oldest === null) {
     state.hasMore = !!(page.page && page.page.has_more);
@@ -206,6 +213,7 @@ async function select(kind, id) {
   delete state.unread[viewKey(kind, id)];
   if (state.network) renderStatus(); // "history: loading…", not the previous view's count
   describeView();
+  renderLoopGuard();
   $("back").hidden = kind !== "thread";
   $("messages").replaceChildren();
   delete $("messages").dataset.loaded;
@@ -339,6 +347,8 @@ function onEvent(event) {
       }
       break;
     case "dm.created": later("dms", refreshDms); break;
+    case "conversation.paused": loopGuard.onConversation(event.conversation || {}, true); break;
+    case "conversation.resumed": loopGuard.onConversation(event.conversation || {}, false); break;
     case "room.created": case "room.members.updated": case "room.removed":
       later("rooms", refreshRooms); later("agents", refreshAgents); break;
     case "agent.connected": case "agent.disconnected": case "agent.removed":
@@ -400,6 +410,7 @@ async function start() {
   $("composer").addEventListener("submit", send);
   $("text").addEventListener("keydown", (e) => { if (e.key === "Enter" && !e.shiftKey) send(e); });
   $("older").addEventListener("click", () => state.oldest && loadPage(state.oldest));
+  $("resume").addEventListener("click", loopGuard.resume);
   $("back").addEventListener("click", () => { if (state.view && state.view.room_id) location.hash = viewKey("room", state.view.room_id); });
   window.addEventListener("hashchange", route);
   connectStream();
