@@ -37,14 +37,15 @@ COLUMNS = ("id", "network_id", "target_kind", "room_id", "target_json", "from_js
 TARGET = '{"kind":"room","room_id":"search"}'
 SENDER = '{"type":"agent","id":"seed","network_id":"local","fqid":"molt://local/agents/seed"}'
 VOCABULARY = 5000
-# (label, query parameters): a word's number is its frequency rank (1 = in most messages).
+# (label, query parameters): a word's number is its frequency rank (1 = in most messages); the hit
+# counts are those of the default 100,000 messages.
 QUERIES = [
-    ("rare word (~10 hits)", {"q": "w4000"}),
-    ("medium word (~1k hits)", {"q": "w40"}),
-    ("common word (~30k hits)", {"q": "w1"}),
+    ("rare word (~30 hits)", {"q": "w4000"}),
+    ("medium word (~2,100 hits)", {"q": "w40"}),
+    ("common word (~60,000 hits)", {"q": "w1"}),
     ("two words, AND", {"q": "w3 w20"}),
     ('phrase "seeded message 4242"', {"q": '"seeded message 4242"'}),
-    ("common word minus another", {"q": "w2 -w1"}),
+    ("common word minus another (~16,000)", {"q": "w2 -w1"}),
     ("medium word, order=relevance", {"q": "w40", "order": "relevance"}),
     ("common word, order=relevance", {"q": "w1", "order": "relevance"}),
     ("common word, 2nd page (before)", {"q": "w1", "before": "CURSOR"}),
