@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
+import time
 
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
@@ -24,13 +26,15 @@ from attach import db
 from attach.handshake import credentials, header_map, json_denial, request_id, send_denial
 from mcpserver.local import LocalBackend
 from mcpserver.tools import Agent, Backend, build_server
-from moltnet import state
+from moltnet import clientaddr, logformat, metrics, state
 from moltnet.errors import ApiError
 from moltnet.ids import member_id_error
+from moltnet.middleware import ACCESS
 
 AGENT_HEADER = "x-moltnet-agent"
 SCOPE_KEY = "moltnet.mcp.backend"
 AUTH = REQ()  # any valid credential (no scope required); 401 without one, as on the API
+log = logging.getLogger("moltnet.http")
 
 
 def agent_for(caller: Caller, requested: str) -> Agent | None:
@@ -90,15 +94,43 @@ class McpEndpoint:
             await asyncio.Event().wait()  # for the life of the process
 
     async def __call__(self, scope: dict, receive, send) -> None:
+        started = time.perf_counter()
         headers = header_map(scope)
+        rid = request_id(headers)
+        status = 0
+
+        async def send_with_id(message: dict) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", rid.encode())]}
+            await send(message)
+
+        token = logformat.request_id.set(rid)  # lines logged while serving it carry it
         try:
-            backend = await db.run(_authenticate, scope, headers)
-        except ApiError as exc:
-            await send_denial(send, json_denial(exc, request_id(headers)))
-            return
-        await self._ensure_running()
-        assert self.manager is not None
-        await self.manager.handle_request({**scope, SCOPE_KEY: backend}, receive, send)
+            try:
+                backend = await db.run(_authenticate, scope, headers)
+            except ApiError as exc:
+                status = exc.status
+                await send_denial(send, json_denial(exc, rid))
+                return
+            backend.request_id = rid  # the tools' API calls log under this request's id
+            await self._ensure_running()
+            assert self.manager is not None
+            await self.manager.handle_request({**scope, SCOPE_KEY: backend}, receive, send_with_id)
+        finally:
+            logformat.request_id.reset(token)
+            _access_line(scope, headers, rid, status, time.perf_counter() - started)
+
+
+def _access_line(scope: dict, headers: dict[str, str], rid: str, status: int, elapsed: float) -> None:
+    """As the API's: metrics by route, one INFO line (path only), the request id."""
+    method = scope.get("method", "")
+    metrics.observe_request(method, f"{method} /mcp", status, elapsed)
+    if log.isEnabledFor(logging.INFO):
+        log.info(ACCESS, {"method": method, "path": "/mcp", "route": f"{method} /mcp", "status": status,
+                          "duration_ms": round(elapsed * 1000, 1), "request_id": rid,
+                          "client": clientaddr.of_scope(scope, headers)})
 
 
 endpoint = McpEndpoint()

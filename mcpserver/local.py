@@ -80,6 +80,7 @@ class LocalBackend:
     caller: Caller
     agent: Agent | None
     scope: dict  # the /mcp request's ASGI scope: client address and Authorization header are reused
+    request_id: str = ""  # the /mcp request's: its tools' API calls are logged under it
     _members: dict[str, list[str]] = field(default_factory=dict)
 
     async def grants(self) -> Grants:
@@ -87,8 +88,8 @@ class LocalBackend:
 
     async def api(self, method: str, path: str, query: dict[str, Any] | None = None, body: Any = None) -> Any:
         content = json.dumps(body).encode() if body is not None else b""
-        headers = [(k, v) for k, v in self.scope.get("headers", []) if k.lower() in (b"authorization", b"x-request-id")]
-        headers.append((b"content-type", b"application/json"))
+        headers = [(k, v) for k, v in self.scope.get("headers", []) if k.lower() == b"authorization"]
+        headers += [(b"content-type", b"application/json"), (b"x-request-id", self.request_id.encode())]
         scope = {"type": "http", "method": method, "path": path, "raw_path": path.encode(), "root_path": "",
                  "query_string": urlencode(query or {}).encode(), "headers": headers,
                  "client": self.scope.get("client"), "server": self.scope.get("server"),

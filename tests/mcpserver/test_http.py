@@ -53,6 +53,22 @@ def test_a_missing_or_bad_token_is_refused_like_the_api(bearer_server):
         assert "token" not in bad.text.replace("invalid token", "")  # no credential echoed
 
 
+def test_an_mcp_request_is_logged_and_counted_with_its_tools_api_calls(bearer_server):
+    body = {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+            "params": {"name": "send_message", "arguments": {"target": "room:lab", "text": "traced"}}}
+    headers = {"Authorization": "Bearer scout-token", "X-Request-Id": "req_mcp_trace_1",
+               "Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-11-25"}
+    answer = httpx.post(bearer_server.base_url + "/mcp", json=body, headers=headers, timeout=30)
+    assert answer.status_code == 200 and answer.headers["x-request-id"] == "req_mcp_trace_1"
+    assert answer.json()["result"]["structuredContent"]["accepted"] is True
+    lines = [line for line in bearer_server.log().splitlines() if "request_id=req_mcp_trace_1" in line]
+    assert any('msg="POST /v1/messages 202' in line for line in lines)  # the tool's API call, same id
+    assert any('msg="POST /mcp 200' in line for line in lines)
+    assert "scout-token" not in bearer_server.log()
+    metrics = httpx.get(bearer_server.base_url + "/metrics", headers={"Authorization": "Bearer op-token"}).text
+    assert 'route="POST /mcp",status="200"' in metrics
+
+
 async def test_a_send_lands_in_history_and_wakes_an_attached_agent(bearer_server):
     ada = Attachment(bearer_server.ws_url, "ada-token")
     try:
