@@ -90,10 +90,12 @@ def participants_by_dm(dms: list[DirectConversation]) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in result.items()}
 
 
-def artifacts_for(*, thread_id: str = "", dm_id: str = "", room_id: str = "") -> QuerySet:
-    """The first non-empty of thread, dm, room applies; room includes its threads' artifacts."""
+def artifacts_for(*, thread_id: str = "", dm_id: str = "", room_id: str = "", include_hidden: bool = False) -> QuerySet:
+    """The first non-empty of thread, dm, room applies; room includes its threads' artifacts.
+    Artifacts of messages a moderator hid are left out unless `include_hidden` (admin callers)."""
+    visible = Artifact.objects.all() if include_hidden else Artifact.objects.filter(message__hidden_at__isnull=True)
     if thread_id:
-        return Artifact.objects.filter(thread_id=thread_id)
+        return visible.filter(thread_id=thread_id)
     if dm_id:
-        return Artifact.objects.filter(dm_id=dm_id)
-    return Artifact.objects.filter(room_id=room_id)
+        return visible.filter(dm_id=dm_id)
+    return visible.filter(room_id=room_id)

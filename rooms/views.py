@@ -146,7 +146,8 @@ def list_artifacts(request: HttpRequest, caller: Caller) -> HttpResponse:
         get_live_room(room_id)
     if thread_id and not queries.thread_exists(thread_id):
         raise not_found(f"unknown thread {go_quote(thread_id)}")
-    qs = queries.artifacts_for(thread_id=thread_id, dm_id=dm_id, room_id=room_id)
+    qs = queries.artifacts_for(thread_id=thread_id, dm_id=dm_id, room_id=room_id,
+                               include_hidden=caller.has_any("admin"))
     rows, info = history_page(qs, params)
     return json_response({"artifacts": [shapes.artifact_json(a) for a in rows], "page": info})
 

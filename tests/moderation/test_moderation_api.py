@@ -137,3 +137,12 @@ def test_top_posters_counts_the_last_hour(admin, reader):
     assert body["window_seconds"] == 3600
     assert [(p["id"], p["messages"]) for p in body["posters"]] == [("ada", 3), ("grace", 2), ("cleo", 1)]
     assert reader.get("/v1/admin/top_posters").status_code == 403
+
+
+def test_a_hidden_message_takes_its_artifacts_with_it(admin, reader):
+    body = {"id": "m1", "target": {"kind": "room", "room_id": "lab"}, "from": {"type": "agent", "id": "ada"},
+            "parts": [{"kind": "url", "url": "https://spam.example/buy"}]}
+    assert reader.post("/v1/messages", body).status_code == 202
+    admin.post("/v1/admin/messages/m1/hide")
+    assert reader.get("/v1/artifacts?room_id=lab").json()["artifacts"] == []
+    assert [a["message_id"] for a in admin.get("/v1/artifacts?room_id=lab").json()["artifacts"]] == ["m1"]
