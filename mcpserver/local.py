@@ -12,7 +12,7 @@ import io
 import json
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from django.core.handlers.asgi import ASGIRequest
 
@@ -27,6 +27,7 @@ from moltnet import routing, state
 from moltnet.hotpath import serve_in_process
 from rooms.services import live_room, members_of
 
+FORWARDED_HEADERS = (b"authorization", b"x-forwarded-for", b"x-forwarded-proto", b"forwarded")
 MAX_RETURNED = 100  # messages per wait: the rest wait for the next call (the cursor stops before them)
 _waiting: set[Subscriber] = set()
 
@@ -88,9 +89,10 @@ class LocalBackend:
 
     async def api(self, method: str, path: str, query: dict[str, Any] | None = None, body: Any = None) -> Any:
         content = json.dumps(body).encode() if body is not None else b""
-        headers = [(k, v) for k, v in self.scope.get("headers", []) if k.lower() == b"authorization"]
+        # The credential, and what tells the client's address behind a trusted proxy (rate limits, audit).
+        headers = [(k, v) for k, v in self.scope.get("headers", []) if k.lower() in FORWARDED_HEADERS]
         headers += [(b"content-type", b"application/json"), (b"x-request-id", self.request_id.encode())]
-        scope = {"type": "http", "method": method, "path": path, "raw_path": path.encode(), "root_path": "",
+        scope = {"type": "http", "method": method, "path": unquote(path), "raw_path": path.encode(), "root_path": "",
                  "query_string": urlencode(query or {}).encode(), "headers": headers,
                  "client": self.scope.get("client"), "server": self.scope.get("server"),
                  "scheme": self.scope.get("scheme", "http"), "http_version": "1.1"}
