@@ -63,7 +63,7 @@ class MoltnetHttpProtocol(HttpToolsProtocol):
         self.phase = "head"  # head → body → idle (between requests)
         self.started = 0.0  # loop time of the current request's first byte (or of the connection)
         self.head_fed = 0  # bytes received while the head is still incomplete
-        self.header_bytes = 0  # header bytes, as parsed
+        self.chunk = 0  # size of the read being parsed
         self.refused = False
         self.refusal: tuple[int, str] | None = None  # what a parser error is answered with
         self.read_timer: asyncio.TimerHandle | None = None
@@ -119,6 +119,7 @@ class MoltnetHttpProtocol(HttpToolsProtocol):
         self._unset_keepalive_if_required()
         rest = data
         while rest:
+            self.chunk = len(rest)
             try:
                 self.parser.feed_data(rest)
                 rest = b""
@@ -154,20 +155,19 @@ class MoltnetHttpProtocol(HttpToolsProtocol):
             self.refusal = (414, f"request target longer than {MAX_URL_BYTES} bytes")
             raise RefusedError
 
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self.header_bytes += len(name) + len(value) + 4
-        super().on_header(name, value)
-
     def on_headers_complete(self) -> None:
         self.phase = "body"
-        if len(self.url) + self.header_bytes > MAX_HEADER_BYTES:
+        # The head is at most what was read while it was incomplete plus this read: only a large
+        # one is measured (no per-header callback on the fast path).
+        if self.head_fed + self.chunk > MAX_HEADER_BYTES and \
+                len(self.url) + sum(len(n) + len(v) + 4 for n, v in self.headers) > MAX_HEADER_BYTES:
             self.refusal = (431, HEAD_TOO_LARGE)
             raise RefusedError
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
-        self.phase, self.header_bytes = "idle", 0
+        self.phase = "idle"
 
     def send_400_response(self, msg: str) -> None:
         self.refuse(400, "malformed HTTP request")
