@@ -7,6 +7,8 @@ is what the API would give the same credential.
 
 from __future__ import annotations
 
+from urllib.parse import quote, urlencode
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.html import escape
@@ -26,16 +28,20 @@ def highlighted(snippet: str) -> SafeString:
     return mark_safe(escape(snippet).replace("[[", "<mark>").replace("]]", "</mark>"))  # noqa: S308 - escaped above
 
 
-def conversation_link(message: dict) -> tuple[str, str]:
-    """(live view link, label) for the conversation the message is in."""
+def message_link(message: dict) -> tuple[str, str]:
+    """(live view link, label): the message's room, thread or DM, opened at the message.
+
+    `?message=` is read by search-focus.js, which loads older pages until the message is shown.
+    """
     target = message.get("target") or {}
     kind = target.get("kind", "")
+    at = "/console/?" + urlencode({"message": message.get("id", "")})
     if kind == "thread":
-        return f"/console/#thread/{target.get('thread_id', '')}", f"thread {target.get('thread_id', '')} " \
-                                                                   f"in {target.get('room_id', '')}"
+        thread, room = target.get("thread_id", ""), target.get("room_id", "")
+        return f"{at}#thread/{quote(thread)}", f"thread {thread} in {room}"
     if kind == "dm":
-        return f"/console/#dm/{target.get('dm_id', '')}", f"DM {target.get('dm_id', '')}"
-    return f"/console/#room/{target.get('room_id', '')}", f"room {target.get('room_id', '')}"
+        return f"{at}#dm/{quote(target.get('dm_id', ''))}", f"DM {target.get('dm_id', '')}"
+    return f"{at}#room/{quote(target.get('room_id', ''))}", f"room {target.get('room_id', '')}"
 
 
 def search_page(request: HttpRequest) -> HttpResponse:
@@ -56,7 +62,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         else:
             page = body["page"]
             for message in body["messages"]:
-                link, label = conversation_link(message)
+                link, label = message_link(message)
                 sender = message.get("from") or {}
                 results.append({"id": message["id"], "link": link, "where": label,
                                 "sender": sender.get("name") or sender.get("id", ""),

@@ -67,7 +67,7 @@ class _Backend:
             self.match = f"m.{PG_VECTOR_COLUMN} @@ query"
             self.match_params = [raw]
             self.score = f"-ts_rank_cd(m.{PG_VECTOR_COLUMN}, query)"
-            options = f"StartSel=[[, StopSel=]], MaxFragments=2, MaxWords={SNIPPET_WORDS}, MinWords=5, " \
+            options = f"StartSel=[[, StopSel=]], MaxFragments=2, MaxWords={SNIPPET_WORDS}, MinWords=5, ShortWord=0, " \
                       'FragmentDelimiter=" … "'
             headline = f"ts_headline('{PG_CONFIG}', %s, query, '{options}')"
             # A word found only in the punctuation-split text (see search.index.pg_split) is marked there.

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
+from rooms.models import Message
 from tests.console.browser import chromium
 from tests.console.conftest import bearer, browser_as, make_room, say  # noqa: F401 - fixtures
 from tests.support.live import LiveServer
@@ -20,9 +22,12 @@ def network(bearer):  # noqa: F811
 def test_results_link_to_their_room_with_the_matches_marked(network, browser_as):  # noqa: F811
     page = browser_as("viewer").get("/console/search/", {"q": "report"}).content.decode()
     assert page.count('class="hit"') == 2
-    assert '<a href="/console/#room/research" class="where">room research</a>' in page
-    # The text is escaped; only the match markers become HTML.
-    assert "the &lt;b&gt;<mark>report</mark>&lt;/b&gt; is ready" in page
+    research = Message.objects.get(room_id="research").id
+    assert f'<a href="/console/?message={research}#room/research" class="where">room research</a>' in page
+    # The text is escaped; only the match markers become HTML (Postgres' ts_headline drops tags itself).
+    assert "<b>" not in page and "<mark>report</mark>" in page
+    if connection.vendor == "sqlite":
+        assert "the &lt;b&gt;<mark>report</mark>&lt;/b&gt; is ready" in page
 
 
 def test_bad_queries_are_shown_not_crashed(network, browser_as):  # noqa: F811
@@ -72,6 +77,12 @@ def test_search_box_finds_a_thread_reply_and_opens_its_thread(tmp_path):
                            "parent_message_id": first.json()["message_id"]},
                 "from": {"type": "agent", "id": "alpha"},
                 "parts": [{"kind": "text", "text": "the budget is approved"}]})
+            # A room message with 60 newer ones: more than the live view's first page of 50.
+            for n in range(61):
+                text = "an old needle" if n == 0 else f"filler {n}"
+                assert api.post("/v1/messages", json={"target": {"kind": "room", "room_id": "research"},
+                                                      "from": {"type": "agent", "id": "alpha"},
+                                                      "parts": [{"kind": "text", "text": text}]}).status_code == 202
         with chromium() as browser:
             page = browser.new_page()
             page.goto(f"{server.base_url}/console/?access_token=viewer-secret")
@@ -80,7 +91,12 @@ def test_search_box_finds_a_thread_reply_and_opens_its_thread(tmp_path):
             page.wait_for_selector('[data-testid="hits"] li.hit')
             assert page.locator("li.hit mark").all_inner_texts() == ["budget", "approved"]
             page.locator("li.hit a.where").click()
-            page.wait_for_selector("text=the budget is approved")
+            page.wait_for_selector('li.msg[data-search-found="true"]')  # search-focus.js found it
+            assert "the budget is approved" in page.locator('li.msg[data-search-found="true"]').inner_text()
             assert "Thread thr_budget" in page.locator("#title").inner_text()
+            page.goto(f"{server.base_url}/console/search/?q=needle")
+            page.locator("li.hit a.where").click()
+            found = page.wait_for_selector('li.msg[data-search-found="true"]', timeout=15_000)
+            assert "an old needle" in found.inner_text()  # found after pressing "Load older"
     finally:
         server.stop()
