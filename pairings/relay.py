@@ -74,6 +74,7 @@ class Slot:
     body: dict[str, Any] | None = None  # the relay request, when the event is for this partner
     outcome: Outcome | None = None  # set once settled
     future: Future | None = None  # the request in flight
+    failed: bool = False  # a transient failure happened: it is sent again before anything newer
 
 
 class PairingRelay:
@@ -181,6 +182,7 @@ class PairingRelay:
                     refusals.record(self.pairing, slot.seq, slot.body["id"], exc)
                     continue
                 self.failures += 1
+                slot.failed = True
                 self.retry_at = max(self.retry_at, time.monotonic() + self.settings.backoff(self.failures,
                                                                                             exc.retry_after))
                 log.warning("pairing %s: relay of message %s failed, retrying: %s", self.pairing.id,
@@ -188,6 +190,7 @@ class PairingRelay:
             except Exception as exc:  # a bug in a pool thread: keep the message and retry later
                 log.exception("pairing %s: relay of message %s broke", self.pairing.id, slot.body["id"])
                 self.failures += 1
+                slot.failed = True
                 self.retry_at = time.monotonic() + self.settings.backoff(self.failures)
                 last_ok, detail = False, f"relay failed: {type(exc).__name__}"
             else:
@@ -261,6 +264,10 @@ class PairingRelay:
         if not self.advance(None):
             return self.settings.poll_interval
         waiting = [slot for slot in self.window if slot.outcome is None and slot.future is None]
+        if any(slot.failed and slot.outcome is None for slot in self.window):
+            # After a transient failure the failed messages go again first, alone: nothing newer is
+            # issued until they are settled, so none lands more than `concurrency` places late.
+            waiting = [slot for slot in waiting if slot.failed]
         free = self.settings.concurrency - len(self.in_flight())
         self.idle = not self.window and not more
         if not waiting or free <= 0:
@@ -378,9 +385,9 @@ def start_background(cfg: ServerConfig, settings: RelaySettings | None = None) -
     from events.broadcast import add_local_listener
 
     with _lock:
+        settings = settings or RelaySettings.from_env()  # a bad MOLTNET_RELAY_* stops start-up, pairings or not
         if _workers or not cfg.pairings:
             return
-        settings = settings or RelaySettings.from_env()  # a bad MOLTNET_RELAY_* stops start-up here
         status.reset_runtime(cfg.pairings)
         groups: list[list[PairingRelay]] = [[] for _ in range(min(MAX_WORKERS, len(cfg.pairings)))]
         for index, pairing in enumerate(cfg.pairings):

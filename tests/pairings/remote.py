@@ -27,6 +27,7 @@ class Seen:
     path: str
     headers: dict[str, str]
     body: dict | None
+    at: float = field(default_factory=time.monotonic)  # when the request arrived
 
 
 @dataclass

@@ -159,3 +159,28 @@ class _AnyRequestId(str):
 
 
 ANY_REQUEST_ID = _AnyRequestId()
+
+
+def test_a_room_the_partner_lacks_is_refused_recorded_and_skipped(paired: Pair) -> None:
+    alpha = paired.ops("alpha")
+    assert alpha.post("/v1/rooms", json={"id": "lab", "members": ["luna"]}).status_code == 201
+    refused = send(alpha, {"target": {"kind": "room", "room_id": "lab"}, "from": {"id": "luna"},
+                           "parts": [{"kind": "text", "text": "beta has no lab"}]})["message_id"]
+    after = send(alpha, {"target": {"kind": "room", "room_id": "atrium"}, "from": {"id": "luna"},
+                         "parts": [{"kind": "text", "text": "this one still goes"}]})["message_id"]
+    beta = paired.ops("beta")
+    wait_for(lambda: find(room_messages(beta), after))
+    state = wait_for(lambda: (p := pairing(alpha, "beta"))["relay"]["queued"] == 0 and p)
+    assert state["relay"]["refused"] == 1 and state["relay"]["relayed"] == 1
+    refusal = state["relay"]["last_refusal"]
+    assert refusal["message_id"] == refused and refusal["status"] == 404
+    assert 'unknown room "lab"' in refusal["error"] and "alpha-to-beta-secret" not in json.dumps(state)
+    assert 'moltnet_relay_refused_total{pairing="beta"} 1' in alpha.get("/metrics").text
+
+
+def test_a_bad_relay_setting_stops_start_with_one_line(tmp_path) -> None:
+    from tests.moltnet.test_live_start import one_error_line, run_start
+
+    (tmp_path / "Moltnet").write_text("network:\n  id: alpha\n")
+    message = one_error_line(run_start(tmp_path, {"MOLTNET_RELAY_CONCURRENCY": "0"}))
+    assert message == "MOLTNET_RELAY_CONCURRENCY must be a whole number from 1 to 64, got '0'"

@@ -109,6 +109,21 @@ def test_a_transient_failure_is_retried_not_skipped(api, configure_alpha, beta, 
     assert relay_state(api)["status"] == "connected"
 
 
+def test_a_message_that_failed_goes_again_alone_before_anything_newer(api, configure_alpha, beta) -> None:
+    relay = configure_alpha()
+    beta.by_message["m0"] = (503, {"error": "busy"})
+    send(api, "m0", "m1", "m2")
+    drain(relay, lambda: len(beta.posts()) == 3 and not relay.in_flight())
+    send(api, "m3", "m4")
+    accepted = json.dumps(ACCEPTED).encode()
+    beta.by_message["m0"] = (202, Drip([accepted[:5], accepted[5:]], 0.5))  # the retry takes 0.5 s to answer
+    drain(relay, lambda: relay_state(api)["relay"]["queued"] == 0)
+    posts = beta.posts()
+    assert sorted(p.body["id"] for p in posts[:3]) == ["m0", "m1", "m2"]
+    assert posts[3].body["id"] == "m0" and sorted(p.body["id"] for p in posts[4:]) == ["m3", "m4"]
+    assert posts[4].at - posts[3].at >= 0.5  # m3 and m4 waited for m0's retry to be answered
+
+
 def test_retry_after_from_the_partner_is_honoured(api, configure_alpha, beta) -> None:
     relay = configure_alpha()
     beta.answers["/v1/messages"] = (429, {"error": "slow down"}, {"Retry-After": "1"})
