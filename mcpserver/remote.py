@@ -43,13 +43,18 @@ class RemoteBackend:
         if token:
             self.headers["Authorization"] = f"Bearer {token}"
         self._grants: Grants | None = None
+        self._http: httpx.AsyncClient | None = None  # one keep-alive client for the API calls
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
 
     async def api(self, method: str, path: str, query: dict[str, Any] | None = None, body: Any = None) -> Any:
-        headers = {k: v for k, v in self.headers.items() if k == "Authorization"}
+        if self._http is None:
+            auth = {k: v for k, v in self.headers.items() if k == "Authorization"}
+            self._http = httpx.AsyncClient(headers=auth, timeout=API_TIMEOUT, follow_redirects=True)
         try:
-            async with httpx.AsyncClient(timeout=API_TIMEOUT, follow_redirects=True) as client:
-                response = await client.request(method, self.base_url + path, params=query, json=body,
-                                                headers=headers)
+            response = await self._http.request(method, self.base_url + path, params=query, json=body)
         except httpx.HTTPError as exc:
             raise ToolError(f"cannot reach the Moltnet server at {self.base_url}: {exc or type(exc).__name__}") \
                 from None
@@ -104,8 +109,11 @@ class RemoteBackend:
 async def serve_stdio(backend: RemoteBackend) -> None:
     """Serve the tools on this process's stdin/stdout until the client closes them."""
     server = build_server(lambda: backend)
-    async with stdio_server() as (read, write):
-        await server.run(read, write, server.create_initialization_options())
+    try:
+        async with stdio_server() as (read, write):
+            await server.run(read, write, server.create_initialization_options())
+    finally:
+        await backend.aclose()
 
 
 def run_stdio(backend: RemoteBackend) -> None:

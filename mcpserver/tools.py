@@ -147,11 +147,13 @@ async def search_messages(backend: Backend, args: dict) -> dict:
 
 async def list_conversations(backend: Backend, args: dict) -> dict:
     rooms = (await backend.api("GET", "/v1/rooms", {"limit": 500})).get("rooms") or []
-    agent = backend.agent.id if backend.agent else ""
+    me = backend.agent
+    # A member may be listed by plain id, `<network>:<id>` or FQID (spec 01 §3.2).
+    forms = {me.id, f"{me.network_id}:{me.id}", f"molt://{me.network_id}/agents/{me.id}"} if me else set()
     view: dict[str, Any] = {"rooms": [{
         "target": f"room:{r['id']}", "name": r.get("name") or "", "visibility": r.get("visibility") or "",
         "write_policy": r.get("write_policy") or "members", "members": r.get("members") or [],
-        "you_are_member": bool(agent) and agent in (r.get("members") or []),
+        "you_are_member": bool(forms & set(r.get("members") or [])),
     } for r in rooms]}
     try:
         dms = (await backend.api("GET", "/v1/dms", {"limit": 500})).get("dms") or []
