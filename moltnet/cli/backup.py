@@ -108,10 +108,11 @@ def _sync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def copy_database(source: Path, target: Path) -> None:
+def copy_database(source: Path, target: Path, mode: str = "ro") -> None:
     """Copy `source` into a new file `target` with the backup API, in one step (one snapshot), then
-    make it a self-contained rollback-journal file, check it, and sync it to disk."""
-    src = sqlite3.connect(source.resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
+    make it a self-contained rollback-journal file, check it, and sync it to disk. `mode` "rw" for
+    a live WAL database: a read-only connection would leave -wal/-shm files behind it."""
+    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode={mode}", uri=True, timeout=30)
     try:
         dst = sqlite3.connect(target)
         try:
@@ -137,7 +138,7 @@ def _install(source: Path, target: Path) -> None:
     """Copy `source` to a temporary file beside `target`, then rename it into place."""
     partial = _temporary(target)
     try:
-        copy_database(source, partial)
+        copy_database(source, partial, mode="rw")  # opens, never creates; writes nothing
         os.replace(partial, target)
     except sqlite3.Error as exc:
         raise CliError(f"copy {quoted(source)}: {' '.join(str(exc).split())}") from None

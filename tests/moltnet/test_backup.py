@@ -116,6 +116,9 @@ def test_a_backup_under_send_load_restores_every_acknowledged_message(live_serve
 
     # A stopped server's database is replaced only with --force.
     first.stop()
+    cold = moltnet(first.workdir, "backup", str(tmp_path / "cold.db"))  # a stopped server's database, too
+    assert cold.returncode == 0, cold.stderr
+    assert not list((first.workdir / "data").glob("moltnet.db-*"))  # no -wal/-shm left behind
     again = moltnet(first.workdir, "restore", str(backup_file))
     assert again.returncode == 1 and "pass --force" in again.stderr
     forced = moltnet(first.workdir, "restore", str(backup_file), "--force")
