@@ -185,3 +185,31 @@ def test_the_readme_postgres_backup_and_restore(live_server_factory, pg_cluster,
                    check=True, timeout=120, capture_output=True)
     again = live_server_factory(None, name="pg")
     assert history(again.base_url) == kept
+
+
+def test_restore_refuses_a_database_another_process_has_open(tmp_path, monkeypatch, capsys):
+    """Not only a `moltnet start`: any process with the database open in WAL mode (a Go server, a
+    sqlite3 shell) holds SQLite's own lock, and restore sees it."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MOLTNET_CONFIG", raising=False)
+    (tmp_path / "Moltnet").write_text(CONFIG)
+    os.chmod(tmp_path / "Moltnet", 0o600)
+    (tmp_path / "data").mkdir()
+    database = tmp_path / "data" / "moltnet.db"
+    backup_file = tmp_path / "copy.db"
+    with sqlite3.connect(backup_file) as db:
+        db.execute("CREATE TABLE t (x)")
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute('PRAGMA journal_mode=WAL');"
+        "db.execute('CREATE TABLE t (x)'); db.commit(); db.execute('SELECT * FROM t').fetchall();"
+        "print('open', flush=True); sys.stdin.read()"), str(database)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "open\n"
+        assert main(["restore", str(backup_file), "--force"]) == 1
+        assert "another process has it open" in capsys.readouterr().err
+    finally:
+        holder.stdin.close()
+        holder.wait(10)
+    assert main(["restore", str(backup_file), "--force"]) == 0
+    assert "restored" in capsys.readouterr().out
