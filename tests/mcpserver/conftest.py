@@ -28,6 +28,8 @@ auth:
     - {id: reader, value: read-token, scopes: [observe]}
     - {id: scout, value: scout-token, scopes: [write, attach], agents: [scout]}
     - {id: ada, value: ada-token, scopes: [write, attach], agents: [ada]}
+    - {id: poster, value: write-token, scopes: [write]}
+    - {id: relay, value: pair-token, scopes: [pair]}
 rooms:
   - {id: lab, members: [scout, ada]}
   - {id: side, members: [ada]}

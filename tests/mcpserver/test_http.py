@@ -38,6 +38,12 @@ async def test_the_tools_listed_follow_the_token(bearer_server):
     async with http_session(bearer_server, "scout-token") as session:
         assert await tool_names(session) == {"send_message", "wait_for_messages"}
         assert "not available" in await refusal(session, "read_messages", {"target": "room:lab"})
+    async with http_session(bearer_server, "write-token", agent="scout") as session:  # write only
+        assert await tool_names(session) == {"send_message"}
+    async with http_session(bearer_server, "write-token") as session:  # no agent named: nothing to do
+        assert await tool_names(session) == set()
+    async with http_session(bearer_server, "pair-token", agent="scout") as session:  # relays only
+        assert await tool_names(session) == set()
 
 
 def test_a_missing_or_bad_token_is_refused_like_the_api(bearer_server):
@@ -159,6 +165,13 @@ def luna(open_server) -> str:
         assert response.status_code == 201, response.text
         tokens.append(response.json()["agent_token"])
     return tokens[0]
+
+
+def test_an_agent_token_acts_as_its_own_agent_only(open_server, luna):
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    other = httpx.post(open_server.base_url + "/mcp", json=body,
+                       headers={"Authorization": f"Bearer {luna}", "X-Moltnet-Agent": "ada"})
+    assert other.status_code == 403 and other.json()["error"] == 'agent token is not valid for agent "ada"'
 
 
 async def test_an_agent_token_under_public_read_reads_public_rooms_and_hears_its_own_dms(open_server, luna):
