@@ -137,8 +137,8 @@ def _fetch(sql: str, params: list[Any]) -> list[tuple]:
 
 
 def _cursor_terms(backend: _Backend, where: list[str], params: list[Any], before: str,
-                  relevance: bool) -> tuple[list[str], list[Any]]:
-    """The keyset condition for "older than / ranked after the `before` message"."""
+                  relevance: bool) -> tuple[list[str], list[Any], Any]:
+    """The keyset condition for "older than / ranked after the `before` message", and its time."""
     invalid = unprocessable(f"invalid cursor {go_quote(before)}")
     if not relevance:
         # As history: any stored message is a position in time.
@@ -146,7 +146,8 @@ def _cursor_terms(backend: _Backend, where: list[str], params: list[Any], before
         if not rows:
             raise invalid
         position = rows[0][0]
-        return (["m.created_at <= %s", "(m.created_at < %s OR m.id < %s)"], [position, position, before])
+        return (["m.created_at <= %s", "(m.created_at < %s OR m.id < %s)"], [position, position, before],
+                position)
     # By relevance the cursor must be one of this search's hits: its score is the position.
     rows = _fetch(f"SELECT {backend.score}, m.created_at FROM {backend.source} "
                   f"WHERE {backend.match} AND {' AND '.join(where)} AND m.id = %s",
@@ -156,7 +157,7 @@ def _cursor_terms(backend: _Backend, where: list[str], params: list[Any], before
     score, position = rows[0]
     term = (f"({backend.score} > %s OR ({backend.score} = %s AND "
             "(m.created_at < %s OR (m.created_at = %s AND m.id < %s))))")
-    return [term], [score, score, position, position, before]
+    return [term], [score, score, position, position, before], position
 
 
 def search(query: ParsedQuery, raw: str, scope: Scope, *, limit: int, before: str = "",
@@ -170,13 +171,18 @@ def search(query: ParsedQuery, raw: str, scope: Scope, *, limit: int, before: st
         return [], False
     backend = _Backend(query, raw)
     where, params = _filters(scope, backend)
+    position = None
     if before:
-        terms, term_params = _cursor_terms(backend, where, params, before, relevance)
+        terms, term_params, position = _cursor_terms(backend, where, params, before, relevance)
         where, params = where + terms, params + term_params
-    order = f"{backend.score}, m.created_at DESC, m.id DESC" if relevance else "m.created_at DESC, m.id DESC"
-    keys = [row[0] for row in _fetch(
-        f"SELECT {backend.key} FROM {backend.source} WHERE {backend.match} AND {' AND '.join(where)} "
-        f"ORDER BY {order} LIMIT %s", [*backend.source_params, *backend.where_match_params, *params, limit + 1])]
+    keys = None
+    if connection.vendor == "sqlite" and not relevance:
+        keys = _sqlite_keys_in_index_order(backend, where, params, limit, position)
+    if keys is None:
+        order = f"{backend.score}, m.created_at DESC, m.id DESC" if relevance else "m.created_at DESC, m.id DESC"
+        keys = [row[0] for row in _fetch(
+            f"SELECT {backend.key} FROM {backend.source} WHERE {backend.match} AND {' AND '.join(where)} "
+            f"ORDER BY {order} LIMIT %s", [*backend.source_params, *backend.where_match_params, *params, limit + 1])]
     page = keys[:limit]
     if not page:
         return [], False
@@ -188,6 +194,37 @@ def search(query: ParsedQuery, raw: str, scope: Scope, *, limit: int, before: st
     row_type = _row_type(MESSAGE_COLUMNS)
     hits = [Hit(row_type(*found[key][:-1]), (found[key][-1] or "").strip()) for key in page if key in found]
     return hits, len(keys) > limit
+
+
+# Above this many matches, SQLite first tries the page in index order (see below).
+DENSE_MATCHES = 500
+
+
+def _sqlite_keys_in_index_order(backend: _Backend, where: list[str], params: list[Any], limit: int,
+                                position: Any) -> list[int] | None:
+    """The newest page's keys without ordering every match by time, when that is provably the same.
+
+    FTS5 yields matches newest-stored first and stops after a page, where ordering by time first
+    visits every match (~0.1 s for a word in 60,000 messages). Stored order is time order for
+    everything one server wrote, but not by rule (a Go row, a clock step), so the page is taken only
+    if no message stored before its oldest row (smaller rowid) is as new as that row: then every
+    match left out is older than the whole page. Else None, and the caller orders by time.
+    """
+    if _fetch(f"SELECT count(*) FROM {FTS_TABLE} WHERE {backend.match}", backend.match_params)[0][0] <= DENSE_MATCHES:
+        return None  # few matches: ordering them all is cheap
+    rows = _fetch(f"SELECT {FTS_TABLE}.rowid, m.created_at, m.id FROM {backend.source} WHERE {backend.match} AND "
+                  f"{' AND '.join(where)} ORDER BY {FTS_TABLE}.rowid DESC LIMIT %s",
+                  [*backend.match_params, *params, limit + 1])
+    if len(rows) > limit:
+        oldest, first_rowid = min(row[1] for row in rows), min(row[0] for row in rows)
+        upper = "" if position is None else "AND created_at <= %s "
+        newer_but_stored_earlier = _fetch(
+            f"SELECT 1 FROM {MESSAGES} WHERE created_at >= %s {upper}AND rowid < %s LIMIT 1",
+            [oldest, *([] if position is None else [position]), first_rowid])
+        if newer_but_stored_earlier:
+            return None
+    rows.sort(key=lambda row: (row[1], row[2]), reverse=True)
+    return [row[0] for row in rows]
 
 
 _ROW_TYPES: dict[tuple[str, ...], type] = {}

@@ -84,3 +84,29 @@ def test_every_accepted_send_is_searchable_at_once_and_after_a_crash(live_server
     with server.client() as client:
         page = client.get("/v1/search", params={"q": "batch", "limit": 100}).json()
     assert sorted(m["id"] for m in page["messages"]) == sorted(f"m{n}" for n in range(40))
+
+
+def _all_pages(api, query: str) -> list[str]:
+    ids, before = [], ""
+    while True:
+        body = api.get(f"/v1/search?{query}&limit=2" + (f"&before={before}" if before else "")).json()
+        ids += [m["id"] for m in body["messages"]]
+        if not body["page"]["has_more"]:
+            return ids
+        before = body["page"]["next_before"]
+
+
+@pytest.mark.parametrize("dense", [2, 10**9], ids=["index-order page", "time-ordered page"])
+def test_newest_first_is_time_order_even_when_storage_order_is_not(api, make_room, post, monkeypatch, dense):
+    """SQLite may take a dense word's page in storage order (search.queries.DENSE_MATCHES): never a
+    different answer from ordering by time, also when a message's time is out of storage order."""
+    monkeypatch.setattr("search.queries.DENSE_MATCHES", dense)
+    make_room("lab")
+    for n in range(6):
+        post(room("lab"), f"word {n}", id=f"m{n}")
+    assert _all_pages(api, "q=word") == ["m5", "m4", "m3", "m2", "m1", "m0"]
+    # The first-stored message becomes the newest (as a Go server's or a stepped clock's row could).
+    Message.objects.filter(id="m0").update(created_at="2099-01-01T00:00:00Z")
+    Message.objects.filter(id="m3").update(created_at="2000-01-01T00:00:00Z")
+    assert _all_pages(api, "q=word") == ["m0", "m5", "m4", "m2", "m1", "m3"]
+    assert _all_pages(api, "q=word&room_id=lab") == ["m0", "m5", "m4", "m2", "m1", "m3"]
