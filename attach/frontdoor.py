@@ -43,11 +43,12 @@ HEAD_TOO_LARGE = f"request line and headers larger than {MAX_HEADER_BYTES} bytes
 SLACK = 0.01
 
 
-def envelope_response(status: int, message: str = "") -> bytes:
-    """A complete `Connection: close` response carrying the error envelope."""
-    body = (jsonshape.dumps(error_envelope(status, message, None)) + "\n").encode()
+def envelope_response(status: int, message: str, request_id: str) -> bytes:
+    """A complete `Connection: close` response carrying the error envelope and its request id."""
+    body = (jsonshape.dumps(error_envelope(status, message, request_id)) + "\n").encode()
     head = (f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\nContent-Type: application/json\r\n"
-            f"X-Content-Type-Options: nosniff\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+            f"X-Content-Type-Options: nosniff\r\nX-Request-Id: {request_id}\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n")
     return head.encode("ascii") + body
 
 
@@ -172,6 +173,19 @@ class MoltnetHttpProtocol(HttpToolsProtocol):
     def send_400_response(self, msg: str) -> None:
         self.refuse(400, "malformed HTTP request")
 
+    def _request_id(self) -> str:
+        """The client's X-Request-Id when its head was read and the id is valid (spec 02 §1.5), else a new one."""
+        from moltnet.ids import new_request_id, trim
+        from moltnet.middleware import REQUEST_ID
+
+        if self.phase == "body":
+            for name, value in self.headers:
+                if name == b"x-request-id":
+                    incoming = trim(value.decode("latin-1"))
+                    if REQUEST_ID.fullmatch(incoming):
+                        return incoming
+        return new_request_id()
+
     def refuse(self, status: int, message: str = "") -> None:
         """Answer with the envelope, half-close, and drain for LINGER before closing."""
         self.refused = True
@@ -184,7 +198,7 @@ class MoltnetHttpProtocol(HttpToolsProtocol):
             cycle.message_event.set()
         if self.transport.is_closing():
             return
-        self.transport.write(envelope_response(status, message))
+        self.transport.write(envelope_response(status, message, self._request_id()))
         if self.transport.can_write_eof():
             self.transport.write_eof()
         self.loop.call_later(LINGER, self.transport.close)

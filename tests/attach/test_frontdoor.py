@@ -52,10 +52,13 @@ def status_of(reply: bytes) -> int:
 
 
 def envelope(reply: bytes) -> dict:
+    """The error envelope of a refusal, checked against its head (JSON, close, the same request id)."""
     head, _, body = reply.partition(b"\r\n\r\n")
     head += b"\r\n"
     assert b"\r\nContent-Type: application/json\r\n" in head and b"\r\nConnection: close\r\n" in head, head
-    return json.loads(body)
+    document = json.loads(body)
+    assert f"\r\nX-Request-Id: {document['request_id']}\r\n".encode() in head, head
+    return document
 
 
 def gauges(server) -> dict[str, float]:
@@ -126,17 +129,22 @@ def test_a_request_that_never_finishes_arriving_is_bounded(none_server):
     huge = (b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             b"Content-Length: 99999999999\r\n\r\n{")
     short = (b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-             b"Content-Length: 100\r\n\r\n{")
+             b"X-Request-Id: probe-1\r\nContent-Length: 100\r\n\r\n{")
     head_only = b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
     with ThreadPoolExecutor(6) as pool:
-        bodies = [pool.submit(exchange, port, data, READ_TIMEOUT + 10) for data in (huge, short) * 2]
+        bodies = [(data, pool.submit(exchange, port, data, READ_TIMEOUT + 10)) for data in (huge, short) * 2]
         heads = [pool.submit(exchange, port, data, READ_TIMEOUT) for data in (head_only, b"")]
         # Meanwhile the server answers everyone else.
         assert httpx.get(none_server.base_url + "/healthz", timeout=5).status_code == 200
-        for future in bodies:
+        for sent, future in bodies:
             reply, took = future.result()
             assert status_of(reply) == 400 and READ_TIMEOUT - 1 < took < READ_TIMEOUT + 5, (reply, took)
-            assert envelope(reply) == {"error": "request body not received within 15s", "code": "bad_request"}
+            document = envelope(reply)
+            assert document["error"] == "request body not received within 15s" and document["code"] == "bad_request"
+            # The client's X-Request-Id is kept, as the application would (spec 02 §1.5).
+            expected = "probe-1" if b"probe-1" in sent else None
+            assert document["request_id"] == expected or (
+                expected is None and re.fullmatch(r"req_[0-9a-f]{16}", document["request_id"]))
         for future in heads:  # as Go: a head that never comes is closed without a response
             reply, took = future.result()
             assert reply == b"" and READ_HEADER_TIMEOUT - 1 < took < READ_HEADER_TIMEOUT + 4, took
