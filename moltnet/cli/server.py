@@ -38,7 +38,7 @@ def start(args: list[str]) -> int:
     from django.db import DatabaseError
 
     from moltnet.startup import prepare_server
-    from pairings.relay import start_background
+    from pairings.worker import start_background
 
     try:
         prepare_server(cfg)

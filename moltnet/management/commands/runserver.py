@@ -28,7 +28,7 @@ class Command(DaphneRunserver):
     def inner_run(self, *args, **options):
         # Runs in the serving process (the autoreloader's child), which must own the SQLite lock.
         from moltnet.startup import prepare_server
-        from pairings.relay import start_background
+        from pairings.worker import start_background
 
         try:
             prepare_server(settings.MOLTNET)
