@@ -1,4 +1,4 @@
-"""The search SQL: one statement per page, on SQLite's FTS5 table or Postgres' tsvector column.
+"""The search SQL, on SQLite's FTS5 table or Postgres' tsvector column: a page's keys, then its rows.
 
 Both backends get the same shape: a match, the caller's visibility and filters as WHERE terms,
 a `score` where lower is better (bm25 on SQLite, minus ts_rank_cd on Postgres), a snippet with

@@ -96,8 +96,7 @@ def require_dm_reader(caller: Caller) -> None:
 
 
 def _page_params(limit: int | str | None, before: str | None) -> PageParams:
-    params = parse_page_params({"limit": "" if limit is None else str(limit), "before": before or ""})
-    return params
+    return parse_page_params({"limit": "" if limit is None else str(limit), "before": before or ""})
 
 
 def _agent_id(value: str | None) -> str:
