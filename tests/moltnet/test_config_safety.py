@@ -121,3 +121,19 @@ def test_the_new_keys_load_with_their_defaults(cwd):
                                  "['10.0.0.0/8', '::1']}\nauth: {rate_limits: {send_per_minute: 0, send_burst: 5}}\n")
     cfg = load_checked(cwd / "Moltnet")
     assert (cfg.trusted_proxies, cfg.send_per_minute, cfg.send_burst) == (["10.0.0.0/8", "::1"], 0, 5)
+
+
+@pytest.mark.live
+def test_a_real_moltnet_start_exits_1_with_the_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.support.live import REPO
+
+    (tmp_path / "Moltnet").write_text("version: moltnet.v1\nserver: {listen_addr: ':0'}\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOLTNET_") and k != "DJANGO_SETTINGS_MODULE"}
+    done = subprocess.run([sys.executable, "-m", "moltnet.cli", "start"], cwd=tmp_path, capture_output=True, text=True,
+                          env={**env, "PYTHONPATH": str(REPO)}, timeout=60)
+    assert done.returncode == 1 and done.stdout == ""
+    lines = done.stderr.rstrip("\n").split("\n")
+    assert len(lines) == 1 and lines[0].endswith(f"{OPT_IN} (line 2, column 23)"), done.stderr
