@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 import tomllib
 
+import pytest
+
+from moltnet.cli import mcp_runtimes
+from moltnet.cli.flags import CliError
 from tests.cli.conftest import run
 
 BASE = ["connect", "--base-url", "http://127.0.0.1:9", "--network-id", "team", "--member-id", "scout",
@@ -68,3 +72,12 @@ def test_a_broken_runtime_file_is_reported_not_overwritten(tmp_path):
     result = run(*BASE, "--runtime", "claude-code", "--workspace", str(tmp_path), "--mcp")
     assert result.code == 1 and ".mcp.json is not valid JSON" in result.error
     assert (tmp_path / ".mcp.json").read_text() == "{not json"
+
+
+def test_a_codex_entry_spelled_with_dotted_keys_is_reported_not_doubled(tmp_path):
+    codex = tmp_path / ".codex" / "config.toml"
+    codex.parent.mkdir()
+    codex.write_text('mcp_servers.moltnet.command = "old"\n')
+    with pytest.raises(CliError, match="in a form connect cannot replace"):
+        mcp_runtimes.register("codex", tmp_path, tmp_path / ".moltnet" / "config.json", "team", "scout")
+    assert codex.read_text() == 'mcp_servers.moltnet.command = "old"\n'
