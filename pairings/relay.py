@@ -159,7 +159,7 @@ class PairingRelay:
             wait(flying, timeout=wait_for, return_when=FIRST_COMPLETED)
             if not self.collect():
                 return self.settings.poll_interval
-            delay = 0 if time.monotonic() >= self.retry_at else delay
+            delay = self.retry_wait() if time.monotonic() < self.retry_at else 0
         return delay
 
     def collect(self) -> bool:
@@ -267,7 +267,8 @@ class PairingRelay:
             # issued until they are settled, so none lands more than `concurrency` places late.
             waiting = [slot for slot in waiting if slot.failed]
         free = self.settings.concurrency - len(self.in_flight())
-        self.idle = not self.window and not more
+        # Idle: room for more requests and nothing left to read, so a local append should wake it.
+        self.idle = not more and free > len(waiting)
         if not waiting or free <= 0:
             return 0 if more else self.settings.poll_interval
         runtime = self.usable_runtime(waiting[0].body)

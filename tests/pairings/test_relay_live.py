@@ -184,3 +184,17 @@ def test_a_bad_relay_setting_stops_start_with_one_line(tmp_path) -> None:
     (tmp_path / "Moltnet").write_text("network:\n  id: alpha\n")
     message = one_error_line(run_start(tmp_path, {"MOLTNET_RELAY_CONCURRENCY": "0"}))
     assert message == "MOLTNET_RELAY_CONCURRENCY must be a whole number from 1 to 64, got '0'"
+
+
+def test_moltnet_start_keeps_eight_relays_in_flight_to_a_slow_partner(live_server_factory, remote) -> None:
+    remote.latency = 1.0  # long enough for 8 sends to pile up even on a loaded machine
+    port = int(remote.url.rsplit(":", 1)[1])
+    alpha = live_server_factory(network_config("alpha", "beta", port, inbound_token="b2a", outbound_token="a2b",
+                                               members=["luna"]), name="alpha", env=FAST_RELAY)
+    ops = alpha.client("alpha-operator-secret")
+    sent = [send(ops, {"target": {"kind": "room", "room_id": "atrium"}, "from": {"id": "luna"},
+                       "parts": [{"kind": "text", "text": f"n{i}"}]})["message_id"] for i in range(24)]
+    state = wait_for(lambda: (p := pairing(ops, "beta"))["relay"]["queued"] == 0 and p, timeout=30)
+    assert state["relay"]["relayed"] == 24
+    assert sorted({p.body["id"] for p in remote.posts()}) == sorted(sent)
+    assert remote.max_active == 8  # one at a time, 24 answers would take 24 s
