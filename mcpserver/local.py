@@ -88,7 +88,8 @@ class LocalBackend:
         return grants_for(self.caller, self.agent)
 
     async def api(self, method: str, path: str, query: dict[str, Any] | None = None, body: Any = None) -> Any:
-        content = json.dumps(body).encode() if body is not None else b""
+        # Compact UTF-8, as a client would send it: the API's 1 MiB body limit applies to these bytes.
+        content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode() if body is not None else b""
         # The credential, and what tells the client's address behind a trusted proxy (rate limits, audit).
         headers = [(k, v) for k, v in self.scope.get("headers", []) if k.lower() in FORWARDED_HEADERS]
         headers += [(b"content-type", b"application/json"), (b"x-request-id", self.request_id.encode())]

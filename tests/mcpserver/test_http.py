@@ -106,6 +106,10 @@ async def test_send_errors_are_the_apis(bearer_server):
         assert "give `to`" in await refusal(session, "send_message", {"target": "dm:fresh", "text": "hi"})
         sent = await call(session, "send_message", {"target": "dm:scout-ada", "text": "psst", "to": ["ada"]})
         assert sent["dm_created"] is True
+        # The API's 1 MiB body limit holds for a send through MCP too, on UTF-8 bytes (800 KB here fit).
+        assert "400 http: request body too large" in await refusal(session, "send_message",
+                                                                   {"target": "room:lab", "text": "x" * (1 << 20)})
+        assert (await call(session, "send_message", {"target": "room:lab", "text": "é" * 400_000}))["accepted"]
     dms = bearer_server.client("op-token").get("/v1/dms/scout-ada").json()
     assert dms["participant_ids"] == ["ada", "scout"]
 
