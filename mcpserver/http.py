@@ -36,7 +36,7 @@ SCOPE_KEY = "moltnet.mcp.backend"
 AUTH = REQ()  # any valid credential (no scope required); 401 without one, as on the API
 log = logging.getLogger("moltnet.http")
 # The SDK logs two INFO lines per request ("Processing request of type …", "Terminating session");
-# the access line above says what happened. Its warnings and errors still show.
+# the access line (`_access_line`) says what happened. Its warnings and errors still show.
 logging.getLogger("mcp").setLevel(logging.WARNING)
 
 
