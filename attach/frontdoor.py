@@ -8,7 +8,8 @@ Every connection gets an answer or a clean close within a bounded time, whatever
   (Go's ReadTimeout: 15 s, then 400) and the connection is closed;
 - a request head over MAX_HEADER_BYTES (Go's MaxHeaderBytes) is answered 431, a request target
   over MAX_URL_BYTES 414 (httptools cannot split a longer URL; Go would read up to 1 MiB);
-- a request httptools cannot parse is answered 400.
+- a request httptools cannot parse is answered 400;
+- a response the peer stops reading for WRITE_STALL_TIMEOUT is aborted (not SSE streams).
 These answers carry the spec's error envelope (02 §1.4) and `Connection: close`; after one, the
 socket is half-closed and drained for LINGER before it is closed, so a client still sending reads
 the answer instead of a reset. Nothing here logs: a client's mistake is not the server's error.
@@ -37,6 +38,11 @@ MAX_URL_BYTES = 0xFFFF
 # Go's server timeouts (spec 02 §9): request head 5 s, whole request 15 s.
 READ_HEADER_TIMEOUT = 5.0
 READ_TIMEOUT = 15.0
+# Go's WriteTimeout is 30 s from the end of the request read; here a response may take as long as
+# it needs while the peer reads it, but one the peer stops reading for 30 s is aborted (SSE streams
+# excepted: they handle a stalled reader themselves, spec 06).
+WRITE_STALL_TIMEOUT = 30.0
+STREAM_SUFFIX = "/events/stream"
 LINGER = 0.5
 HEAD_TOO_LARGE = f"request line and headers larger than {MAX_HEADER_BYTES} bytes"
 # Timers may fire up to the clock resolution early; do not re-arm for less than this.
@@ -68,6 +74,7 @@ class MoltnetHttpProtocol(HttpToolsProtocol):
         self.refused = False
         self.refusal: tuple[int, str] | None = None  # what a parser error is answered with
         self.read_timer: asyncio.TimerHandle | None = None
+        self.write_timer: asyncio.TimerHandle | None = None
         with contextlib.suppress(AttributeError, TypeError):  # httptools < 0.6.3
             # llhttp needs both flags for a bare LF after the request line; the second one also
             # lets a bare CR end a line, which Go would refuse (400): harmless for us.
@@ -81,7 +88,30 @@ class MoltnetHttpProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_timer()
+        self._stop_write_timer()
         super().connection_lost(exc)
+
+    # --- a peer that stops reading -----------------------------------------------------------
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        cycle = self.cycle
+        streaming = cycle is not None and cycle.scope.get("path", "").endswith(STREAM_SUFFIX)
+        if self.write_timer is None and not streaming:
+            self.write_timer = self.loop.call_later(WRITE_STALL_TIMEOUT, self._write_stalled)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        self._stop_write_timer()
+
+    def _stop_write_timer(self) -> None:
+        if self.write_timer is not None:
+            self.write_timer.cancel()
+            self.write_timer = None
+
+    def _write_stalled(self) -> None:
+        self.write_timer = None
+        if self.flow.write_paused and not self.transport.is_closing():
+            self.transport.abort()  # the response task sees a disconnect and ends
 
     # --- deadlines ---------------------------------------------------------------------------
     def _deadline(self) -> float:

@@ -18,7 +18,13 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from attach.frontdoor import MAX_HEADER_BYTES, MAX_URL_BYTES, READ_HEADER_TIMEOUT, READ_TIMEOUT
+from attach.frontdoor import (
+    MAX_HEADER_BYTES,
+    MAX_URL_BYTES,
+    READ_HEADER_TIMEOUT,
+    READ_TIMEOUT,
+    WRITE_STALL_TIMEOUT,
+)
 
 pytestmark = pytest.mark.live
 
@@ -124,14 +130,39 @@ def test_oversized_request_heads_get_an_envelope_and_a_close(none_server):
     assert_settled(none_server)
 
 
-def test_a_request_that_never_finishes_arriving_is_bounded(none_server):
+def stalled_reader(port: int, path: str) -> tuple[int, int, float]:
+    """Ask for a large response, read none of it for longer than the write stall timeout, then
+    read what is left: (bytes received, bytes the full response has, seconds until the end)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", port))
+        started = time.monotonic()
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        time.sleep(WRITE_STALL_TIMEOUT + 3)
+        sock.settimeout(10)
+        out = b""
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := sock.recv(1 << 20):
+                out += chunk
+        head, _, body = out.partition(b"\r\n\r\n")
+        size = int(re.search(rb"(?i)\r\ncontent-length: (\d+)", head).group(1))
+        return len(body), size, time.monotonic() - started
+
+
+def test_a_request_or_response_that_stalls_is_bounded(none_server):
     port = none_server.port
     huge = (b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             b"Content-Length: 99999999999\r\n\r\n{")
     short = (b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
              b"X-Request-Id: probe-1\r\nContent-Length: 100\r\n\r\n{")
     head_only = b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
-    with ThreadPoolExecutor(6) as pool:
+    with httpx.Client(base_url=none_server.base_url, timeout=30) as client:  # a ~7 MB history page
+        for _ in range(120):
+            assert client.post("/v1/messages", json={
+                "target": {"kind": "room", "room_id": "vault"}, "from": {"type": "agent", "id": "luna"},
+                "parts": [{"kind": "text", "text": "x" * 60000}]}).status_code == 202
+    with ThreadPoolExecutor(7) as pool:
+        stalled = pool.submit(stalled_reader, port, "/v1/rooms/vault/messages?limit=500")
         bodies = [(data, pool.submit(exchange, port, data, READ_TIMEOUT + 10)) for data in (huge, short) * 2]
         heads = [pool.submit(exchange, port, data, READ_TIMEOUT) for data in (head_only, b"")]
         # Meanwhile the server answers everyone else.
@@ -148,6 +179,9 @@ def test_a_request_that_never_finishes_arriving_is_bounded(none_server):
         for future in heads:  # as Go: a head that never comes is closed without a response
             reply, took = future.result()
             assert reply == b"" and READ_HEADER_TIMEOUT - 1 < took < READ_HEADER_TIMEOUT + 4, took
+        # A reader that stops reading its response is cut off (Go: WriteTimeout).
+        received, expected_size, took = stalled.result()
+        assert received < expected_size and took < WRITE_STALL_TIMEOUT + 10, (received, expected_size, took)
     # A kept-alive connection may idle longer than the head timeout between requests.
     with socket.create_connection(("127.0.0.1", port), timeout=10) as kept:
         for _ in range(2):
