@@ -108,6 +108,23 @@ def _fold_accents(connection) -> bool:
     return True
 
 
+def rebuild(connection) -> int:
+    """Index every stored message again; the number indexed.
+
+    SQLite: needed after a manual `VACUUM`, which may renumber the rowids the FTS5 table is keyed
+    by (the online backup of `moltnet backup` copies pages and keeps them). Postgres: the generated
+    column cannot go stale; this only counts.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')")
+            cursor.execute(f"INSERT INTO {FTS_TABLE}(rowid, body) SELECT doc_id, body FROM {DOCS_VIEW}")
+            cursor.execute(f"SELECT count(*) FROM {DOCS_VIEW}")
+        else:
+            cursor.execute(f"SELECT count(*) FROM messages WHERE {PG_VECTOR_COLUMN} IS NOT NULL")
+        return cursor.fetchone()[0]
+
+
 def build(apps, schema_editor) -> None:
     """Migration step: create the index for this database and fill it from existing messages."""
     vendor = schema_editor.connection.vendor

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -110,3 +111,19 @@ def test_newest_first_is_time_order_even_when_storage_order_is_not(api, make_roo
     Message.objects.filter(id="m3").update(created_at="2000-01-01T00:00:00Z")
     assert _all_pages(api, "q=word") == ["m0", "m5", "m4", "m2", "m1", "m3"]
     assert _all_pages(api, "q=word&room_id=lab") == ["m0", "m5", "m4", "m2", "m1", "m3"]
+
+
+def test_search_rebuild_reindexes_after_rowids_moved(api, make_room, post):
+    """A manual SQLite VACUUM may renumber the rowids the FTS5 table is keyed by; the command repairs it."""
+    make_room("lab")
+    post(room("lab"), "renumbered words", id="r1")
+    post(room("lab"), "other words", id="r2")
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE messages SET rowid = rowid + 1000")  # what a renumbering VACUUM does
+        assert hits(api.get("/v1/search?q=renumbered")) == []
+    out = StringIO()
+    call_command("search_rebuild", stdout=out)
+    assert out.getvalue() == "search index: 2 messages indexed\n"
+    assert hits(api.get("/v1/search?q=renumbered")) == ["r1"]
+    assert hits(api.get("/v1/search?q=words")) == ["r2", "r1"]
