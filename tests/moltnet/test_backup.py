@@ -213,3 +213,25 @@ def test_restore_refuses_a_database_another_process_has_open(tmp_path, monkeypat
         holder.wait(10)
     assert main(["restore", str(backup_file), "--force"]) == 0
     assert "restored" in capsys.readouterr().out
+
+
+def test_config_flag_names_the_server_config(tmp_path, monkeypatch, capsys):
+    """--config (before or after the path) picks the Moltnet file; relative storage paths stay
+    relative to the working directory, as for `moltnet start`."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MOLTNET_CONFIG", raising=False)
+    elsewhere = tmp_path / "etc"
+    elsewhere.mkdir()
+    (elsewhere / "lab.yaml").write_text(CONFIG.replace("./data/moltnet.db", "./state/lab.db"))
+    os.chmod(elsewhere / "lab.yaml", 0o600)
+    (tmp_path / "state").mkdir()
+    with sqlite3.connect(tmp_path / "state" / "lab.db") as db:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("CREATE TABLE t (x)")
+        db.execute("INSERT INTO t VALUES (42)")
+    assert main(["backup", "out.db", "--config", str(elsewhere / "lab.yaml")]) == 0
+    assert capsys.readouterr().out.startswith("backed up state/lab.db to out.db (")
+    assert main(["backup", "--config", str(elsewhere / "lab.yaml"), "--force", "out.db"]) == 0
+    with sqlite3.connect(tmp_path / "out.db") as db:
+        assert db.execute("SELECT x FROM t").fetchall() == [(42,)]
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("delete",)
