@@ -3,7 +3,7 @@
 By default every line is a `key=value` line a person can read and `grep` — the slog text format
 the Go server and node print (spec 09 §13):
 
-    time=2026-12-04T19:57:40.127Z level=INFO msg="GET /v1/network 200 0.4ms" component=http request_id=req_…
+    time=2026-12-04T19:57:40.127Z level=INFO msg="GET /v1/network 200 0.4ms" component=http request_id=req_… client=::1
 
 `MOLTNET_LOG_FORMAT=json` prints the same records as JSON lines (`time`, `level`, `msg`,
 `component`, then every field), for a log collector. `MOLTNET_LOG_LEVEL` (DEBUG, INFO, WARNING,

@@ -55,8 +55,8 @@ def _check(cfg: ServerConfig, path: Path | None, marks: Marks, legacy: bool, env
     try:
         check_startable(cfg, legacy_data_path=legacy)
         if declared:
-            check_exposure(cfg)
             check_declared(cfg)
+            check_exposure(cfg)
     except ConfigError as exc:
         source = environment_source(exc.field, environ)
         if source:

@@ -108,7 +108,7 @@ def test_validate_refuses_what_start_refuses_with_the_same_line(cwd, capsys, tex
 
 
 def test_a_value_from_the_environment_is_named_as_such(cwd, capsys, monkeypatch):
-    (cwd / "Moltnet").write_text("version: moltnet.v1\n")
+    (cwd / "Moltnet").write_text("version: moltnet.v1\nserver: {listen_addr: '127.0.0.1:8787'}\n")
     monkeypatch.setenv("MOLTNET_LISTEN_ADDR", "nowhere")
     assert error_line(capsys, "start") == ('invalid listen address "nowhere"; write host:port, e.g. ":8787" or '
                                            '"127.0.0.1:8787" (from the environment: MOLTNET_LISTEN_ADDR)')

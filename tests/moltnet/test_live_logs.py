@@ -27,7 +27,7 @@ def test_start_up_and_shutdown_lines_in_text(live_server_factory):
     assert "storage=sqlite:.moltnet/moltnet.db" in listening
     assert 'auth="bearer (every call needs a token, 1 token)"' in listening
     access = next(line for line in lines if "GET /v1/rooms 200" in line)
-    assert access.endswith("component=http request_id=req-live-1")
+    assert access.endswith("component=http request_id=req-live-1 client=127.0.0.1")
     assert 'msg="moltnet stopped"' in lines[-1]
     assert "ops-secret" not in server.log()
 
