@@ -4,10 +4,15 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import socket
+import ssl
 import uuid
 
 import httpx
 import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
 
 from tests.support.deploy import OPERATOR, deployment
 
@@ -17,6 +22,7 @@ pytestmark = [pytest.mark.live, pytest.mark.postgres]
 def lowered(text: str) -> str:
     """The README's file with small limits, so a test reaches them in a few requests."""
     return (text.replace("register_per_minute: 10 ", "register_per_minute: 3  ")
+            .replace("attach_per_minute: 30 ", "attach_per_minute: 2  ")
             .replace("send_burst: 20 ", "send_burst: 3  "))
 
 
@@ -45,6 +51,25 @@ def test_registration_limits_count_each_client_behind_nginx_and_ignore_spoofing(
     logs = "".join(server.log() for server in deployed.servers)
     assert "client=127.0.0.2" in logs and "client=127.0.0.3" in logs and "client=127.0.0.4" in logs
     assert "client=198.51.100" not in logs
+
+
+def attach_from(deployed, source: str, spoof: str = "198.51.100.9") -> str:
+    """Open /v1/attach anonymously through nginx from `source`; the first frame's op, or the refusal."""
+    tls = ssl.create_default_context()
+    tls.check_hostname, tls.verify_mode = False, ssl.CERT_NONE
+    raw = socket.create_connection(("127.0.0.1", deployed.https_port), timeout=10, source_address=(source, 0))
+    try:
+        with connect(f"wss://localhost:{deployed.https_port}/v1/attach", sock=raw, ssl=tls,
+                     server_hostname="localhost",
+                     additional_headers={"Origin": deployed.origin, "X-Forwarded-For": spoof}) as ws:
+            return json.loads(ws.recv(timeout=5))["op"]
+    except InvalidStatus as refused:
+        return str(refused.response.status_code)
+
+
+def test_anonymous_attach_limits_count_each_client_behind_nginx(deployed):
+    assert [attach_from(deployed, "127.0.0.9", f"198.51.100.{i}") for i in range(3)] == ["HELLO", "HELLO", "429"]
+    assert attach_from(deployed, "127.0.0.10") == "HELLO"
 
 
 def test_failed_authentications_are_audited_with_the_client_address(deployed):
