@@ -130,7 +130,7 @@ class MoltnetHttpProtocol(HttpToolsProtocol):
         if self.phase == "idle" or self.refused or self.transport.is_closing() \
                 or self.transport.get_protocol() is not self:
             return
-        if self.flow.read_paused:  # we stopped reading (pipelining, an unread body): not the client's delay
+        if self.pipeline:  # queued behind a request still running: we stopped reading, not the client
             self.started = self.loop.time()
         if self.loop.time() + SLACK < self._deadline():  # a later request, or the head is in: more time
             self._arm()

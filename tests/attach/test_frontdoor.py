@@ -149,6 +149,26 @@ def stalled_reader(port: int, path: str) -> tuple[int, int, float]:
         return len(body), size, time.monotonic() - started
 
 
+def trickle(port: int) -> tuple[bytes, float]:
+    """A body that keeps coming, 1 KiB every 0.1 s, towards a Content-Length it never reaches."""
+    with socket.create_connection(("127.0.0.1", port), timeout=READ_TIMEOUT + 10) as sock:
+        started = time.monotonic()
+        sock.sendall(b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 99999999\r\n\r\n")
+        sock.setblocking(False)
+        out = b""
+        while time.monotonic() - started < READ_TIMEOUT + 10:
+            with contextlib.suppress(BlockingIOError):
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                out += chunk
+            with contextlib.suppress(BlockingIOError, BrokenPipeError, ConnectionResetError):
+                sock.send(b" " * 1024)
+            time.sleep(0.1)
+        return out, time.monotonic() - started
+
+
 def test_a_request_or_response_that_stalls_is_bounded(none_server):
     port = none_server.port
     huge = (b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -161,9 +181,10 @@ def test_a_request_or_response_that_stalls_is_bounded(none_server):
             assert client.post("/v1/messages", json={
                 "target": {"kind": "room", "room_id": "vault"}, "from": {"type": "agent", "id": "luna"},
                 "parts": [{"kind": "text", "text": "x" * 60000}]}).status_code == 202
-    with ThreadPoolExecutor(7) as pool:
+    with ThreadPoolExecutor(8) as pool:
         stalled = pool.submit(stalled_reader, port, "/v1/rooms/vault/messages?limit=500")
         bodies = [(data, pool.submit(exchange, port, data, READ_TIMEOUT + 10)) for data in (huge, short) * 2]
+        bodies.append((b"", pool.submit(trickle, port)))
         heads = [pool.submit(exchange, port, data, READ_TIMEOUT) for data in (head_only, b"")]
         # Meanwhile the server answers everyone else.
         assert httpx.get(none_server.base_url + "/healthz", timeout=5).status_code == 200
