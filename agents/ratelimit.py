@@ -135,9 +135,22 @@ def check_send_limit(caller: Caller) -> None:
     if wait <= 0:
         return
     retry_after = max(1, math.ceil(wait))
-    _refused_until[caller.key if caller.claims else key] = time.time() + wait
+    _remember_refusal(caller.key if caller.claims else key, time.time() + wait)
     raise ApiError(429, f"too many messages from this sender; retry in {retry_after}s",
                    {"Retry-After": str(retry_after)})
+
+
+MAX_REMEMBERED = 10_000
+
+
+def _remember_refusal(key: str, until: float) -> None:
+    """Note a refused sender for the hot path (written by the writer thread, read on the event loop)."""
+    if len(_refused_until) >= MAX_REMEMBERED:  # forget the expired; if none, the oldest
+        now = time.time()
+        stale = [k for k, t in list(_refused_until.items()) if t <= now] or list(_refused_until)[:1000]
+        for gone in stale:
+            _refused_until.pop(gone, None)
+    _refused_until[key] = until
 
 
 def early_refusal(request) -> ApiError | None:
@@ -145,6 +158,14 @@ def early_refusal(request) -> ApiError | None:
     token is back (no database work; the authoritative check is `check_send_limit`)."""
     if not _refused_until:
         return None
+    try:
+        return _early_refusal(request)
+    except Exception:  # this is only a shortcut: the send path's own check still applies
+        log.warning("the early send-limit check failed; the send goes on to the full check", exc_info=True)
+        return None
+
+
+def _early_refusal(request) -> ApiError | None:
     from moltnet.routing import credentials_of
 
     try:
@@ -160,9 +181,6 @@ def early_refusal(request) -> ApiError | None:
         return None
     if until <= now:
         _refused_until.pop(key, None)
-        if len(_refused_until) > 10_000:  # forget expired entries now and then
-            for stale in [k for k, t in _refused_until.items() if t <= now]:
-                _refused_until.pop(stale, None)
         return None
     retry_after = max(1, math.ceil(until - now))
     return ApiError(429, f"too many messages from this sender; retry in {retry_after}s",

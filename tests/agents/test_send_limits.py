@@ -1,6 +1,6 @@
 """Send limits (issue 13 point 2): a token bucket per agent, or per address for anonymous and human
 senders, on POST /v1/messages; operators and admin tokens are exempt. In-process (Django's client);
-tests/agents/test_send_limits_live.py drives real servers, tests/moltnet/test_proxy_deploy.py nginx."""
+tests/moltnet/test_proxy_deploy.py drives two real processes behind nginx."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ import time
 import pytest
 from django.test import RequestFactory
 
-from agents.ratelimit import _refused_until, check_send_limit, early_refusal, take_token
+from agents.ratelimit import (
+    MAX_REMEMBERED,
+    _refused_until,
+    _remember_refusal,
+    check_send_limit,
+    early_refusal,
+    take_token,
+)
 from events.models import Event
 from moltnet.errors import ApiError
 from rooms.models import Message
@@ -135,3 +142,11 @@ def test_check_send_limit_names_no_bucket_for_exempt_callers(configure, db):
     admin = Caller("open", claims=Claims("agent", frozenset({"admin"}), frozenset(), "agent-token:x", agent_id="a"))
     for _ in range(10):
         check_send_limit(admin)
+
+
+def test_the_memory_of_refusals_stays_bounded_and_a_broken_request_is_not_refused_early():
+    now = time.time()
+    for i in range(MAX_REMEMBERED + 50):
+        _remember_refusal(f"addr:10.0.{i // 256}.{i % 256}", now + (60 if i % 2 else -1))
+    assert len(_refused_until) <= MAX_REMEMBERED
+    assert early_refusal(object()) is None  # not a request at all: the full check decides
