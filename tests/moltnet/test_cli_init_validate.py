@@ -121,7 +121,7 @@ def test_validate_a_file_reports_both_attempts(cwd, capsys):
     first, second = err.rstrip("\n").split("\n")
     assert first.endswith('validate "broken.yaml": as Moltnet config: decode Moltnet config "broken.yaml": '
                           'field nonsense not found in type: "nonsense" is not a top-level key (line 1, column 1); '
-                          "top-level keys are version, network, server, auth, storage, rooms, pairings")
+                          "top-level keys are version, network, server, auth, storage, rooms, pairings, loop_guard")
     assert second.startswith("as MoltnetNode config: ")
 
 

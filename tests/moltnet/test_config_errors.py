@@ -10,7 +10,7 @@ import pytest
 
 from moltnet.cli import main
 
-SERVER_KEYS = "version, network, server, auth, storage, rooms, pairings"
+SERVER_KEYS = "version, network, server, auth, storage, rooms, pairings, loop_guard"
 
 
 @pytest.fixture
