@@ -34,8 +34,10 @@ def room_config(clients: int, storage: str = "sqlite") -> str:
     return f"version: moltnet.v1\n{store}rooms:\n  - id: bench\n    members: [{members}]\n"
 
 
-async def client_loop(base_url: str, index: int, count: int, latencies: list[float], errors: list[int]) -> None:
-    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+async def client_loop(base_url: str, index: int, count: int, latencies: list[float], errors: list[int],
+                      headers: dict[str, str] | None = None) -> None:
+    """Send `count` messages as agent<index>; `errors` collects every status other than 202."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=30, headers=headers) as client:
         for n in range(count):
             body = {"target": {"kind": "room", "room_id": "bench"}, "from": {"type": "agent", "id": f"agent{index}"},
                     "parts": [{"kind": "text", "text": f"message {n} from client {index}"}]}

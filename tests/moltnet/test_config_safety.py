@@ -10,27 +10,11 @@ import pytest
 
 from moltnet.cli import main
 from moltnet.config import load_checked
+from tests.moltnet import test_config_errors as config_errors
 
+cwd = config_errors.cwd  # the working-directory fixture, no MOLTNET_* variables
+error_line = config_errors.error_line
 OPT_IN = 'write "allow_unauthenticated_all_interfaces: true" under server: to serve it anyway'
-
-
-@pytest.fixture
-def cwd(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith("MOLTNET_"):
-            monkeypatch.delenv(name)
-    return tmp_path
-
-
-def error_line(capsys, *args: str) -> str:
-    """Run the command; it must fail with exactly one stderr line, returned without the time prefix."""
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    assert code == 1, (out, err)
-    lines = err.rstrip("\n").split("\n")
-    assert len(lines) == 1, err
-    return lines[0][20:]
 
 
 def test_init_writes_a_loopback_listen_address_that_starts(cwd, capsys):
