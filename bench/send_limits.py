@@ -5,6 +5,7 @@ server's CPU per send (the steadiest figure on a loaded machine). Also how fast 
 limit is refused (429s answered before the send reaches the writer).
 
     .venv/bin/python bench/send_limits.py --clients 8 --messages 1000 --rounds 3
+    MOLTNET_POSTGRES_DSN=postgresql://… .venv/bin/python bench/send_limits.py --rounds 0   # the check on Postgres
 """
 
 from __future__ import annotations
@@ -96,7 +97,8 @@ def micro(calls: int) -> None:
         Path(tmp, "Moltnet").write_text(config("on") + "storage: {kind: sqlite, sqlite: {path: bench.db}}\n")
         env = {**os.environ, "MOLTNET_CONFIG": str(Path(tmp, "Moltnet")), "DJANGO_SETTINGS_MODULE": "moltnet.settings",
                "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-        print(f"== the limiter alone: {calls} checks by 8 agents, in-process, sqlite (synchronous=full) ==")
+        store = "postgres (MOLTNET_POSTGRES_DSN)" if env.get("MOLTNET_POSTGRES_DSN") else "sqlite (synchronous=full)"
+        print(f"== the limiter alone: {calls} checks by 8 agents, in-process, {store} ==")
         out = subprocess.run([sys.executable, "-c", MICRO, str(calls)], cwd=tmp, env=env, capture_output=True,
                              text=True, check=False)
         print("".join(f"  {line}\n" for line in out.stdout.splitlines()) + out.stderr[-2000:], end="", flush=True)
