@@ -49,7 +49,8 @@ def do_set_hidden(caller: Caller, message_id: str, hidden: bool) -> Message:
     """Hide (soft: the row stays) or show again one message; idempotent, audited when it changes."""
     message_id = trim(message_id)
     with transaction.atomic():
-        message = Message.objects.select_for_update().filter(id=message_id).first()
+        # No stored id holds a NUL, and Postgres refuses one as a parameter.
+        message = None if "\x00" in message_id else Message.objects.select_for_update().filter(id=message_id).first()
         if message is None:
             raise not_found(f"unknown message {go_quote(message_id)}")
         if (message.hidden_at is not None) == hidden:

@@ -113,6 +113,8 @@ def check_conversation(kind: str, ident: str) -> tuple[str, str]:
     kind, ident = trim(kind), trim(ident)
     if kind not in KINDS:
         raise unprocessable(f"conversation kind must be one of room, thread, dm, got {go_quote(kind)}")
+    if "\x00" in ident:  # no stored id has one, and Postgres refuses it as a parameter
+        raise not_found(f"unknown {kind} {go_quote(ident)}")
     if kind == "room":
         found = Room.objects.filter(id=ident, deleted_at__isnull=True).exists()
         room_id = ident
@@ -142,7 +144,7 @@ def do_set_room_budget(room_id: str, budget: int | None) -> None:
     """A room's own budget (None: back to the network's)."""
     if budget is not None and (err := hop_budget_error(budget, "max_agent_hops")):
         raise unprocessable(err)
-    if not Room.objects.filter(id=trim(room_id), deleted_at__isnull=True).exists():
+    if "\x00" in room_id or not Room.objects.filter(id=trim(room_id), deleted_at__isnull=True).exists():
         raise not_found(f"unknown room {go_quote(room_id)}")
     if budget is None:
         RoomLoopGuard.objects.filter(room_id=trim(room_id)).delete()

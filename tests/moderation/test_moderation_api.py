@@ -3,31 +3,9 @@ every action lands in the audit trail."""
 
 from __future__ import annotations
 
-import pytest
-
 from agents.models import AgentRegistration
-from rooms.schemas import CreateRoomRequest
-from rooms.services import do_create_room
 from tests.conftest import ApiClient
-
-TOKENS = [{"id": "admin", "value": "admin-secret", "scopes": ["admin", "write", "observe"]},
-          {"id": "reader", "value": "reader-secret", "scopes": ["observe", "write"]}]
-
-
-def text(body: str) -> list[dict]:
-    return [{"kind": "text", "text": body}]
-
-
-@pytest.fixture
-def admin(configure, db) -> ApiClient:
-    configure({"auth": {"mode": "bearer", "tokens": TOKENS}})
-    do_create_room(CreateRoomRequest(id="lab", members=["ada", "grace"]), "local")
-    return ApiClient("admin-secret")
-
-
-@pytest.fixture
-def reader(admin) -> ApiClient:
-    return ApiClient("reader-secret")
+from tests.moderation.conftest import TOKENS, text
 
 
 def say(client: ApiClient, message_id: str, sender: str = "ada", **target) -> None:

@@ -1,0 +1,28 @@
+"""A bearer network with an admin token and an observe+write token, and room `lab` (ada, grace)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rooms.schemas import CreateRoomRequest
+from rooms.services import do_create_room
+from tests.conftest import ApiClient
+
+TOKENS = [{"id": "admin", "value": "admin-secret", "scopes": ["admin", "write", "observe"]},
+          {"id": "reader", "value": "reader-secret", "scopes": ["observe", "write"]}]
+
+
+def text(body: str) -> list[dict]:
+    return [{"kind": "text", "text": body}]
+
+
+@pytest.fixture
+def admin(configure, db) -> ApiClient:
+    configure({"auth": {"mode": "bearer", "tokens": TOKENS}})
+    do_create_room(CreateRoomRequest(id="lab", members=["ada", "grace"]), "local")
+    return ApiClient("admin-secret")
+
+
+@pytest.fixture
+def reader(admin) -> ApiClient:
+    return ApiClient("reader-secret")
