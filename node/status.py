@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 
+from moltnet.runtimes import registry
 from node.config import NodeConfig
 from node.state import CursorStore, state_path
 
@@ -69,7 +70,7 @@ def render(document: dict) -> str:
                 lines.append(f"    error: {wake['error']}")
         else:
             lines.append("  last wake: none")
-        if item["runtime"] in ("codex", "claude-code"):
+        if item["runtime"] in registry.with_wake_queue():
             lines.append(f"  queued wakes: {item['queued_wakes']}, failed wakes: {item['failed_wakes']}")
     return "\n".join(lines) + "\n"
 

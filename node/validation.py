@@ -1,4 +1,7 @@
-"""Runtime defaults and bridge-config validation with the spec's exact messages (spec 09 §4.3, §5; spec 10 §1)."""
+"""Runtime defaults and bridge-config validation with the spec's exact messages (spec 09 §4.3, §5; spec 10 §1).
+
+What each runtime accepts, defaults and requires is declared by its `moltnet.runtimes.<name>` module; this
+module applies those declarations in the spec's order."""
 
 from __future__ import annotations
 
@@ -7,55 +10,27 @@ import stat
 from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import quote_plus
 
 from moltnet import gourl
 from moltnet.config import ConfigError
+from moltnet.runtimes import registry
+from moltnet.runtimes.spec import RESTRICTED_FIELDS
 
 if TYPE_CHECKING:
     from node.config import BridgeConfig, RuntimeBlock
 
-KINDS = ("openclaw", "picoclaw", "tinyclaw", "pi", "codex", "claude-code")
 WAKES = ("", "all", "mentions", "thread_only", "never")
-DEFAULT_OPENCLAW_GATEWAY = "ws://127.0.0.1:18789"
-DEFAULT_PICOCLAW_EVENTS = "ws://127.0.0.1:18990/pico/ws"
-DEFAULT_TINYCLAW_BASE = "http://127.0.0.1:3777"
-
-
-def _origin(raw: str) -> str:
-    """`scheme://host[:port]` of a URL that parses with both (Go's `url.URL.Host`: no user-info), else ""."""
-    try:
-        parsed = gourl.parse(raw.strip())
-    except gourl.UrlError:
-        return ""
-    return f"{parsed.scheme}://{parsed.host}" if parsed.scheme and parsed.host else ""
 
 
 def apply_runtime_defaults(rt: RuntimeBlock) -> None:
-    """Spec 09 §5. A blank (whitespace-only) field counts as unset, as in Go's trimmed checks (`kind` is exact)."""
+    """Spec 09 §5. A blank (whitespace-only) field counts as unset, as in Go's trimmed checks (`kind` is exact);
+    then the runtime's own defaults (`moltnet.runtimes.<name>`)."""
     for item in fields(rt):
         if item.name != "kind" and not getattr(rt, item.name).strip():
             setattr(rt, item.name, "")
-    if rt.kind == "openclaw":
-        if not any((rt.gateway_url, rt.control_url, rt.events_url, rt.command, rt.inbound_url, rt.outbound_url,
-                    rt.ack_url)):
-            rt.gateway_url = DEFAULT_OPENCLAW_GATEWAY
-    elif rt.kind == "picoclaw":
-        if not rt.command and rt.config_path:
-            rt.command = "picoclaw"
-        elif not any((rt.command, rt.config_path, rt.control_url, rt.events_url)):
-            rt.events_url = DEFAULT_PICOCLAW_EVENTS
-    elif rt.kind == "tinyclaw" and not rt.control_url:
-        rt.channel = rt.channel or "moltnet"
-        base = next((o for o in map(_origin, (rt.inbound_url, rt.outbound_url, rt.ack_url)) if o),
-                    DEFAULT_TINYCLAW_BASE)
-        rt.inbound_url = rt.inbound_url or f"{base}/api/message"
-        rt.outbound_url = rt.outbound_url or f"{base}/api/responses/pending?channel={quote_plus(rt.channel.strip())}"
-        rt.ack_url = rt.ack_url or f"{base}/api/responses"
-    elif rt.kind == "claude-code":
-        rt.command = rt.command or "claude"
-    elif rt.kind == "codex":
-        rt.command = rt.command or "codex"
+    spec = registry.lookup(rt.kind)
+    if spec is not None:
+        spec.apply_defaults(rt)
 
 
 def _check_url(label: str, value: str, schemes: tuple[str, ...]) -> None:
@@ -70,49 +45,33 @@ def _check_url(label: str, value: str, schemes: tuple[str, ...]) -> None:
         raise ConfigError(f"bridge config {label} host is required")
 
 
+def _either(names: tuple[str, ...]) -> str:
+    """`a`, `a or b`, `a, b, or c`: how the config errors list the runtimes that accept a field."""
+    if len(names) <= 2:
+        return " or ".join(names)
+    return ", ".join(names[:-1]) + ", or " + names[-1]
+
+
 def _validate_runtime(rt: RuntimeBlock) -> None:
-    kind = rt.kind
-    if rt.gateway_url:
-        if kind != "openclaw":
-            raise ConfigError("bridge config runtime.gateway_url is only supported for openclaw")
-        _check_url("runtime.gateway_url", rt.gateway_url, ("ws", "wss"))
-    if rt.control_url:
-        if kind == "openclaw":
-            raise ConfigError("bridge config runtime.control_url is unsupported for openclaw; use runtime.gateway_url")
-        if kind not in ("picoclaw", "tinyclaw", "pi"):
-            raise ConfigError("bridge config runtime.control_url is only supported for picoclaw, tinyclaw, or pi")
-        _check_url("runtime.control_url", rt.control_url, ("http", "https"))
-    if rt.events_url:
-        if kind != "picoclaw":
-            raise ConfigError("bridge config runtime.events_url is only supported for picoclaw")
-        _check_url("runtime.events_url", rt.events_url, ("ws", "wss"))
-    if rt.command:
-        if kind not in ("picoclaw", "claude-code", "codex"):
-            raise ConfigError("bridge config runtime.command is only supported for picoclaw, claude-code, or codex")
-        if kind == "picoclaw" and not rt.config_path:
-            raise ConfigError("bridge config runtime.config_path is required when runtime.command is set")
-    for name in ("inbound_url", "outbound_url", "ack_url"):
-        if getattr(rt, name) and kind != "tinyclaw":
-            raise ConfigError(f"bridge config runtime.{name} is only supported for tinyclaw")
-    for name in ("inbound_url", "outbound_url", "ack_url"):
-        if getattr(rt, name):
-            _check_url(f"runtime.{name}", getattr(rt, name), ("http", "https"))
-    if rt.config_path and kind != "picoclaw":
-        raise ConfigError("bridge config runtime.config_path is only supported for picoclaw")
-    # Seam presence (spec 10 §1.3).
-    if kind in ("codex", "claude-code") and not rt.workspace_path.strip():
-        raise ConfigError(f"bridge config runtime.workspace_path is required for {kind}")
-    if kind == "tinyclaw" and not rt.control_url:
-        for name in ("inbound_url", "outbound_url", "ack_url"):
-            if not getattr(rt, name):
-                raise ConfigError(f"bridge config runtime.{name} is required for tinyclaw")
-    if kind == "openclaw" and not rt.gateway_url:
-        raise ConfigError("bridge config runtime.gateway_url is required for openclaw")
-    if kind == "picoclaw" and not (rt.control_url or rt.events_url or rt.command):
-        raise ConfigError("bridge config runtime.control_url, runtime.events_url, or runtime.command is required "
-                          "for picoclaw")
-    if kind == "pi" and not rt.control_url:
-        raise ConfigError("bridge config runtime.control_url is required for pi")
+    """The restricted fields in the spec's order (accepted by this runtime? a valid URL? what it needs?),
+    then the runtime's seam-presence rule (spec 10 §1.3)."""
+    spec = registry.lookup(rt.kind)
+    for name, schemes in RESTRICTED_FIELDS:
+        value = getattr(rt, name)
+        if not value:
+            continue
+        if spec is None or name not in spec.fields:
+            refusal = spec.refusals.get(name) if spec is not None else None
+            raise ConfigError(f"bridge config runtime.{name} "
+                              + (refusal or f"is only supported for {_either(registry.accepting(name))}"))
+        if schemes:
+            _check_url(f"runtime.{name}", value, schemes)
+        needed = spec.requires.get(name)
+        if needed and not getattr(rt, needed):
+            raise ConfigError(f"bridge config runtime.{needed} is required when runtime.{name} is set")
+    error = spec.seam_error(rt) if spec is not None else ""
+    if error:
+        raise ConfigError(error)
 
 
 def validate_bridge(cfg: BridgeConfig) -> None:
@@ -138,7 +97,7 @@ def validate_bridge(cfg: BridgeConfig) -> None:
             raise ConfigError(f"bridge config moltnet.token, token_env, or token_path is required for {mode} auth")
     else:
         raise ConfigError(f"bridge config moltnet.auth_mode {gourl.go_quote(mode)} is unsupported")
-    if cfg.runtime.kind not in KINDS:
+    if registry.lookup(cfg.runtime.kind) is None:
         raise ConfigError(f"bridge config runtime.kind {gourl.go_quote(cfg.runtime.kind)} is unsupported")
     _check_url("moltnet.base_url", m.base_url, ("http", "https"))
     for index, room in enumerate(cfg.rooms):

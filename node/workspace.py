@@ -10,6 +10,7 @@ from pathlib import Path
 from moltnet.cli import clientconfig
 from moltnet.cli.flags import CliError
 from moltnet.config import ConfigError
+from moltnet.runtimes import registry
 from node.config import BridgeConfig
 
 _locks: dict[str, asyncio.Lock] = {}  # process-wide, keyed by absolute path (spec 09 §12.2)
@@ -61,7 +62,7 @@ async def ensure_workspace(cfg: BridgeConfig, workspace: str, component: str,
     if not os.path.isdir(workspace):
         os.makedirs(workspace, mode=0o755, exist_ok=True)
         logs.info("created workspace", component=component, agent_id=cfg.agent_id, path=workspace)
-    relative = skills.RUNTIME_PATHS.get(cfg.runtime.kind, ())
+    relative = registry.skill_paths(cfg.runtime.kind)
     if not relative or any(os.path.exists(os.path.join(workspace, rel)) for rel in relative):
         return []
     try:

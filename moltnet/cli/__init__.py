@@ -8,8 +8,9 @@ import time
 from collections.abc import Callable
 
 from moltnet.cli.flags import CliError, HelpShownError, help_requested
+from moltnet.cli.skills import INSTALL_LINE
 
-USAGE = """Usage:
+USAGE = f"""Usage:
   moltnet apply [path] --base-url <url> --token-env <env>
   moltnet connect [options]
   moltnet conversations [--network <id>] [--member <id>]
@@ -24,7 +25,7 @@ USAGE = """Usage:
   moltnet admin room members add --room <id> --member <id> --base-url <url> --token-env <env>
   moltnet admin room members remove --room <id> --member <id> --base-url <url> --token-env <env>
   moltnet send --target room:<id>|dm:<id> --text <message> [--network <id>] [--member <id>]
-  moltnet skill install --runtime openclaw|picoclaw|tinyclaw|claude-code|codex --workspace <path>
+{INSTALL_LINE}
   moltnet update [--check] [--version <version>] [--dry-run] [--yes] [--server <url>] [--server-token-env <name>]
   moltnet validate [path]
   moltnet start

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from moltnet.config import ConfigError
+from moltnet.runtimes import registry
 
 if TYPE_CHECKING:
     from moltnet.cli.doctor import Report
@@ -138,10 +139,8 @@ def _version(command: str) -> str:
 
 
 def check_skill(report: Report, name: str, bridge: BridgeConfig) -> None:
-    from moltnet.cli.skills import RUNTIME_PATHS
-
     workspace = bridge.runtime.workspace_path.strip()
-    relative = RUNTIME_PATHS.get(bridge.runtime.kind, ())
+    relative = registry.skill_paths(bridge.runtime.kind)
     if not workspace or not relative:
         return
     if not os.path.isdir(workspace):

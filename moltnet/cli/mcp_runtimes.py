@@ -5,6 +5,8 @@
 - Codex: `.codex/config.toml` in the workspace (`[mcp_servers.moltnet]`, `command` + `args`),
   which Codex reads for trusted projects.
 
+Which runtimes support it, and the file, come from each runtime's `mcp_config` (`moltnet.runtimes`).
+
 The entry starts `moltnet mcp --config <this workspace's .moltnet/config.json>`, so the token
 stays in that private file and never lands in the runtime's config. Writing is idempotent: the
 `moltnet` entry is replaced, everything else in the file is kept.
@@ -21,9 +23,11 @@ import tomllib
 from pathlib import Path
 
 from moltnet.cli.flags import CliError
+from moltnet.runtimes import registry
 
 SERVER_NAME = "moltnet"
-RUNTIMES = ("claude-code", "codex")
+# The runtimes whose `RuntimeSpec` names a project-scoped MCP config (`mcp_config`).
+RUNTIMES = tuple(spec.name for spec in registry.with_mcp())
 
 
 def moltnet_command() -> list[str]:
@@ -44,15 +48,20 @@ def server_entry(config_path: Path, network_id: str, member_id: str) -> tuple[st
 
 def register(runtime: str, workspace: Path, config_path: Path, network_id: str, member_id: str) -> tuple[Path, bool]:
     """Write the entry; returns (the file, whether it changed)."""
+    relative = check_runtime(runtime)
     command, args = server_entry(config_path, network_id, member_id)
-    if runtime == "claude-code":
-        return _claude_code(workspace / ".mcp.json", command, args)
-    if runtime == "codex":
-        return _codex(workspace / ".codex" / "config.toml", command, args)
-    raise CliError(f'--mcp supports the runtimes {" and ".join(RUNTIMES)}, not "{runtime}"')
+    return WRITERS[Path(relative).suffix](workspace / relative, command, args)
 
 
-def _claude_code(path: Path, command: str, args: list[str]) -> tuple[Path, bool]:
+def check_runtime(runtime: str) -> str:
+    """The runtime's project-scoped MCP config (relative to the workspace); refuses `--mcp` without one."""
+    spec = registry.lookup(runtime)
+    if spec is None or not spec.mcp_config:
+        raise CliError(f'--mcp supports the runtimes {" and ".join(RUNTIMES)}, not "{runtime}"')
+    return spec.mcp_config
+
+
+def _mcp_json(path: Path, command: str, args: list[str]) -> tuple[Path, bool]:
     document: dict = {}
     if path.exists():
         try:
@@ -76,7 +85,7 @@ def _toml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
 
 
-def _codex(path: Path, command: str, args: list[str]) -> tuple[Path, bool]:
+def _mcp_toml(path: Path, command: str, args: list[str]) -> tuple[Path, bool]:
     text = path.read_text() if path.exists() else ""
     try:
         current = tomllib.loads(text).get("mcp_servers", {}).get(SERVER_NAME)
@@ -103,6 +112,10 @@ def _codex(path: Path, command: str, args: list[str]) -> tuple[Path, bool]:
                        "remove that entry and run connect again") from None
     _write(path, updated)
     return path, True
+
+
+# How each config format holds the entry: Claude Code's `.mcp.json`, Codex's `config.toml`.
+WRITERS = {".json": _mcp_json, ".toml": _mcp_toml}
 
 
 def _write(path: Path, text: str) -> None:

@@ -107,7 +107,7 @@ def write_token_file(path: Path, token: str) -> None:
 def connect(args: list[str]) -> int:
     flags = _auth_flags(FlagSet("connect"))
     flags.string("workspace", ".", "runtime workspace root")
-    flags.string("runtime", "openclaw", "runtime: openclaw, picoclaw, tinyclaw, claude-code or codex")
+    flags.string("runtime", "openclaw", skills.RUNTIME_HELP)
     flags.string("base-url", "", "Moltnet server URL")
     flags.string("network-id", "", "network id")
     flags.string("member-id", "", "agent id on the network")
@@ -116,13 +116,12 @@ def connect(args: list[str]) -> int:
     flags.string("rooms", "", "comma-separated room ids")
     flags.boolean("enable-dms", False, "allow direct messages")
     flags.boolean("install-skill", True, "install the Moltnet skill for the runtime")
-    flags.boolean("mcp", False, "also register `moltnet mcp` with the runtime (claude-code, codex)")
+    flags.boolean("mcp", False, f"also register `moltnet mcp` with the runtime ({', '.join(mcp_runtimes.RUNTIMES)})")
     values, positional = flags.parse(args)
     no_positional("connect", positional)
     given = given_flags(flags, args)
-    if values["mcp"] and values["runtime"].strip() not in mcp_runtimes.RUNTIMES:
-        raise CliError(f'--mcp supports the runtimes {" and ".join(mcp_runtimes.RUNTIMES)}, '
-                       f'not "{values["runtime"].strip()}"')
+    if values["mcp"]:
+        mcp_runtimes.check_runtime(values["runtime"].strip())
 
     workspace = Path(values["workspace"])
     path = workspace / ".moltnet" / "config.json"

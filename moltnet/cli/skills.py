@@ -1,4 +1,6 @@
-"""The Moltnet skill: bundled content, per-runtime install paths and `moltnet skill` (spec 11 §7)."""
+"""The Moltnet skill: bundled content, installing it at a runtime's paths and `moltnet skill` (spec 11 §7).
+
+Each runtime's paths are declared by its `moltnet.runtimes.<name>` module."""
 
 from __future__ import annotations
 
@@ -7,19 +9,15 @@ from importlib import resources
 from pathlib import Path
 
 from moltnet.cli.flags import HELP_WORDS, CliError, FlagSet, no_positional
+from moltnet.runtimes import registry
 
-RUNTIME_PATHS: dict[str, tuple[str, ...]] = {
-    "openclaw": ("skills/moltnet/SKILL.md",),
-    "picoclaw": ("skills/moltnet/SKILL.md",),
-    "tinyclaw": (".agents/skills/moltnet/SKILL.md", ".claude/skills/moltnet/SKILL.md"),
-    "claude-code": (".claude/skills/moltnet/SKILL.md",),
-    "codex": (".agents/skills/moltnet/SKILL.md", ".codex/skills/moltnet/SKILL.md"),
-}
 SKILL_TIMEOUT = 2.0
 SKILL_LIMIT = 256 * 1024
-USAGE = """Usage:
-  moltnet skill install --runtime openclaw|picoclaw|tinyclaw|claude-code|codex --workspace <path>
-"""
+# The runtimes with skill paths (spec 11 §7.1), as the usage line and the --runtime help list them.
+_SUPPORTED = registry.with_skill()
+INSTALL_LINE = f"  moltnet skill install --runtime {'|'.join(_SUPPORTED)} --workspace <path>"
+RUNTIME_HELP = f"runtime: {', '.join(_SUPPORTED[:-1])} or {_SUPPORTED[-1]}"
+USAGE = f"Usage:\n{INSTALL_LINE}\n"
 
 
 def bundled_skill() -> str:
@@ -28,8 +26,8 @@ def bundled_skill() -> str:
 
 def install(runtime: str, workspace: str, content: str) -> list[str]:
     """Write `content` to every path of `runtime`; returns the written paths as printed."""
-    relative = RUNTIME_PATHS.get(runtime.strip())
-    if relative is None:
+    relative = registry.skill_paths(runtime.strip())
+    if not relative:
         raise CliError(f'moltnet skill install does not support runtime "{runtime}"')
     written = []
     for rel in relative:
@@ -76,7 +74,7 @@ def skill_command(args: list[str]) -> int:
     if args[0] != "install":
         raise CliError(f'unknown skill command "{args[0]}"\n\n{USAGE}')
     flags = FlagSet("skill install")
-    flags.string("runtime", "openclaw", "runtime: openclaw, picoclaw, tinyclaw, claude-code or codex")
+    flags.string("runtime", "openclaw", RUNTIME_HELP)
     flags.string("workspace", ".", "runtime workspace root")
     values, positional = flags.parse(args[1:])
     no_positional("skill install", positional)

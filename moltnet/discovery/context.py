@@ -9,13 +9,15 @@ from django.http import HttpRequest
 
 from agents.auth import Caller
 from moltnet.config import ServerConfig
+from moltnet.runtimes import registry
 from rooms import queries
 from rooms.access import access_json, can_read
 from rooms.services import members_by_room
 
 ROOM_LIMIT = 100
 BARE = re.compile(r"[A-Za-z0-9._:/,-]+")
-RUNTIMES = ("codex", "claude-code", "openclaw", "picoclaw", "tinyclaw")
+# The runtime values the documents offer (spec 08 §3.2: pi has no skill install and is not listed).
+RUNTIMES = tuple(spec.name for spec, _snippet in registry.documented())
 # The example texts of the generated send commands, as the Go documents spell them.
 GREETING = '"Hello from <agent-id>."'
 DM_TEXT = '"Can you review this?"'

@@ -3,29 +3,12 @@
 from __future__ import annotations
 
 from moltnet.discovery.context import GREETING, RUNTIMES, AccessContext, id_list, shell_quote
+from moltnet.runtimes import registry
 
 DOCS = ("quickstart.md", "guides/runtimes-and-attachments.md", "reference/node-config.md",
         "reference/runtime-capabilities.md", "reference/cli.md", "reference/authentication.md",
         "guides/securing-remote-agents.md", "guides/public-open-networks.md",
         "reference/native-attachment-protocol.md")
-RUNTIME_SECTIONS = (
-    ("Codex", "codex", ["kind: codex", "command: codex", "workspace_path: ."],
-     "Codex runs the CLI in `workspace_path`; its stdout is not posted back, so reply with the skill "
-     "(`moltnet send`)."),
-    ("Claude Code", "claude-code", ["kind: claude-code", "command: claude", "workspace_path: ."],
-     "Claude Code runs in `workspace_path`; its stdout is not posted back, so reply with the skill "
-     "(`moltnet send`)."),
-    ("OpenClaw", "openclaw", ["kind: openclaw", 'gateway_url: "ws://127.0.0.1:18789"'],
-     "OpenClaw is reached through its default gateway WebSocket."),
-    ("PicoClaw", "picoclaw", ["kind: picoclaw", 'events_url: "ws://127.0.0.1:18990/pico/ws"'],
-     "PicoClaw is reached through its default event socket; `control_url`, or `command` plus "
-     "`config_path`, are the alternatives."),
-    ("TinyClaw", "tinyclaw", ["kind: tinyclaw", "channel: moltnet",
-                              'inbound_url: "http://127.0.0.1:3777/api/message"',
-                              'outbound_url: "http://127.0.0.1:3777/api/responses/pending?channel=moltnet"',
-                              'ack_url: "http://127.0.0.1:3777/api/responses"'],
-     "TinyClaw uses its default queue endpoints; a single `control_url` is the alternative."),
-)
 
 
 def render_llms(ctx: AccessContext) -> str:
@@ -124,6 +107,6 @@ def _stay_connected(ctx: AccessContext) -> list[str]:
             "Room `wake` values: `mentions` (wake when mentioned), `all` (every message), `thread_only` "
             "(threads you are part of), `never` (read on demand only). DMs: `dms.enabled` `true`/`false`, "
             "`dms.wake` `all`/`never`.", ""]
-    for title, _kind, lines, note in RUNTIME_SECTIONS:
-        out += [f"### {title}", "", note, "", *_node_yaml(ctx, lines)]
+    for spec, snippet in registry.documented():
+        out += [f"### {spec.title}", "", snippet.note, "", *_node_yaml(ctx, list(snippet.runtime_yaml))]
     return out

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from moltnet.cli.skills import RUNTIME_PATHS
+from moltnet.runtimes.registry import skill_paths
 from tests.support.live import LiveServer
 from tests.support.pgcluster import free_port
 
@@ -59,7 +59,7 @@ def test_a_healthy_setup_is_all_ok(doctor, tmp_path):
     server = LiveServer(tmp_path / "net", NETWORK.replace("PORT", str(port)), port=port).start()
     try:
         workspace = tmp_path / "workspace"
-        for rel in RUNTIME_PATHS["codex"]:
+        for rel in skill_paths("codex"):
             (workspace / rel).parent.mkdir(parents=True, exist_ok=True)
             (workspace / rel).write_text("skill")
         (server.workdir / "scout.token").write_text("scout-secret\n")

@@ -1,20 +1,25 @@
-"""PicoClaw: the event WebSocket (default) or `picoclaw agent` command mode (spec 10 §3)."""
+"""PicoClaw: the event WebSocket (default) or `picoclaw agent` command mode (spec 10 §3); `build_adapter` picks the seam
+(a `control_url` alone runs the shared control seam)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+from collections.abc import Mapping
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from node import logs
+from node.client import AttachmentClient
+from node.config import BridgeConfig
 from node.publish import publish
 from node.render import compact_bootstrap, compact_message, context_id, picoclaw_session_id
 from node.runtimes.base import Adapter
 from node.runtimes.cli import Command, CommandError, run_command
+from node.runtimes.control import ControlAdapter
 from node.runtimes.picoclaw.token import channel_token, picoclaw_home
 
 DEFAULT_TOKEN = "spawnfile-internal-pico"
@@ -152,3 +157,12 @@ class PicoClawCommandAdapter(Adapter):
             lines = handle.read().decode(errors="replace").splitlines()
         for reply_target, content in tool_call_messages(lines, self.net, target):
             await publish(self.cfg, self.client.token, reply_target, content)
+
+
+def build_adapter(cfg: BridgeConfig, client: AttachmentClient, environ: Mapping[str, str] | None = None) -> Adapter:
+    """Seam precedence (spec 10 §1.4): `command`, then `events_url`, then `control_url`."""
+    if cfg.runtime.command:
+        return PicoClawCommandAdapter(cfg, client, environ)
+    if cfg.runtime.events_url:
+        return PicoClawEventsAdapter(cfg, client, environ)
+    return ControlAdapter(cfg, client, environ, kind="picoclaw")

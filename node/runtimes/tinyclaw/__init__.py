@@ -1,17 +1,22 @@
-"""TinyClaw native mode: inbound POSTs plus a drain-and-ACK loop over pending responses (spec 10 §4)."""
+"""TinyClaw native mode: inbound POSTs plus a drain-and-ACK loop over pending responses (spec 10 §4); `build_adapter`
+picks the control seam instead when `control_url` is set."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping
 
 import httpx
 
 from moltnet.ids import ID_MISMATCH, id_error
 from node import logs
+from node.client import AttachmentClient
+from node.config import BridgeConfig
 from node.preflight import redact
 from node.render import body, compact_message, sender_name, tinyclaw_sender_id
 from node.runtimes.base import Adapter
+from node.runtimes.control import ControlAdapter
 from node.wake import wake_decision
 
 POLL_INTERVAL = 1.0
@@ -122,3 +127,10 @@ class TinyClawAdapter(Adapter):
             await poller
         finally:
             poller.cancel()
+
+
+def build_adapter(cfg: BridgeConfig, client: AttachmentClient, environ: Mapping[str, str] | None = None) -> Adapter:
+    """Seam precedence (spec 10 §1.4): a `control_url` wins over the native queue endpoints."""
+    if cfg.runtime.control_url:
+        return ControlAdapter(cfg, client, environ, kind="tinyclaw")
+    return TinyClawAdapter(cfg, client, environ)
