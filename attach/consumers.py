@@ -286,7 +286,8 @@ class AttachConsumer(AsyncWebsocketConsumer):
             plan, after = await db.run(_delivery_plan, self.cursor, self.live_from)
             if plan.gap is not None:
                 await self._replay(plan.gap)
-            self.sub = await hub.replay_then_subscribe(after, self._replay, push=self._offer)
+            self.sub = await hub.replay_then_subscribe(after, self._replay, push=self._offer,
+                                                       include_hidden=self.audience.admin)
             if self.phase != "ready":
                 self.sub.close()
         except asyncio.CancelledError:

@@ -40,7 +40,7 @@ class Audience:
         else:
             full = not cfg.public_read or caller.has_any("observe", "admin")
         return cls(full, cfg.direct_messages, cfg.network_id, agent_id,
-                   all_rooms_readable=cfg.auth_mode == "none" and cfg.public_read)
+                   all_rooms_readable=cfg.auth_mode == "none" and cfg.public_read, admin=caller.has_any("admin"))
 
     @classmethod
     def for_stream(cls, cfg: ServerConfig, caller: Caller) -> Audience:

@@ -86,6 +86,10 @@ def test_hidden_messages_leave_replay_except_for_admins(server):
     attached.identify("orion", cursor=first["event_id"])
     assert attached.event_of_type("message.created")["id"] == last["event_id"]
     attached.close()
+    operator = Attachment(server.ws_url, OPS)
+    operator.identify("ops-console", cursor=first["event_id"])
+    assert operator.event_of_type("message.created")["id"] == secret["event_id"]
+    operator.close()
     history = httpx.get(server.base_url + "/v1/rooms/atrium/messages", timeout=10,
                         headers={"Authorization": f"Bearer {WATCHER}"}).json()["messages"]
     assert secret["message_id"] not in [m["id"] for m in history]
