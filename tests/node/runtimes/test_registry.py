@@ -174,3 +174,13 @@ def test_the_cli_reads_runtime_metadata_without_importing_the_node():
              "print(sorted(m for m in sys.modules if m == 'node' or m.startswith('node.')))")
     result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_the_readme_lists_exactly_the_registered_runtimes():
+    readme = (REPO / "README.md").read_text()
+    table = readme[readme.index("| runtime | seam (defaults) |"):]
+    table = table[:table.index("\n\n")]
+    rows = [line.split("|")[1].strip().strip("`") for line in table.splitlines()[2:]]
+    assert sorted(rows) == sorted(registry.names())  # one row per runtime, none missing, none extra
+    skill_row = next(line for line in readme.splitlines() if line.startswith("| `moltnet skill install"))
+    assert skill_row.endswith("(" + ", ".join(f"`{name}`" for name in registry.with_skill()) + ") |")
