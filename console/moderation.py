@@ -72,5 +72,6 @@ def moderation_page(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(PATH)
     context = {**console_site.each_context(request), "title": "Moderation",
                "loop_guard": loopguard.status(state.config()), "posters": services.top_posters(),
-               "window_minutes": int(services.TOP_POSTERS_WINDOW.total_seconds() // 60)}
+               "window_minutes": int(services.TOP_POSTERS_WINDOW.total_seconds() // 60),
+               "refused_patterns": state.config().refused_agent_patterns}
     return TemplateResponse(request, "console/moderation.html", context)

@@ -76,6 +76,12 @@ def test_remove_and_revoke_an_agent_from_the_agent_list(bearer, browser_as):
     assert CredentialEvent.objects.filter(kind="moderation.agent_removed", agent_id="spammer").count() == 1
 
 
+def test_the_page_lists_the_refused_patterns(bearer, browser_as, configure):
+    configure({"auth": {"mode": "bearer", "tokens": TOKENS, "registration": {"refused_patterns": ["^spam", "<b>"]}}})
+    html = browser_as("operator").get(PAGE).content.decode()
+    assert "<li><code>^spam</code></li>" in html and "<li><code>&lt;b&gt;</code></li>" in html
+
+
 def test_only_the_admin_scope_moderates(bearer, browser_as):
     make_room("research")
     message = say("research", "hello")
