@@ -17,7 +17,6 @@ from django.db import connection, transaction
 
 from events import log
 from moltnet import leansql
-from moltnet.batchmemo import memoized
 from moltnet.config import ServerConfig
 from moltnet.config.validate import hop_budget_error
 from moltnet.errors import not_found, unprocessable
@@ -29,8 +28,11 @@ from rooms.models import ConversationHops, DirectConversation, Message, Room, Ro
 PAUSED, RESUMED = "conversation.paused", "conversation.resumed"
 KINDS = ("room", "thread", "dm")
 _HOPS = ConversationHops._meta.db_table
+_ROOMS = RoomLoopGuard._meta.db_table
+# One statement per agent message: count it, and read the room's own budget on the way back.
 _UPSERT = (f"INSERT INTO {_HOPS} (key, kind, room_id, hops, paused_at) VALUES (%s, %s, %s, 1, NULL) "
-           f"ON CONFLICT (key) DO UPDATE SET hops = {_HOPS}.hops + 1 RETURNING hops, paused_at")
+           f"ON CONFLICT (key) DO UPDATE SET hops = {_HOPS}.hops + 1 "
+           f"RETURNING hops, paused_at, (SELECT max_agent_hops FROM {_ROOMS} WHERE room_id = %s)")
 _CLEAR = f"DELETE FROM {_HOPS} WHERE key = %s RETURNING hops, paused_at"
 
 
@@ -47,16 +49,12 @@ def conversation_of(target: dict) -> tuple[str, str, str, str]:
 
 def room_budget(room_id: str) -> int | None:
     """The room's own budget, if an operator or the declared rooms set one."""
-    return leansql.fetch_value(f"SELECT max_agent_hops FROM {RoomLoopGuard._meta.db_table} WHERE room_id = %s",
-                               [room_id])
+    return leansql.fetch_value(f"SELECT max_agent_hops FROM {_ROOMS} WHERE room_id = %s", [room_id])
 
 
 def budget_for(cfg: ServerConfig, room_id: str) -> int:
-    if room_id:
-        override = memoized(("loop_guard", room_id), lambda: room_budget(room_id))
-        if override is not None:
-            return override
-    return cfg.max_agent_hops
+    override = room_budget(room_id) if room_id else None
+    return cfg.max_agent_hops if override is None else override
 
 
 def _time_param(at: datetime) -> Any:
@@ -92,11 +90,10 @@ def count_send(message: Message, actor: dict, target: dict, cfg: ServerConfig, a
                                         by=actor.get("id", ""))
             return [_event(RESUMED, cfg.network_id, payload, at)]
         return []
-    budget = budget_for(cfg, room_id)
-    if budget <= 0:
-        return []
-    hops, paused_at = leansql.execute(_UPSERT, [key, target.get("kind", ""), room_id])[0]
-    if hops <= budget:
+    # Counted even while the guard is off (budget 0), so turning it on finds the true count.
+    hops, paused_at, override = leansql.execute(_UPSERT, [key, target.get("kind", ""), room_id, room_id])[0]
+    budget = cfg.max_agent_hops if override is None else override
+    if budget <= 0 or hops <= budget:
         return []
     message.over_budget = True
     leansql.execute(f"UPDATE {Message._meta.db_table} SET over_budget = %s WHERE id = %s", [True, message.id])
