@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import F
 
 from events import log
 from moltnet import leansql
@@ -94,7 +95,12 @@ def count_send(message: Message, actor: dict, target: dict, cfg: ServerConfig, a
     hops, paused_at, override = leansql.execute(_UPSERT, [key, target.get("kind", ""), room_id, room_id])[0]
     budget = cfg.max_agent_hops if override is None else override
     if budget <= 0 or hops <= budget:
-        return []
+        if paused_at is None:
+            return []
+        # Paused under a smaller budget (or with the guard on): the budget now allows this message.
+        leansql.execute(f"UPDATE {_HOPS} SET paused_at = NULL WHERE key = %s", [key])
+        payload = conversation_json(key, hops, budget, room_id, paused=False, reason="budget_raised")
+        return [_event(RESUMED, cfg.network_id, payload, at)]
     message.over_budget = True
     leansql.execute(f"UPDATE {Message._meta.db_table} SET over_budget = %s WHERE id = %s", [True, message.id])
     if paused_at is not None:
@@ -149,14 +155,18 @@ def do_set_room_budget(room_id: str, budget: int | None) -> None:
         RoomLoopGuard.objects.update_or_create(room_id=trim(room_id), defaults={"max_agent_hops": budget})
 
 
+STATUS_LIMIT = 200
+
+
 def status(cfg: ServerConfig) -> dict:
-    """The network budget, the rooms' own budgets and every counting conversation (paused ones first)."""
+    """The network budget, the rooms' own budgets and the counting conversations: paused ones first,
+    then the longest runs (at most STATUS_LIMIT)."""
     rooms = {r.room_id: r.max_agent_hops for r in RoomLoopGuard.objects.order_by("room_id")}
     counting = []
-    for row in ConversationHops.objects.all():
+    rows = ConversationHops.objects.order_by(F("paused_at").asc(nulls_last=True), "-hops", "key")[:STATUS_LIMIT]
+    for row in rows:
         budget = rooms.get(row.room_id, cfg.max_agent_hops) if row.room_id else cfg.max_agent_hops
         counting.append(conversation_json(row.key, row.hops, budget, row.room_id, paused=row.paused_at is not None))
-    counting.sort(key=lambda c: (not c.get("paused"), c["kind"], c.get(f"{c['kind']}_id", "")))
     return {"max_agent_hops": cfg.max_agent_hops,
             "rooms": [{"room_id": k, "max_agent_hops": v} for k, v in rooms.items()],
             "conversations": counting}

@@ -169,3 +169,28 @@ def test_declared_rooms_set_their_budget_at_start_up(configure, db, api):
     for _ in range(3):
         api.post("/v1/messages", {"target": room(), "from": {"type": "agent", "id": "ada"}, "parts": text("x")})
     assert [m.get("over_budget", False) for m in history(api)] == [False, False, True]
+
+
+def test_raising_the_budget_of_a_paused_room_resumes_it_with_the_next_message(guarded, send, as_admin):
+    guarded(1, **ADMIN)
+    for _ in range(2):
+        as_admin.post("/v1/messages", {"target": room(), "from": {"type": "agent", "id": "ada"}, "parts": text("x")})
+    assert events_of("conversation.paused")
+    as_admin.request("PUT", "/v1/admin/rooms/lab/loop_guard", {"max_agent_hops": 10})
+    as_admin.post("/v1/messages", {"target": room(), "from": {"type": "agent", "id": "ada"}, "parts": text("y")})
+    [resumed] = events_of("conversation.resumed")
+    assert resumed["conversation"] == {"kind": "room", "room_id": "lab", "hops": 3, "max_agent_hops": 10,
+                                       "paused": False, "reason": "budget_raised"}
+    assert [m.get("over_budget", False) for m in history(as_admin)] == [False, True, False]
+    assert as_admin.get("/v1/admin/loop_guard").json()["conversations"][0]["paused"] is False
+
+
+def test_the_status_lists_paused_conversations_first(guarded, send, as_admin):
+    guarded(2, **ADMIN)
+    for thread_id, count in (("t-busy", 2), ("t-paused", 3), ("t-quiet", 1)):
+        for _ in range(count):
+            as_admin.post("/v1/messages", {"target": thread(thread_id), "from": {"type": "agent", "id": "ada"},
+                                           "parts": text("x")})
+    listed = as_admin.get("/v1/admin/loop_guard").json()["conversations"]
+    assert [(c["thread_id"], c["hops"], c["paused"]) for c in listed] == \
+        [("t-paused", 3, True), ("t-busy", 2, False), ("t-quiet", 1, False)]
