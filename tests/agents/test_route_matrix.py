@@ -132,10 +132,19 @@ def test_core_api_routes_are_declared():
 
 
 def test_oracle_knows_every_spec_class():
+    """Every (class, mode, credential) has an answer a client can see: success, 401 or 403 with its text."""
+    allowed = {OK, FORBIDDEN, *UNAUTHORIZED.values()}
     for spec in SPEC_ROUTE_CLASSES.values():
-        for mode in MODES.values():
+        for name, mode in MODES.items():
             for credential in CREDENTIALS:
-                expected(spec, mode, credential)
+                outcome = expected(spec, mode, credential)
+                assert outcome in allowed, (spec, name, credential, outcome)
+    # Fixed points a client relies on, whatever the table says elsewhere.
+    assert expected("REQ(admin)", MODES["bearer"], "anonymous") == (401, "authorization required")
+    assert expected("REQ(admin)", MODES["bearer"], "observe") == (403, "forbidden")
+    assert expected("REQ(admin)", MODES["bearer"], "malformed") == (401, "invalid authorization header")
+    assert expected("REQ(admin)", MODES["none"], "anonymous") == OK
+    assert expected("OPEN", MODES["bearer"], "invalid") == OK
 
 
 def concrete_path(pattern: str) -> str:

@@ -108,10 +108,18 @@ def test_a_removal_older_than_the_replay_window_does_not_kick_the_agent_on_every
     # The durable log still replays everything after the cursor, but the stale removal does not
     # end the session: this IDENTIFY registered the agent again.
     att = Attachment(none_server.ws_url)
-    att.identify("nash", cursor=cursor)
+    assert att.identify("nash", cursor=cursor)["op"] == "READY"
+    # next_event raises on any non-EVENT frame (an ERROR would be the kick) and times out on a close.
+    replayed = []
     seen = att.next_event(timeout=10)
     while seen["event"]["id"] != last["event_id"]:
+        replayed.append(seen["event"])
         seen = att.next_event(timeout=10)
+    fillers = [e["message"]["parts"][0]["text"] for e in replayed if e["type"] == "message.created"]
+    assert fillers == [f"filler {index}" for index in range(259)]
+    # Still attached after the replay: a new message arrives live.
+    live = send(none_server, room(), "after the replay")
+    assert att.event_of_type("message.created", timeout=10)["id"] == live["event_id"]
     att.close()
 
 

@@ -144,9 +144,10 @@ def test_validation_messages(tmp_path, text, message, where):
 
 
 def test_version_may_be_absent_blank_or_v1(tmp_path):
-    for text in ("network: {id: a}\n", "version: ''\n", "version: ' moltnet.v1 '\n"):
+    for text, network in (("network: {id: a}\n", "a"), ("version: ''\n", "local"),
+                          ("version: ' moltnet.v1 '\n", "local")):
         write(tmp_path, "Moltnet", text)
-        load(tmp_path)
+        assert load(tmp_path).network_id == network, text
 
 
 def test_tokens_are_not_validated_in_mode_none(tmp_path):
@@ -276,8 +277,12 @@ def test_files_with_secrets_must_not_be_symlinks(tmp_path):
 
 
 def test_files_without_secrets_may_have_any_mode(tmp_path):
-    load_file(write(tmp_path, "Moltnet", "auth: {tokens: [{value: '  ', scopes: [admin]}]}\n", 0o644))
-    load_file(write(tmp_path, "Moltnet", "storage: {kind: sqlite, sqlite: {path: x}, postgres: {dsn: d}}\n", 0o644))
+    # A blank token value and a DSN under an unused kind are not secrets: a 0644 file loads.
+    blank = load_file(write(tmp_path, "Moltnet", "auth: {tokens: [{value: '  ', scopes: [admin]}]}\n", 0o644))
+    assert [token.scopes for token in blank.tokens] == [["admin"]]
+    sqlite = load_file(write(tmp_path, "Moltnet", "storage: {kind: sqlite, sqlite: {path: x}, postgres: {dsn: d}}\n",
+                             0o644))
+    assert (sqlite.storage_kind, sqlite.postgres_dsn) == ("sqlite", "d")
 
 
 def test_discovery_reports_a_candidate_it_cannot_stat(tmp_path):
