@@ -8,7 +8,7 @@ from agents.models import AgentRegistration
 from agents.schemas import ApplyAgentIn, ApplyConfigRequest
 from agents.services import reconcile_binding, registration_json
 from moltnet.errors import unprocessable
-from moltnet.gourl import go_quote
+from moltnet.gocompat import quote
 from moltnet.ids import member_id_error, trim
 from rooms import shapes
 from rooms.models import Room
@@ -34,7 +34,7 @@ def check_apply(req: ApplyConfigRequest, network_id: str) -> list[ApplyAgentIn]:
     """Every 422 of the apply table, before any change; returns the agents de-duplicated by id."""
     declared = trim(req.network_id)
     if declared and declared != network_id:
-        raise unprocessable(f"network_id {go_quote(declared)} does not match server network {go_quote(network_id)}")
+        raise unprocessable(f"network_id {quote(declared)} does not match server network {quote(network_id)}")
     keys: dict[str, str] = {}
     unique: list[ApplyAgentIn] = []
     for index, agent in enumerate(req.agents):
@@ -46,7 +46,7 @@ def check_apply(req: ApplyConfigRequest, network_id: str) -> list[ApplyAgentIn]:
             raise unprocessable(f"agents[{index}].credential_key is required")
         if agent_id in keys:
             if keys[agent_id] != key:
-                raise unprocessable(f"agent {go_quote(agent_id)} has multiple credential keys")
+                raise unprocessable(f"agent {quote(agent_id)} has multiple credential keys")
             continue
         keys[agent_id] = key
         unique.append(agent)

@@ -9,7 +9,7 @@ from agents.models import AgentRegistration
 from moltnet import leansql
 from moltnet.batchmemo import memoized
 from moltnet.errors import ApiError
-from moltnet.gourl import go_quote
+from moltnet.gocompat import quote
 from moltnet.ids import parse_agent_fqid, parse_scoped, trim
 
 
@@ -86,7 +86,7 @@ def check_sender(caller: Caller, facts: SenderFacts, local: str) -> None:
     x, is_local = collision_id(facts, local)
     if not x:
         return
-    q = go_quote(x)  # Go formats the id with %q
+    q = quote(x)  # Go formats the id with %q
     open_mode = caller.mode == "open"
     if open_mode and not is_local:
         raise ApiError(403, f"remote-origin agent {q} requires pair scope")

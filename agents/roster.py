@@ -5,7 +5,7 @@ from __future__ import annotations
 from agents.auth import Caller
 from agents.models import AgentRegistration
 from moltnet.errors import not_found
-from moltnet.gourl import go_quote
+from moltnet.gocompat import quote
 from moltnet.ids import MemberRef, agent_fqid, member_identity, trim
 from moltnet.jsonshape import omit_empty
 
@@ -75,12 +75,12 @@ def get_summary(caller: Caller, agent_id: str, readable_rooms: dict[str, list[st
     if reg is not None:
         rooms = _rooms_listing(reg, readable_rooms)
         if not rooms and not privileged:
-            raise not_found(f"unknown agent {go_quote(agent_id)}")
+            raise not_found(f"unknown agent {quote(agent_id)}")
         return {"id": reg.agent_id, "name": reg.display_name or "", "actor_uid": reg.actor_uid, "fqid": reg.actor_uri,
                 "network_id": reg.network_id, "rooms": rooms}
     if not privileged:
-        raise not_found(f"unknown agent {go_quote(agent_id)}")
+        raise not_found(f"unknown agent {quote(agent_id)}")
     rooms = [r for r, members in all_rooms.items() if agent_id in members]
     if not rooms:
-        raise not_found(f"unknown agent {go_quote(agent_id)}")
+        raise not_found(f"unknown agent {quote(agent_id)}")
     return {"id": agent_id, "network_id": local, "fqid": f"molt://{local}/agents/{agent_id}", "rooms": rooms}

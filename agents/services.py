@@ -14,7 +14,7 @@ from agents.models import AgentRegistration, CredentialEvent
 from events import log
 from moltnet import leansql
 from moltnet.errors import ApiError, not_found
-from moltnet.gourl import go_quote
+from moltnet.gocompat import quote
 from moltnet.ids import agent_fqid, format_time, member_id_error, new_actor_uid, new_agent_token, now, trim
 from moltnet.jsonshape import omit_empty
 
@@ -185,11 +185,11 @@ def do_remove_agent(caller: Caller, agent_id: str, network_id: str) -> str:
 
     agent_id = trim(agent_id)
     if member_id_error(agent_id):
-        raise not_found(f"unknown agent {go_quote(agent_id)}")
+        raise not_found(f"unknown agent {quote(agent_id)}")
     with transaction.atomic():
         reg, rooms = find_agent(agent_id)
         if reg is None and not rooms:
-            raise not_found(f"unknown agent {go_quote(agent_id)}")
+            raise not_found(f"unknown agent {quote(agent_id)}")
         # Exact member string only, and no room.members.updated events (as in Go).
         RoomMember.objects.filter(member_id=agent_id, room_id__in=rooms).delete()
         payload = {"agent_id": agent_id, "network_id": reg.network_id if reg else network_id,
@@ -226,7 +226,7 @@ def do_rotate_token(caller: Caller, agent_id: str) -> Registered:
     with transaction.atomic():
         reg = AgentRegistration.objects.select_for_update().filter(agent_id=agent_id).first()
         if reg is None:
-            raise not_found(f"unknown agent {go_quote(agent_id)}")
+            raise not_found(f"unknown agent {quote(agent_id)}")
         previous = reg.credential_key
         # Slot claims made with the revoked credential no longer block the new token.
         _clear_presence(agent_id, credential_key=previous)

@@ -23,7 +23,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from attach import db, frames, identify, replay, serial, transport
-from attach.frames import VERSION, FrameError, go_quote
+from attach.frames import VERSION, FrameError
 from attach.hub import QUEUE_CAPACITY, Subscriber, event_frame, get_hub, room_state_of
 from attach.outbox import PING_ITEM, PONG_ITEM, Outbox, spawn
 from attach.replay import LogEvent
@@ -31,6 +31,7 @@ from attach.serial import write
 from attach.visibility import Audience, lists_agent
 from attach.wakes import AgentRef, Wake, publish_wake, wake_of
 from moltnet import logformat, metrics, state
+from moltnet.gocompat import quote
 
 log = logging.getLogger("moltnet.attach")
 
@@ -197,7 +198,7 @@ class AttachConsumer(AsyncWebsocketConsumer):
                 await self.fail("read_error", text, send_error=text)
                 return
             if version != VERSION:
-                text = f'attachment {label} version {go_quote(frame.version)} does not match "{VERSION}"'
+                text = f'attachment {label} version {quote(frame.version)} does not match "{VERSION}"'
                 await self.fail("read_error", text, send_error=text)
                 return
         if op == "ACK":
@@ -211,12 +212,12 @@ class AttachConsumer(AsyncWebsocketConsumer):
             detail = f"attachment client error: {text}" if text else "attachment client error"
             await self.fail("client_error", detail)
         else:
-            await self.fail("read_error", f"unexpected attachment frame op {go_quote(op)}",
-                            send_error=f"unexpected frame op {go_quote(op)}")
+            await self.fail("read_error", f"unexpected attachment frame op {quote(op)}",
+                            send_error=f"unexpected frame op {quote(op)}")
 
     async def _ack(self, cursor: str) -> None:
         if not cursor or cursor not in self.pending:
-            await self.fail("read_error", f"unexpected ACK cursor {go_quote(cursor)}",
+            await self.fail("read_error", f"unexpected ACK cursor {quote(cursor)}",
                             send_error="unexpected ACK cursor")
             return
         del self.pending[cursor]

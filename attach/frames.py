@@ -1,10 +1,12 @@
-"""Attachment frames (spec 05 §4): strict decoding that mirrors Go's decoder, and server encoding."""
+"""Attachment frames (spec 05 §4): strict decoding by Go's field rules (moltnet.gocompat), and server encoding."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from moltnet.gocompat.jsondecode import match_fields
 
 VERSION = "moltnet.attach.v1"
 HEARTBEAT_INTERVAL_MS = 5000
@@ -32,6 +34,7 @@ class Frame:
 _STRINGS = ("op", "version", "network_id", "cursor", "error", "agent_id", "actor_uid", "actor_uri", "agent_token")
 _ACTOR_FIELDS = ("type", "id", "name", "network_id", "fqid")
 _CAPS = ("rooms", "threads", "dms", "artifacts")
+_TOP_FIELDS = (*_STRINGS, "agent", "capabilities", "heartbeat_interval_ms", "event")
 
 
 class _Obj(list):
@@ -40,17 +43,6 @@ class _Obj(list):
 
 def _pairs(pairs: list[tuple[str, Any]]) -> _Obj:
     return _Obj(pairs)
-
-
-def _fold(pairs: list[tuple[str, Any]], known: tuple[str, ...]) -> dict[str, Any]:
-    """Case-insensitive field matching, last duplicate wins (as encoding/json does)."""
-    out: dict[str, Any] = {}
-    lowered = {k.lower(): k for k in known}
-    for key, value in pairs:
-        name = lowered.get(key.lower())
-        if name is not None:
-            out[name] = value
-    return out
 
 
 def _string(value: Any) -> str:
@@ -71,7 +63,7 @@ def decode(text: str) -> Frame:
         return Frame()
     if not isinstance(raw, _Obj):
         raise FrameError(ERR_JSON)
-    fields = _fold(raw, (*_STRINGS, "agent", "capabilities", "heartbeat_interval_ms", "event"))
+    fields = match_fields(raw, _TOP_FIELDS)
     frame = Frame()
     for name in _STRINGS:
         if name in fields:
@@ -82,13 +74,13 @@ def decode(text: str) -> Frame:
     if agent is not None:
         if not isinstance(agent, _Obj):
             raise FrameError(ERR_JSON)
-        folded = _fold(agent, _ACTOR_FIELDS)
+        folded = match_fields(agent, _ACTOR_FIELDS)
         frame.agent = {k: _string(v) for k, v in folded.items()}
     caps = fields.get("capabilities")
     if caps is not None:
         if not isinstance(caps, _Obj):
             raise FrameError(ERR_JSON)
-        for value in _fold(caps, _CAPS).values():
+        for value in match_fields(caps, _CAPS).values():
             if value is not None and not isinstance(value, bool):
                 raise FrameError(ERR_JSON)
     beat = fields.get("heartbeat_interval_ms")
@@ -111,25 +103,6 @@ def decode_cached(text: str) -> Frame:
     """`decode`, with the common heartbeat frames answered from a table (callers must not mutate)."""
     frame = _DECODED.get(text)
     return frame if frame is not None else decode(text)
-
-
-def go_quote(value: str) -> str:
-    """Go's %q: double-quoted with Go escapes for quotes, backslashes and non-printables."""
-    out = ['"']
-    named = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v",
-             '"': '\\"', "\\": "\\\\"}
-    for ch in value:
-        code = ord(ch)
-        if ch in named:
-            out.append(named[ch])
-        elif code < 0x20 or code == 0x7F:
-            out.append(f"\\x{code:02x}")
-        elif not ch.isprintable() and ch != " ":
-            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
 
 
 def _dump(value: Any) -> str:

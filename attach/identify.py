@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from agents.auth import ANONYMOUS_KEY, Caller
 from agents.services import do_register, open_registration
 from attach import frames, presence, replay
-from attach.frames import VERSION, go_quote
+from attach.frames import VERSION
 from attach.handshake import authenticate_attach
 from moltnet import state
 from moltnet.errors import ApiError
+from moltnet.gocompat import quote
 from moltnet.ids import ID_MISMATCH, ID_PATTERN, ID_TOO_LONG
 
 authenticate = authenticate_attach
@@ -34,9 +35,9 @@ def check_identify(caller: Caller, frame: frames.Frame, network_id: str) -> str:
     if not frame.version.strip():
         return "attachment IDENTIFY version is required"
     if frame.version.strip() != VERSION:
-        return f'attachment IDENTIFY version {go_quote(frame.version)} does not match "{VERSION}"'
+        return f'attachment IDENTIFY version {quote(frame.version)} does not match "{VERSION}"'
     if frame.network_id.strip() != network_id:
-        return f"attachment network_id {go_quote(frame.network_id)} does not match {go_quote(network_id)}"
+        return f"attachment network_id {quote(frame.network_id)} does not match {quote(network_id)}"
     agent = frame.agent or {}
     agent_id = (agent.get("id") or "").strip()
     if not agent_id:
@@ -46,7 +47,7 @@ def check_identify(caller: Caller, frame: frames.Frame, network_id: str) -> str:
     if not ID_PATTERN.fullmatch(agent_id):
         return f"attachment agent.id {ID_MISMATCH}"
     if caller.claims is not None and caller.claims.allowlist and agent_id not in caller.claims.allowlist:
-        return f"attachment agent.id {go_quote(agent.get('id') or '')} is not allowed for this token"
+        return f"attachment agent.id {quote(agent.get('id') or '')} is not allowed for this token"
     return ""
 
 
@@ -74,7 +75,7 @@ def identify(caller: Caller, frame: frames.Frame, session_id: str) -> Identified
     except ApiError as exc:
         text = exc.message
         if caller.claims is None and open_registration(caller) and "already registered" in text:
-            text = f"agent {go_quote(agent_id)} requires its agent token"
+            text = f"agent {quote(agent_id)} requires its agent token"
         return Identified(text)
     except Exception as exc:  # storage failure: the raw text, as Go reports it on this path
         return Identified(str(exc) or "storage error")

@@ -15,7 +15,7 @@ from agents.auth import Caller
 from agents.models import CredentialEvent
 from agents.services import do_remove_agent
 from moltnet.errors import ApiError, not_found
-from moltnet.gourl import go_quote
+from moltnet.gocompat import quote
 from moltnet.ids import format_time, now, trim
 from rooms.models import Message
 
@@ -52,7 +52,7 @@ def do_set_hidden(caller: Caller, message_id: str, hidden: bool) -> Message:
         # No stored id holds a NUL, and Postgres refuses one as a parameter.
         message = None if "\x00" in message_id else Message.objects.select_for_update().filter(id=message_id).first()
         if message is None:
-            raise not_found(f"unknown message {go_quote(message_id)}")
+            raise not_found(f"unknown message {quote(message_id)}")
         if (message.hidden_at is not None) == hidden:
             return message
         message.hidden_at = now() if hidden else None
@@ -95,7 +95,7 @@ def check_registration_allowed(caller: Caller, agent_id: str, patterns: list[str
     if not patterns or not (pattern := refused_pattern(agent_id, patterns)):
         return
     audit.record_for(CredentialEvent.REGISTRATION_REFUSED, caller, agent_id, f"matches refused pattern {pattern!r}")
-    raise ApiError(403, f"agent id {go_quote(agent_id)} is refused by this network's registration policy")
+    raise ApiError(403, f"agent id {quote(agent_id)} is refused by this network's registration policy")
 
 
 def top_posters(limit: int = 10, window: timedelta = TOP_POSTERS_WINDOW) -> list[dict]:

@@ -1,194 +1,38 @@
 """Request body decoding with Go's encoding/json semantics (spec 02 §1.3).
 
 Exactly one JSON value, case-insensitive field names, unknown fields ignored, `null` means
-"zero value", wrong types are 400. Request shapes are pydantic models deriving from GoModel.
+"zero value", wrong types are 400. Request shapes are pydantic models deriving from WireModel;
+the Go rules themselves live in `moltnet.gocompat.jsondecode`.
 """
 
 from __future__ import annotations
 
-import codecs
-import functools
-import json
-import math
-import re
-from typing import Any, TypeVar, get_args, get_origin
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import ValidationError
 
 from moltnet.errors import ApiError
+from moltnet.gocompat.jsondecode import GoModel, JsonError, loads_one
 
 MAX_BODY_BYTES = 1 << 20
-M = TypeVar("M", bound="GoModel")
+M = TypeVar("M", bound="WireModel")
 
 
-class GoModel(BaseModel):
-    """Base for request bodies: strict types, Go-style key matching, nulls become defaults."""
-
-    model_config = ConfigDict(strict=True, extra="ignore")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _go_field_matching(cls, data: Any) -> Any:
-        if data is None:
-            return {}
-        if not isinstance(data, dict):
-            raise ValueError("cannot unmarshal into an object")
-        fields, folded = _field_table(cls)
-        merged: dict[str, Any] = {}
-        for key, value in data.items():  # in document order: the last matching key wins, as in Go
-            name = key if key in fields else folded.get(key.lower())
-            if name is not None:
-                merged[name] = value
-        for name, value in merged.items():
-            kind = fields[name]
-            if isinstance(value, list) and kind == "strings":
-                merged[name] = ["" if item is None else item for item in value]  # null element → ""
-            elif kind != "models" and (number := _out_of_range(value)) is not None:
-                raise ValueError(f"cannot unmarshal number {number} into Go value of type float64")
-        return {k: v for k, v in merged.items() if v is not None}
-
-
-@functools.cache
-def _field_table(model: type[GoModel]) -> tuple[dict[str, str], dict[str, str]]:
-    """Per model, once: wire name → field kind ("strings", "models", "value"), and lowercased names."""
-    fields = {}
-    for name, info in model.model_fields.items():
-        annotation = info.annotation
-        kind = "strings" if _is_string_list(annotation) else "models" if _holds_models(annotation) else "value"
-        fields[info.alias or name] = kind
-    return fields, {name.lower(): name for name in fields}
-
-
-def _is_string_list(annotation: Any) -> bool:
-    return get_origin(annotation) is list and get_args(annotation) == (str,)
-
-
-def _holds_models(annotation: Any) -> bool:
-    """A field decoded by nested GoModels, which check their own (known) fields."""
-    if isinstance(annotation, type) and issubclass(annotation, GoModel):
-        return True
-    return any(_holds_models(arg) for arg in get_args(annotation))
-
-
-class OutOfRange:
-    """A JSON number no float64 holds (`1e400`): Go refuses it in a known field, skips it elsewhere."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-
-def _parse_float(text: str) -> float | OutOfRange:
-    value = float(text)
-    return OutOfRange(text) if math.isinf(value) else value
-
-
-def _parse_int(text: str) -> int | OutOfRange:
-    if len(text.lstrip("-")) > 309:  # beyond float64 (and Python's int-parsing digit limit)
-        return OutOfRange(text)
-    value = int(text)
-    try:
-        float(value)
-    except OverflowError:
-        return OutOfRange(text)
-    return value
-
-
-def _out_of_range(value: Any) -> str | None:
-    stack = [value]
-    while stack:  # iterative: nesting may be deeper than Python's recursion limit
-        item = stack.pop()
-        if isinstance(item, OutOfRange):
-            return item.text
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return None
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-
-
-def _last_key_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """An object whose keys sit at their last occurrence, so "last key wins" follows document order."""
-    obj: dict[str, Any] = {}
-    for key, value in pairs:
-        obj.pop(key, None)
-        obj[key] = value
-    return obj
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"invalid character {name[0]!r} looking for beginning of value")  # NaN, Infinity
-
-
-def _replace_per_byte(error: UnicodeDecodeError) -> tuple[str, int]:
-    """Invalid UTF-8 (only legal inside strings): one U+FFFD per bad byte, as Go's decoder does."""
-    return "\ufffd" * (error.end - error.start), error.end
-
-
-codecs.register_error("moltnet-go-utf8", _replace_per_byte)
-
-
-def _fix_surrogates(value: Any) -> Any:
-    """Go decodes a lone UTF-16 surrogate escape (`\\ud800`) as U+FFFD; Python keeps it (unencodable)."""
-
-    def fix(item: Any) -> Any:
-        return _SURROGATE.sub("\ufffd", item) if isinstance(item, str) else item
-
-    root = [value]
-    stack: list[list | dict] = [root]
-    while stack:  # iterative: nesting may be deeper than Python's recursion limit
-        container = stack.pop()
-        if isinstance(container, list):
-            for index, item in enumerate(container):
-                container[index] = fix(item)
-                if isinstance(item, list | dict):
-                    stack.append(item)
-        else:
-            for key in list(container):
-                item = container.pop(key)
-                container[fix(key)] = fix(item)
-                if isinstance(item, list | dict):
-                    stack.append(item)
-    return root[0]
+class WireModel(GoModel):
+    """Base for request bodies and partner documents: decoded as the Go server decodes them."""
 
 
 def parse_single_json(raw: bytes) -> Any:
-    """Decode exactly one JSON value; whitespace may follow it."""
+    """Decode exactly one JSON value; whitespace may follow it. Go's decoder errors are 400s."""
     if len(raw) > MAX_BODY_BYTES:
         raise ApiError(400, "http: request body too large")
-    text = raw.decode("utf-8", errors="moltnet-go-utf8")  # a U+FFFD outside a string is a syntax error below
-    stripped = text.lstrip(" \t\r\n")
-    if not stripped:
-        raise ApiError(400, "EOF")
-    decoder = json.JSONDecoder(object_pairs_hook=_last_key_wins, parse_constant=_no_constant,
-                               parse_float=_parse_float, parse_int=_parse_int)
     try:
-        value, end = decoder.raw_decode(stripped)
-    except json.JSONDecodeError as exc:
-        raise ApiError(400, f"invalid JSON: {exc.msg}") from exc
-    except ValueError as exc:
+        return loads_one(raw)
+    except JsonError as exc:
         raise ApiError(400, str(exc)) from exc
-    except RecursionError as exc:
-        raise ApiError(400, "exceeded max depth") from exc
-    rest = stripped[end:].lstrip(" \t\r\n")
-    if rest:
-        # Go reads one more token: any value start (even an unfinished `{` or `[`) is a second value.
-        if rest[0] in "{[":
-            raise ApiError(400, "expected a single JSON object")
-        try:
-            decoder.raw_decode(rest)
-        except (ValueError, RecursionError) as exc:
-            raise ApiError(400, f"invalid character {rest[0]!r} after top-level value") from exc
-        raise ApiError(400, "expected a single JSON object")
-    return _fix_surrogates(value) if _SURROGATE_ESCAPE.search(stripped) else value
 
 
-def decode_body[M: "GoModel"](raw: bytes, model: type[M]) -> M:
+def decode_body[M: "WireModel"](raw: bytes, model: type[M]) -> M:
     value = parse_single_json(raw)
     try:
         return model.model_validate(value)

@@ -7,11 +7,10 @@ sorted by label values, and numbers in Go's shortest form (`1`, not `1.0`; `1e+0
 
 from __future__ import annotations
 
-import math
-from decimal import Decimal
-
 import prometheus_client
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from moltnet.gocompat.numbers import format_float
 
 prometheus_client.disable_created_metrics()
 
@@ -41,29 +40,6 @@ def observe_request(method: str, route: str, status: int, seconds: float) -> Non
     http_duration.labels(method, route).observe(seconds)
 
 
-def go_float(value: float) -> str:
-    """Go's strconv.FormatFloat(v, 'g', -1, 64), as the Go Prometheus client prints numbers."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    if value == 0:
-        return "0"
-    sign, digits, exponent = Decimal(repr(float(value))).normalize().as_tuple()
-    text = "".join(map(str, digits))
-    point = len(digits) + exponent  # position of the decimal point in `text`
-    prefix = "-" if sign else ""
-    exp = point - 1
-    if exp < -4 or exp >= 6:  # shortest 'g' switches to exponent form at 1e+06
-        mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
-        return f"{prefix}{mantissa}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
-    if point <= 0:
-        return f"{prefix}0.{'0' * -point}{text}"
-    if point >= len(text):
-        return prefix + text + "0" * (point - len(text))
-    return f"{prefix}{text[:point]}.{text[point:]}"
-
-
 def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
@@ -80,7 +56,7 @@ def _family_lines(family) -> list[str]:
     samples = [s for s in family.samples if not s.name.endswith("_created")]
     if family.type != "histogram":
         for sample in sorted(samples, key=lambda s: tuple(s.labels.values())):
-            lines.append(f"{sample.name}{_labels(list(sample.labels.items()))} {go_float(sample.value)}")
+            lines.append(f"{sample.name}{_labels(list(sample.labels.items()))} {format_float(sample.value)}")
         return lines
     series: dict[tuple, dict] = {}
     for sample in samples:
@@ -95,9 +71,9 @@ def _family_lines(family) -> list[str]:
     for base in sorted(series, key=lambda pairs: tuple(v for _, v in pairs)):
         entry = series[base]
         for bound, count in sorted(entry["buckets"]):
-            lines.append(f"{family.name}_bucket{_labels([*base, ('le', go_float(bound))])} {go_float(count)}")
-        lines.append(f"{family.name}_sum{_labels(list(base))} {go_float(entry['sum'])}")
-        lines.append(f"{family.name}_count{_labels(list(base))} {go_float(entry['count'])}")
+            lines.append(f"{family.name}_bucket{_labels([*base, ('le', format_float(bound))])} {format_float(count)}")
+        lines.append(f"{family.name}_sum{_labels(list(base))} {format_float(entry['sum'])}")
+        lines.append(f"{family.name}_count{_labels(list(base))} {format_float(entry['count'])}")
     return lines
 
 

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from django.db.models import Q, QuerySet, Subquery
 
 from moltnet.errors import unprocessable
-from moltnet.gourl import go_quote
+from moltnet.gocompat import quote
 from moltnet.ids import id_error, trim
 
 DEFAULT_LIMIT = 100
@@ -72,7 +72,7 @@ def history_page(queryset: QuerySet, params: PageParams) -> tuple[list, dict]:
         cursor = params.before or params.after
         cursor_row = queryset.model._default_manager.filter(pk=cursor)
         if not cursor_row.exists():
-            raise unprocessable(f"invalid cursor {go_quote(cursor)}")
+            raise unprocessable(f"invalid cursor {quote(cursor)}")
         position = Subquery(cursor_row.values("created_at")[:1])
         # `(created_at, id) < (pos, cursor)` spelled so the bare range on created_at bounds the index
         # scan; the plain OR form makes SQLite walk the index from the newest row down (O(depth)).
@@ -98,7 +98,7 @@ def collection_page[T](items: Sequence[T], params: PageParams, key: Callable[[T]
     if params.after or params.before:
         cursor = params.after or params.before
         if cursor not in ids:
-            raise unprocessable(f"invalid cursor {go_quote(cursor)}")
+            raise unprocessable(f"invalid cursor {quote(cursor)}")
         index = ids.index(cursor)
         if params.after:
             start = index + 1

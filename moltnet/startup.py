@@ -101,7 +101,7 @@ def refuse_newer_go_schema() -> None:
     """Stop start-up on a database whose Go schema is newer than the one these models know."""
     from django.db import connection
 
-    from rooms.goschema import LATEST_GO_VERSION, newer_go_schema
+    from moltnet.gocompat.schema import LATEST_GO_VERSION, newer_go_schema
 
     if (version := newer_go_schema(connection)) is not None:
         raise ConfigError(f"database schema version {version} is newer than this server supports "

@@ -18,7 +18,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from moltnet.config import ConfigError
-from moltnet.gourl import go_quote
+from moltnet.gocompat import quote
 from node import logs
 from node.config import BridgeConfig
 from node.preflight import MAX_FRAME, PROTOCOL, api_url, json_object, preflight, redact
@@ -104,7 +104,7 @@ class AttachmentClient:
                 return
             raise AttachError(f"attachment {op} version is required")
         if version != PROTOCOL:
-            raise AttachError(f'attachment {op} version {go_quote(str(version))} does not match "{PROTOCOL}"')
+            raise AttachError(f'attachment {op} version {quote(str(version))} does not match "{PROTOCOL}"')
 
     def identify_frame(self) -> dict:
         cfg = self.cfg
@@ -156,8 +156,8 @@ class AttachmentClient:
         self._check_version(ready, "READY")
         got = str(ready.get("network_id") or "").strip()
         if got != self.cfg.moltnet.network_id.strip():
-            raise AttachError(f"attachment READY network_id {go_quote(got)} does not match "
-                              f"{go_quote(self.cfg.moltnet.network_id)}")
+            raise AttachError(f"attachment READY network_id {quote(got)} does not match "
+                              f"{quote(self.cfg.moltnet.network_id)}")
         agent_token = str(ready.get("agent_token") or "").strip()
         if agent_token:
             # The generated token is saved before any event is processed or any runtime is woken. Without a
@@ -194,7 +194,7 @@ class AttachmentClient:
                 elif op in ("EVENT", "ERROR"):
                     await queue.put(("frame", frame))
                 else:
-                    raise AttachError(f"unexpected attachment frame op {go_quote(str(op))}")
+                    raise AttachError(f"unexpected attachment frame op {quote(str(op))}")
         except AttachError as exc:
             await queue.put(("error", exc))
 

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from moltnet.config import NODE_CONFIG_CANDIDATES, ConfigError, typed
-from moltnet.gourl import go_quote
+from moltnet.gocompat import quote
 from node.state import saved_token_path
 from node.tokens import effective_mode, go_cause, read_token_file, resolve_token
 from node.validation import apply_runtime_defaults, check_private, validate_bridge
@@ -240,7 +240,7 @@ def _read_node_document(path: Path) -> dict:
     except (json.JSONDecodeError, yaml.YAMLError, ConfigError) as exc:
         cause = " ".join(str(exc).split())
         # The spec's text first, then which file (and for an empty one, what to write).
-        where = f"in {go_quote(str(path))}"
+        where = f"in {quote(str(path))}"
         if cause == "EOF":
             where += ': the file is empty; write "version: moltnet.v1", a moltnet block and attachments'
         raise ConfigError(f"decode MoltnetNode config: {cause} ({where})") from None
@@ -280,7 +280,7 @@ def validate_node(cfg: NodeConfig, environ: Mapping[str, str] | None = None) -> 
     """Spec 09 §3.9 validation order."""
     environ = os.environ if environ is None else environ
     if cfg.version.strip() and cfg.version.strip() != NODE_VERSION:
-        raise ConfigError(f"unsupported MoltnetNode version {go_quote(cfg.version)}")
+        raise ConfigError(f"unsupported MoltnetNode version {quote(cfg.version)}")
     if not cfg.moltnet.base_url.strip():
         raise ConfigError("moltnet.base_url is required")
     if not cfg.moltnet.network_id.strip():
@@ -292,7 +292,7 @@ def validate_node(cfg: NodeConfig, environ: Mapping[str, str] | None = None) -> 
         if not agent_id:
             raise ConfigError(f"attachments[{index}].agent.id is required")
         if agent_id in seen:
-            raise ConfigError(f"duplicate attachment agent.id {go_quote(agent_id)}")
+            raise ConfigError(f"duplicate attachment agent.id {quote(agent_id)}")
         seen.add(agent_id)
         try:
             validate_bridge(bridge)

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from moltnet.config import ConfigError
-from moltnet.gourl import go_quote
+from moltnet.gocompat import quote
 from node.config import BridgeConfig
 
 PROTOCOL = "moltnet.attach.v1"
@@ -82,7 +82,7 @@ def compatibility_issues(cfg: BridgeConfig, document: dict) -> list[str]:
     expected = cfg.moltnet.network_id.strip()
     reported = _text(document.get("id")).strip()
     if reported != expected:
-        issues.append(f"network_id mismatch: expected {go_quote(expected)}, reported {go_quote(reported)}")
+        issues.append(f"network_id mismatch: expected {quote(expected)}, reported {quote(reported)}")
     protocols = _dict(document.get("protocols"))
     legacy = not any(_list(protocols.get(k)) for k in ("http", "attach", "pair"))
     for key, want, hint_key, hint_value in (("http", "moltnet.http.v1", "message_pagination", "cursor"),
@@ -93,7 +93,7 @@ def compatibility_issues(cfg: BridgeConfig, document: dict) -> list[str]:
     caps = _dict(document.get("capabilities"))
     attachment_protocol = _text(caps.get("attachment_protocol")).strip()
     if attachment_protocol != "websocket":
-        issues.append(f"required capability attachment_protocol=websocket, reported {go_quote(attachment_protocol)}")
+        issues.append(f"required capability attachment_protocol=websocket, reported {quote(attachment_protocol)}")
     if cfg.dms is not None and cfg.dms.enabled and caps.get("direct_messages") is not True:
         issues.append("required capability direct_messages=true, reported false")
     return issues

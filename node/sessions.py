@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 
 from moltnet.config import ConfigError
-from moltnet.gourl import go_quote
+from moltnet.gocompat import quote
 
 STORE_VERSION = "moltnet.cli-sessions.v1"
 
@@ -46,7 +46,7 @@ class SessionStore:
             raise ConfigError(f"decode CLI session store: {exc}") from None
         version = data.get("version") or ""
         if version and version != STORE_VERSION:
-            raise ConfigError(f"unsupported CLI session store version {go_quote(version)}")
+            raise ConfigError(f"unsupported CLI session store version {quote(version)}")
         data["version"] = STORE_VERSION
         if not isinstance(data.get("sessions"), dict):
             data["sessions"] = {}

@@ -11,8 +11,8 @@ from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from moltnet import gourl
 from moltnet.config import ConfigError
+from moltnet.gocompat import UrlError, parse_url, quote
 from moltnet.runtimes import registry
 from moltnet.runtimes.spec import RESTRICTED_FIELDS
 
@@ -36,11 +36,11 @@ def apply_runtime_defaults(rt: RuntimeBlock) -> None:
 def _check_url(label: str, value: str, schemes: tuple[str, ...]) -> None:
     """Go's url.Parse of the trimmed value: its error text, then the scheme and a non-empty host[:port]."""
     try:
-        parsed = gourl.parse(value.strip())
-    except gourl.UrlError as exc:
+        parsed = parse_url(value.strip())
+    except UrlError as exc:
         raise ConfigError(f"bridge config {label} is invalid: {exc}") from None
     if parsed.scheme not in schemes:
-        raise ConfigError(f"bridge config {label} scheme {gourl.go_quote(parsed.scheme)} is unsupported")
+        raise ConfigError(f"bridge config {label} scheme {quote(parsed.scheme)} is unsupported")
     if not parsed.host:
         raise ConfigError(f"bridge config {label} host is required")
 
@@ -86,7 +86,7 @@ def validate_bridge(cfg: BridgeConfig) -> None:
     if not m.network_id.strip():
         raise ConfigError("bridge config moltnet.network_id is required")
     if m.registration not in ("", "disabled", "token", "open"):
-        raise ConfigError(f"bridge config moltnet.registration {gourl.go_quote(m.registration)} is unsupported")
+        raise ConfigError(f"bridge config moltnet.registration {quote(m.registration)} is unsupported")
     mode = m.mode
     if mode == "none":
         if m.static_token:
@@ -96,15 +96,15 @@ def validate_bridge(cfg: BridgeConfig) -> None:
         if not m.has_token_source() and not (mode == "open" and m.saved_token_path):
             raise ConfigError(f"bridge config moltnet.token, token_env, or token_path is required for {mode} auth")
     else:
-        raise ConfigError(f"bridge config moltnet.auth_mode {gourl.go_quote(mode)} is unsupported")
+        raise ConfigError(f"bridge config moltnet.auth_mode {quote(mode)} is unsupported")
     if registry.lookup(cfg.runtime.kind) is None:
-        raise ConfigError(f"bridge config runtime.kind {gourl.go_quote(cfg.runtime.kind)} is unsupported")
+        raise ConfigError(f"bridge config runtime.kind {quote(cfg.runtime.kind)} is unsupported")
     _check_url("moltnet.base_url", m.base_url, ("http", "https"))
     for index, room in enumerate(cfg.rooms):
         if room.wake not in WAKES:
-            raise ConfigError(f"bridge config rooms[{index}].wake {gourl.go_quote(room.wake)} is unsupported")
+            raise ConfigError(f"bridge config rooms[{index}].wake {quote(room.wake)} is unsupported")
     if cfg.dms is not None and cfg.dms.wake not in WAKES:
-        raise ConfigError(f"bridge config dms.wake {gourl.go_quote(cfg.dms.wake)} is unsupported")
+        raise ConfigError(f"bridge config dms.wake {quote(cfg.dms.wake)} is unsupported")
     _validate_runtime(cfg.runtime)
 
 

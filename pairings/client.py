@@ -145,7 +145,7 @@ def request(pairing: PairingConfig, method: str, path: str, body: Any = None,
         raise RemoteError(f"{label}: response is not JSON", status) from None
 
 
-def _decode[M: wire.GoModel](value: Any, model: type[M], label: str) -> M:
+def _decode[M: wire.WireModel](value: Any, model: type[M], label: str) -> M:
     try:
         return wire.decode(value, model)
     except wire.DecodeError as exc:

@@ -4,7 +4,7 @@
 A Go server decodes a partner's answers into its own structs with encoding/json: unknown
 fields are dropped, `null` or a missing field is the zero value, field names match
 case-insensitively, and a value of the wrong type fails the whole call. The models below
-give the same verdicts (through `GoModel`), so a partner that Go would refuse is refused
+give the same verdicts (through `WireModel`), so a partner that Go would refuse is refused
 here too, and what we serve from `/v1/pairings/{id}/…` has exactly the local shapes.
 """
 
@@ -15,11 +15,11 @@ from typing import Any, TypeVar
 
 from pydantic import Field, ValidationError, field_validator
 
-from moltnet.decoding import GoModel
+from moltnet.decoding import WireModel
 from moltnet.ids import ZERO_TIME, parse_time
 from moltnet.jsonshape import omit_empty
 
-M = TypeVar("M", bound=GoModel)
+M = TypeVar("M", bound=WireModel)
 # time.Time's JSON form: RFC 3339 with optional fractional seconds and a `Z` or numeric offset.
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})")
 
@@ -28,13 +28,13 @@ class DecodeError(ValueError):
     """The remote's JSON does not decode into the expected shape."""
 
 
-class ProtocolsIn(GoModel):
+class ProtocolsIn(WireModel):
     http: list[str] = Field(default_factory=list)
     attach: list[str] = Field(default_factory=list)
     pair: list[str] = Field(default_factory=list)
 
 
-class CapabilitiesIn(GoModel):
+class CapabilitiesIn(WireModel):
     event_stream: str = ""
     attachment_protocol: str = ""
     public_read: bool = False
@@ -46,11 +46,11 @@ class CapabilitiesIn(GoModel):
     pairings: bool = False
 
 
-class ConsoleIn(GoModel):
+class ConsoleIn(WireModel):
     can_send_human: bool = False
 
 
-class WarningIn(GoModel):
+class WarningIn(WireModel):
     severity: str = ""
     code: str = ""
     message: str = ""
@@ -58,7 +58,7 @@ class WarningIn(GoModel):
     docs_url: str = ""
 
 
-class NetworkIn(GoModel):
+class NetworkIn(WireModel):
     id: str = ""
     name: str = ""
     version: str = ""
@@ -68,13 +68,13 @@ class NetworkIn(GoModel):
     warnings: list[WarningIn] = Field(default_factory=list)
 
 
-class AccessIn(GoModel):
+class AccessIn(WireModel):
     can_read: bool = False
     can_write: bool = False
     reason: str = ""
 
 
-class RoomIn(GoModel):
+class RoomIn(WireModel):
     id: str = ""
     network_id: str = ""
     fqid: str = ""
@@ -97,7 +97,7 @@ class RoomIn(GoModel):
         return value
 
 
-class AgentIn(GoModel):
+class AgentIn(WireModel):
     id: str = ""
     name: str = ""
     actor_uid: str = ""
@@ -107,15 +107,15 @@ class AgentIn(GoModel):
     connected: bool = False
 
 
-class RoomsIn(GoModel):
+class RoomsIn(WireModel):
     rooms: list[RoomIn] = Field(default_factory=list)
 
 
-class AgentsIn(GoModel):
+class AgentsIn(WireModel):
     agents: list[AgentIn] = Field(default_factory=list)
 
 
-class MessageAcceptedIn(GoModel):
+class MessageAcceptedIn(WireModel):
     message_id: str = ""
     event_id: str = ""
     accepted: bool = False
@@ -123,7 +123,7 @@ class MessageAcceptedIn(GoModel):
     dm_created: bool = False
 
 
-def decode[M: GoModel](value: Any, model: type[M]) -> M:
+def decode[M: WireModel](value: Any, model: type[M]) -> M:
     try:
         return model.model_validate(value)
     except ValidationError as exc:

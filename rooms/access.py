@@ -6,7 +6,7 @@ from agents.auth import Caller
 from agents.identity import SenderFacts, collision_id
 from agents.models import AgentRegistration
 from moltnet.errors import ApiError
-from moltnet.gourl import go_quote
+from moltnet.gocompat import quote
 from moltnet.ids import actor_matches, trim
 from rooms.models import Room
 
@@ -45,7 +45,7 @@ def may_write(caller: Caller, room: Room, members: list[str], actor: dict, local
 
 def require_writable(caller: Caller, room: Room, members: list[str], actor: dict, local: str) -> None:
     if not may_write(caller, room, members, actor, local):
-        raise ApiError(403, f"room {go_quote(room.id)} write policy forbids sender")
+        raise ApiError(403, f"room {quote(room.id)} write policy forbids sender")
 
 
 def access_json(caller: Caller, room: Room, members: list[str], local: str) -> dict:

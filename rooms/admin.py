@@ -17,7 +17,7 @@ from console import access
 from console.site import ConsoleModelAdmin, console_site
 from moltnet import state
 from moltnet.errors import ApiError
-from moltnet.gourl import go_quote
+from moltnet.gocompat import quote
 from moltnet.ids import trim
 from rooms import services
 from rooms.models import DirectConversation, Message, Room, Thread
@@ -63,7 +63,7 @@ class RoomForm(forms.ModelForm):
                                             write_policy=data.get("write_policy", ""))
                 services.check_create_room(request)  # the API's own validation, same texts
                 if Room.objects.filter(id=trim(request.id)).exists():
-                    raise ApiError(409, f"room {go_quote(trim(request.id))} already exists")
+                    raise ApiError(409, f"room {quote(trim(request.id))} already exists")
             else:
                 check_member_list("add", members)
         except ApiError as exc:

@@ -21,7 +21,7 @@ from moltnet import leansql
 from moltnet.config import ServerConfig
 from moltnet.config.validate import hop_budget_error
 from moltnet.errors import not_found, unprocessable
-from moltnet.gourl import go_quote
+from moltnet.gocompat import quote
 from moltnet.ids import trim
 from moltnet.jsonshape import omit_empty
 from rooms.models import ConversationHops, DirectConversation, Message, Room, RoomLoopGuard, Thread
@@ -115,9 +115,9 @@ def check_conversation(kind: str, ident: str) -> tuple[str, str]:
     """(key, room id) of an existing conversation, else 404; an unknown kind is 422."""
     kind, ident = trim(kind), trim(ident)
     if kind not in KINDS:
-        raise unprocessable(f"conversation kind must be one of room, thread, dm, got {go_quote(kind)}")
+        raise unprocessable(f"conversation kind must be one of room, thread, dm, got {quote(kind)}")
     if "\x00" in ident:  # no stored id has one, and Postgres refuses it as a parameter
-        raise not_found(f"unknown {kind} {go_quote(ident)}")
+        raise not_found(f"unknown {kind} {quote(ident)}")
     if kind == "room":
         found = Room.objects.filter(id=ident, deleted_at__isnull=True).exists()
         room_id = ident
@@ -127,7 +127,7 @@ def check_conversation(kind: str, ident: str) -> tuple[str, str]:
     else:
         found, room_id = DirectConversation.objects.filter(dm_id=ident).exists(), ""
     if not found:
-        raise not_found(f"unknown {kind} {go_quote(ident)}")
+        raise not_found(f"unknown {kind} {quote(ident)}")
     return f"{kind}:{ident}", room_id
 
 
@@ -148,7 +148,7 @@ def do_set_room_budget(room_id: str, budget: int | None) -> None:
     if budget is not None and (err := hop_budget_error(budget, "max_agent_hops")):
         raise unprocessable(err)
     if "\x00" in room_id or not Room.objects.filter(id=trim(room_id), deleted_at__isnull=True).exists():
-        raise not_found(f"unknown room {go_quote(room_id)}")
+        raise not_found(f"unknown room {quote(room_id)}")
     if budget is None:
         RoomLoopGuard.objects.filter(room_id=trim(room_id)).delete()
     else:

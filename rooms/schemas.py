@@ -6,10 +6,10 @@ from typing import Any
 
 from pydantic import Field
 
-from moltnet.decoding import GoModel
+from moltnet.decoding import WireModel
 
 
-class ActorIn(GoModel):
+class ActorIn(WireModel):
     type: str = ""
     id: str = ""
     name: str = ""
@@ -17,7 +17,7 @@ class ActorIn(GoModel):
     fqid: str = ""
 
 
-class TargetIn(GoModel):
+class TargetIn(WireModel):
     kind: str = ""
     room_id: str = ""
     thread_id: str = ""
@@ -26,7 +26,7 @@ class TargetIn(GoModel):
     participant_ids: list[str] = Field(default_factory=list)
 
 
-class PartIn(GoModel):
+class PartIn(WireModel):
     kind: str = ""
     text: str = ""
     media_type: str = ""
@@ -35,12 +35,12 @@ class PartIn(GoModel):
     data: dict[str, Any] | None = None
 
 
-class OriginIn(GoModel):
+class OriginIn(WireModel):
     network_id: str = ""
     message_id: str = ""
 
 
-class SendMessageRequest(GoModel):
+class SendMessageRequest(WireModel):
     id: str = ""
     origin: OriginIn = Field(default_factory=OriginIn)
     target: TargetIn = Field(default_factory=TargetIn)
@@ -48,10 +48,10 @@ class SendMessageRequest(GoModel):
     parts: list[PartIn] = Field(default_factory=list)
     mentions: list[str] = Field(default_factory=list)
 
-    model_config = {**GoModel.model_config, "populate_by_name": True}
+    model_config = {**WireModel.model_config, "populate_by_name": True}
 
 
-class CreateRoomRequest(GoModel):
+class CreateRoomRequest(WireModel):
     id: str = ""
     name: str = ""
     members: list[str] = Field(default_factory=list)
@@ -59,6 +59,6 @@ class CreateRoomRequest(GoModel):
     write_policy: str = ""
 
 
-class UpdateRoomMembersRequest(GoModel):
+class UpdateRoomMembersRequest(WireModel):
     add: list[str] = Field(default_factory=list)
     remove: list[str] = Field(default_factory=list)

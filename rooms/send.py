@@ -19,7 +19,7 @@ from moltnet import jsonshape, leansql
 from moltnet.batchmemo import memoized
 from moltnet.config import ServerConfig
 from moltnet.errors import ApiError
-from moltnet.gourl import go_quote
+from moltnet.gocompat import quote
 from moltnet.ids import (
     actor_matches,
     agent_fqid,
@@ -89,7 +89,7 @@ def write_room_for(target: dict) -> Room:
             room_id = thread.room_id
     room = memoized(("live_room", room_id), lambda: writable_room(room_id))
     if room is None:
-        raise ApiError(404, f"unknown room {go_quote(room_id)}")
+        raise ApiError(404, f"unknown room {quote(room_id)}")
     return room
 
 
@@ -111,7 +111,7 @@ def resolve_mentions(req: SendMessageRequest, target: dict, cfg: ServerConfig,
     else:
         room = live_room(target["room_id"])
         if room is None:
-            raise ApiError(404, f'unknown room {go_quote(target["room_id"])}')
+            raise ApiError(404, f'unknown room {quote(target["room_id"])}')
         member_list = members_of(room)
     aliases = mentions.network_aliases(cfg.network_id, cfg.network_name, cfg.pairings)
     return mentions.resolve(cands, member_list, cfg.network_id, aliases)

@@ -7,7 +7,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from events import log
 from moltnet import leansql
 from moltnet.errors import ApiError, conflict, not_found, unprocessable
-from moltnet.gourl import go_quote
+from moltnet.gocompat import quote
 from moltnet.ids import now, room_fqid, trim
 from rooms import shapes
 from rooms.models import DirectConversation, Room, RoomMember, Thread
@@ -47,24 +47,24 @@ def writable_room(room_id: str) -> Room | None:
 def get_live_room(room_id: str) -> Room:
     room = live_room(trim(room_id))
     if room is None:
-        raise not_found(f"unknown room {go_quote(room_id)}")
+        raise not_found(f"unknown room {quote(room_id)}")
     return room
 
 
 def get_thread(thread_id: str) -> tuple[Thread, Room]:
     thread = Thread.objects.filter(id=trim(thread_id)).first()
     if thread is None:
-        raise not_found(f"unknown thread {go_quote(thread_id)}")
+        raise not_found(f"unknown thread {quote(thread_id)}")
     room = live_room(thread.room_id)
     if room is None:
-        raise not_found(f"unknown room {go_quote(thread.room_id)}")
+        raise not_found(f"unknown room {quote(thread.room_id)}")
     return thread, room
 
 
 def get_dm(dm_id: str) -> DirectConversation:
     dm = DirectConversation.objects.filter(dm_id=trim(dm_id)).first()
     if dm is None:
-        raise not_found(f"unknown direct conversation {go_quote(dm_id)}")
+        raise not_found(f"unknown direct conversation {quote(dm_id)}")
     return dm
 
 
@@ -108,7 +108,7 @@ def do_create_room(req: CreateRoomRequest, network_id: str) -> tuple[Room, list[
             RoomMember.objects.bulk_create([RoomMember(room=room, member_id=m) for m in members])
             log.record(room_event("room.created", room, members, room.created_at), room.created_at)
     except IntegrityError as exc:
-        raise conflict(f"room {go_quote(room_id)} already exists") from exc
+        raise conflict(f"room {quote(room_id)} already exists") from exc
     return room, members
 
 
@@ -136,7 +136,7 @@ def do_remove_room(room_id: str) -> Room:
     with transaction.atomic():
         room = live_room(room_id)
         if room is None:
-            raise not_found(f"unknown room {go_quote(room_id)}")
+            raise not_found(f"unknown room {quote(room_id)}")
         members = members_of(room)
         event = room_event("room.removed", room, members)
         room.deleted_at = now()
@@ -154,7 +154,7 @@ def do_reconcile_room(req: CreateRoomRequest, network_id: str) -> tuple[Room, li
     if existing is None:
         return do_create_room(req, network_id)
     if existing.removed:
-        raise ApiError(404, f"unknown room {go_quote(room_id)}")
+        raise ApiError(404, f"unknown room {quote(room_id)}")
     members = sorted(dedupe(req.members))
     with transaction.atomic():
         existing.name = trim(req.name) or room_id

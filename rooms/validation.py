@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from moltnet import gourl
 from moltnet.errors import ApiError, unprocessable
+from moltnet.gocompat import UrlError, parse_url, quote
 from moltnet.ids import id_error, member_id_error, parse_agent_fqid, parse_scoped, trim
 from rooms.schemas import CreateRoomRequest, PartIn, SendMessageRequest, TargetIn
 
@@ -14,11 +14,11 @@ MAX_IDS = 256
 def url_error(raw: str) -> str | None:
     """Spec 01 §8.1 rules 5–7 for one trimmed, non-blank URL, with Go's exact texts."""
     try:
-        parsed = gourl.parse(raw)
-    except gourl.UrlError as exc:
+        parsed = parse_url(raw)
+    except UrlError as exc:
         return f"url is invalid: {exc}"
     if parsed.scheme not in ("http", "https", "molt"):
-        return f"url scheme {gourl.go_quote(parsed.scheme)} is unsupported"
+        return f"url scheme {quote(parsed.scheme)} is unsupported"
     if parsed.scheme != "molt" and not trim(parsed.host):
         return "url host is required"
     return None
@@ -27,7 +27,7 @@ def url_error(raw: str) -> str | None:
 def check_part(index: int, part: PartIn) -> None:
     if trim(part.kind) not in PART_KINDS:
         # Go quotes the kind as sent (untrimmed) in this message.
-        raise unprocessable(f"parts[{index}]: unsupported part kind {gourl.go_quote(part.kind)}")
+        raise unprocessable(f"parts[{index}]: unsupported part kind {quote(part.kind)}")
     url = trim(part.url)
     if url and (err := url_error(url)):
         raise unprocessable(f"parts[{index}]: {err}")
@@ -79,7 +79,7 @@ def target_error(target: TargetIn) -> str | None:
             if err := member_id_error(participant):
                 return f"target.participant_ids[{index}] {err}"
         return None
-    return f"unsupported target kind {gourl.go_quote(kind)}"
+    return f"unsupported target kind {quote(kind)}"
 
 
 def check_send(req: SendMessageRequest) -> None:
@@ -127,7 +127,7 @@ def room_request_error(req: CreateRoomRequest) -> str | None:
     except ApiError as exc:
         return exc.message
     if req.visibility not in ("", "private", "public"):
-        return f"unsupported room visibility {gourl.go_quote(req.visibility)}"
+        return f"unsupported room visibility {quote(req.visibility)}"
     if req.write_policy not in ("", "members", "registered_agents", "operators"):
-        return f"unsupported room write_policy {gourl.go_quote(req.write_policy)}"
+        return f"unsupported room write_policy {quote(req.write_policy)}"
     return None

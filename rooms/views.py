@@ -9,7 +9,7 @@ from agents.policy import PUB, REQ
 from agents.ratelimit import check_send_limit
 from moltnet import state
 from moltnet.errors import ApiError, not_found
-from moltnet.gourl import go_quote
+from moltnet.gocompat import quote
 from moltnet.ids import trim
 from moltnet.pagination import collection_page, history_page, parse_page_params, query_value
 from moltnet.responses import json_response, json_text_response, read_body
@@ -145,7 +145,7 @@ def list_artifacts(request: HttpRequest, caller: Caller) -> HttpResponse:
     if room_id:
         get_live_room(room_id)
     if thread_id and not queries.thread_exists(thread_id):
-        raise not_found(f"unknown thread {go_quote(thread_id)}")
+        raise not_found(f"unknown thread {quote(thread_id)}")
     qs = queries.artifacts_for(thread_id=thread_id, dm_id=dm_id, room_id=room_id,
                                include_hidden=caller.has_any("admin"))
     rows, info = history_page(qs, params)

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import connection
 
 from moltnet.errors import unprocessable
-from moltnet.gourl import go_quote
+from moltnet.gocompat import quote
 from rooms.models import Message, Thread
 from rooms.shapes import MESSAGE_COLUMNS
 from search.index import FTS_TABLE, PG_CONFIG, PG_TEXT_FUNCTION, PG_VECTOR_COLUMN, pg_split
@@ -139,7 +139,7 @@ def _fetch(sql: str, params: list[Any]) -> list[tuple]:
 def _cursor_terms(backend: _Backend, where: list[str], params: list[Any], before: str,
                   relevance: bool) -> tuple[list[str], list[Any], Any]:
     """The keyset condition for "older than / ranked after the `before` message", and its time."""
-    invalid = unprocessable(f"invalid cursor {go_quote(before)}")
+    invalid = unprocessable(f"invalid cursor {quote(before)}")
     if not relevance:
         # As history: any stored message is a position in time.
         rows = _fetch(f"SELECT created_at FROM {MESSAGES} WHERE id = %s", [before])

@@ -126,7 +126,7 @@ def check_database(report: Report, cfg: ServerConfig) -> None:
         return
     finally:
         conn.close()
-    from rooms.goschema import LATEST_GO_VERSION
+    from moltnet.gocompat.schema import LATEST_GO_VERSION
 
     if go_version is not None and go_version > LATEST_GO_VERSION:
         report.add("fail", "database", f"{where}: Go schema version {go_version} is newer than this server supports "

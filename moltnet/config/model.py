@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from moltnet.gocompat import quote
+
 CONFIG_CANDIDATES = ("Moltnet", "moltnet.yaml", "moltnet.yml", "moltnet.json")
 NODE_CONFIG_CANDIDATES = ("MoltnetNode", "moltnet-node.yaml", "moltnet-node.yml", "moltnet-node.json")
 SQLITE_SYNCHRONOUS_LEVELS = ("full", "normal")
@@ -62,9 +64,7 @@ class EmptyDocumentError(ConfigError):
 
 def quoted(value: object) -> str:
     """Go's %q, as the Go server quotes paths and values in its error texts."""
-    from moltnet.gourl import go_quote
-
-    return go_quote(str(value))
+    return quote(str(value))
 
 
 def os_error(op: str, path: object, exc: OSError) -> str:

@@ -24,6 +24,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from moltnet.config import hints
 from moltnet.config.hints import Marks
 from moltnet.config.model import ConfigError, EmptyDocumentError, quoted
+from moltnet.gocompat.jsondecode import field_name
 
 TIME = "time"  # schema leaf: an RFC 3339 timestamp, decoded to an aware datetime
 
@@ -215,10 +216,10 @@ def from_json(value: Any, schema: Any, where: str, *, strict: bool) -> Any:
     if isinstance(schema, dict):
         if not isinstance(value, dict):
             raise ConfigError(f"{where or 'document'}: expected an object, got {_json_kind(value)}")
-        folded = {name.lower(): name for name in schema}
+        known = tuple(schema)
         result: dict[str, Any] = {}
         for key, item in value.items():  # Go matches names exactly, else case-insensitively
-            name = key if key in schema else folded.get(key.lower())
+            name = field_name(key, known)
             if name is None:
                 if strict:
                     raise ConfigError(hints.unknown_key(where, key, list(schema), None))

@@ -17,6 +17,7 @@ from moltnet.config.model import (
     os_error,
     quoted,
 )
+from moltnet.gocompat import UrlError, parse_url
 
 ANALYTICS = "server.console.analytics"
 
@@ -169,11 +170,9 @@ def validate_pairing(index: int, pairing: PairingConfig) -> None:
     url, url_field = pairing.remote_base_url.strip(), f"pairings[{index}].remote_base_url"
     if not url:
         raise ConfigError(f"pairings[{index}].remote_base_url is required", field=f"pairings[{index}]")
-    from moltnet import gourl
-
     try:
-        parsed = gourl.parse(url)
-    except gourl.UrlError as exc:
+        parsed = parse_url(url)
+    except UrlError as exc:
         raise ConfigError(f"pairings[{index}].remote_base_url is invalid: {exc}", field=url_field) from exc
     if parsed.scheme not in ("http", "https"):
         raise ConfigError(f'pairings[{index}].remote_base_url scheme {quoted(parsed.scheme)} is unsupported',

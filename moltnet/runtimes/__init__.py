@@ -6,7 +6,7 @@ skill, its snippet in the discovery documents, and the dotted path of the node a
 `registry.py` registers them, in one list; everything else (the node's validation and adapter choice, the CLI's
 skill paths and usage text, the discovery documents) looks runtimes up there.
 
-This is a base package: it imports only the standard library and `moltnet.gourl`. It must not import `node`,
+This is a base package: it imports only the standard library and `moltnet.gocompat`. It must not import `node`,
 `moltnet.cli` or any app: the CLI and the discovery documents read it, and the node's adapters are named by a
 dotted path that only the node resolves (lazily), so the metadata stays light for the CLI.
 """

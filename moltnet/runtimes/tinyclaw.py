@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote_plus
 
-from moltnet import gourl
+from moltnet.gocompat import UrlError, parse_url
 from moltnet.runtimes.spec import DiscoverySnippet, RuntimeFields, RuntimeSpec
 
 DEFAULT_BASE = "http://127.0.0.1:3777"
@@ -15,8 +15,8 @@ QUEUE_FIELDS = ("inbound_url", "outbound_url", "ack_url")
 def _origin(raw: str) -> str:
     """`scheme://host[:port]` of a URL that parses with both (Go's `url.URL.Host`: no user-info), else ""."""
     try:
-        parsed = gourl.parse(raw.strip())
-    except gourl.UrlError:
+        parsed = parse_url(raw.strip())
+    except UrlError:
         return ""
     return f"{parsed.scheme}://{parsed.host}" if parsed.scheme and parsed.host else ""
 

@@ -9,7 +9,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from moltnet.gourl import go_quote
+from moltnet.gocompat import quote
 from node import logs
 from node.client import backoff
 from node.render import cli_session_key, compact_bootstrap, context_id, queued_batch
@@ -57,7 +57,7 @@ def start_cause(command: str, argv0: str, exc: OSError, path: str | None) -> str
     reason = go_cause(exc)
     if os.sep not in command:
         if shutil.which(command, path=path) is None:
-            return f"exec: {go_quote(command)}: executable file not found in $PATH"
+            return f"exec: {quote(command)}: executable file not found in $PATH"
         argv0 = shutil.which(command, path=path) or argv0
     return f"fork/exec {argv0}: {reason}"
 

@@ -6,7 +6,7 @@ and a database an older Go server made gets the Go migrations it lacks.
 
 from django.db import migrations
 
-from rooms.goschema import sync_go_migrations
+from moltnet.gocompat.schema import sync_go_migrations
 
 
 class Migration(migrations.Migration):

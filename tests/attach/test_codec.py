@@ -7,7 +7,8 @@ import json
 import pytest
 
 from attach import frames
-from attach.frames import FrameError, decode, go_quote
+from attach.frames import FrameError, decode
+from moltnet.gocompat import quote
 
 
 def test_server_frames_always_carry_version_and_empty_capabilities():
@@ -39,10 +40,10 @@ def test_undecodable_frames(text):
 
 
 def test_go_quote():
-    assert go_quote("a\tb") == '"a\\tb"'
-    assert go_quote('say "hi"\\') == '"say \\"hi\\"\\\\"'
-    assert go_quote("\x00\x7f") == '"\\x00\\x7f"'
-    assert go_quote("café") == '"café"'
+    assert quote("a\tb") == '"a\\tb"'
+    assert quote('say "hi"\\') == '"say \\"hi\\"\\\\"'
+    assert quote("\x00\x7f") == '"\\x00\\x7f"'
+    assert quote("café") == '"café"'
 
 
 def test_common_heartbeat_frames_decode_as_decode_would():

@@ -10,19 +10,20 @@ from attach import replay
 from events import retention
 from events.log import build_event, record
 from events.models import Event
+from moltnet.gocompat import parse_duration
 from moltnet.ids import now
 
 
 @pytest.mark.parametrize(("text", "seconds"), [("168h", 168 * 3600), ("90m", 5400), ("1h30m", 5400),
                                                ("1.5s", 1.5), ("0", 0), ("250ms", 0.25)])
 def test_go_durations(text, seconds):
-    assert retention.parse_duration(text).total_seconds() == seconds
+    assert parse_duration(text).total_seconds() == seconds
 
 
 @pytest.mark.parametrize("text", ["", "7d", "h", "1hh", "-1h"])
 def test_bad_durations(text):
     with pytest.raises(ValueError):
-        retention.parse_duration(text)
+        parse_duration(text)
 
 
 def add_event(age: timedelta) -> Event:

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from moltnet import metrics
+from moltnet.gocompat.numbers import format_float
 
 FAMILIES = [
     ("moltnet_http_requests_total", "counter"),
@@ -104,7 +105,7 @@ def test_relay_series_appear_only_once_they_occurred_sorted_by_result(api):
                                              (0.0123, "0.0123"), (1e6, "1e+06"), (123456, "123456"),
                                              (1e-05, "1e-05"), (float("inf"), "+Inf")])
 def test_go_number_format(value, text):
-    assert metrics.go_float(value) == text
+    assert format_float(value) == text
 
 
 def test_metrics_need_admin_when_auth_is_on(api, configure):

@@ -1,4 +1,4 @@
-"""Go's `net/url.Parse` error behaviour and `%q` quoting, for error texts that must match Go.
+"""Go's `net/url.Parse` verdicts and error texts, for error texts that must match Go.
 
 Only what decides *whether* a URL parses and *what the error says* is ported; callers use the
 returned scheme and host to apply their own rules.
@@ -8,31 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from moltnet.gocompat.quoting import quote
+
 _HEX = "0123456789abcdefABCDEF"
 _HOST_OK = set("!$&'()*+,;=:[]<>\"-_.~")
-_SIMPLE_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v",
-                   '"': '\\"', "\\": "\\\\"}
-
-
-def go_quote(value: str) -> str:
-    """strconv.Quote: double-quoted, Go escapes for control and non-printable characters."""
-    out = []
-    for char in value:
-        if char in _SIMPLE_ESCAPES:
-            out.append(_SIMPLE_ESCAPES[char])
-        elif ord(char) < 0x20 or ord(char) == 0x7F:
-            out.append(f"\\x{ord(char):02x}")
-        elif char.isprintable():
-            out.append(char)
-        elif ord(char) < 0x10000:
-            out.append(f"\\u{ord(char):04x}")
-        else:
-            out.append(f"\\U{ord(char):08x}")
-    return '"' + "".join(out) + '"'
 
 
 class UrlError(ValueError):
-    pass
+    """A URL Go's url.Parse refuses; the text is Go's."""
 
 
 @dataclass(frozen=True)
@@ -67,13 +50,13 @@ def _unescape(value: str, host: bool = False) -> None:
         char = value[index]
         if char == "%":
             if index + 2 >= len(value) or value[index + 1] not in _HEX or value[index + 2] not in _HEX:
-                raise UrlError(f"invalid URL escape {go_quote(value[index:index + 3])}")
+                raise UrlError(f"invalid URL escape {quote(value[index:index + 3])}")
             if host and int(value[index + 1], 16) < 8 and value[index:index + 3] != "%25":
-                raise UrlError(f"invalid URL escape {go_quote(value[index:index + 3])}")
+                raise UrlError(f"invalid URL escape {quote(value[index:index + 3])}")
             index += 3
             continue
         if host and ord(char) < 0x80 and _should_escape_host(char):
-            raise UrlError(f"invalid character {go_quote(char)} in host name")
+            raise UrlError(f"invalid character {quote(char)} in host name")
         index += 1
 
 
@@ -87,9 +70,9 @@ def _host(host: str) -> str:
         if end < 0:
             raise UrlError("missing ']' in host")
         if not _valid_port(host[end + 1:]):
-            raise UrlError(f"invalid port {go_quote(host[end + 1:])} after host")
+            raise UrlError(f"invalid port {quote(host[end + 1:])} after host")
     elif (colon := host.rfind(":")) != -1 and not _valid_port(host[colon:]):
-        raise UrlError(f"invalid port {go_quote(host[colon:])} after host")
+        raise UrlError(f"invalid port {quote(host[colon:])} after host")
     _unescape(host, host=True)
     return host
 
@@ -122,16 +105,16 @@ def _parse(raw: str) -> ParsedUrl:
     return ParsedUrl(scheme, host)
 
 
-def parse(raw: str) -> ParsedUrl:
+def parse_url(raw: str) -> ParsedUrl:
     """url.Parse: raises UrlError whose text is Go's `parse "<url>": <reason>`."""
     base, hash_mark, fragment = raw.partition("#")
     try:
         parsed = _parse(base)
     except UrlError as exc:
-        raise UrlError(f"parse {go_quote(base)}: {exc}") from None
+        raise UrlError(f"parse {quote(base)}: {exc}") from None
     if hash_mark:
         try:
             _unescape(fragment)
         except UrlError as exc:
-            raise UrlError(f"parse {go_quote(raw)}: {exc}") from None
+            raise UrlError(f"parse {quote(raw)}: {exc}") from None
     return parsed
