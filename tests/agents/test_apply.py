@@ -7,7 +7,7 @@ import pytest
 from agents.models import AgentRegistration
 from events.models import Event
 from rooms.models import Room
-from tests.agents.conftest import auth, message
+from tests.support.agents import auth, message
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from agents.audit import AUTH_FAILURE_BURST
 from agents.models import CredentialEvent
-from tests.agents.conftest import SECRET, auth
+from tests.support.agents import SECRET, auth
 
 
 def trail(client, **query) -> list[dict]:

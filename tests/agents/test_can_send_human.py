@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.agents.conftest import auth
+from tests.support.agents import auth
 
 
 def can_send_human(client) -> bool:

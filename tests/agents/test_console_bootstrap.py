@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.agents.conftest import SECRET, auth
+from tests.support.agents import SECRET, auth
 
 
 def bootstrap(path: str, **kwargs):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.test import Client
 
 from agents.models import AgentRegistration
-from tests.agents.conftest import SECRET, auth
+from tests.support.agents import SECRET, auth
 
 
 def error_of(response) -> tuple[int, str]:

@@ -6,7 +6,7 @@ import pytest
 
 from agents.models import AgentRegistration, CredentialEvent
 from moltnet.config import ConfigError
-from tests.agents.conftest import TOKENS
+from tests.support.agents import TOKENS
 
 
 def bound(mode: str, agents: dict[str, list[str]]) -> dict:

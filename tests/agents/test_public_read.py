@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.agents.conftest import auth, message
+from tests.support.agents import auth, message
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from agents.ratelimit import WINDOW_SECONDS, check_rate_limit
 from moltnet.errors import ApiError
-from tests.agents.conftest import TOKENS
+from tests.support.agents import TOKENS
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ import hashlib
 import re
 
 from agents.models import AgentRegistration
-from tests.agents.conftest import auth
+from tests.support.agents import auth
 
 
 def register(client, **body):

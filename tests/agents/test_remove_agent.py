@@ -7,7 +7,7 @@ import json
 from agents.models import AgentRegistration, CredentialEvent
 from events.models import Event
 from rooms.models import RoomMember
-from tests.agents.conftest import auth, message
+from tests.support.agents import auth, message
 
 
 def events(kind: str) -> list[dict]:

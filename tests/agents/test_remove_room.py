@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from events.models import Event
-from tests.agents.conftest import auth
+from tests.support.agents import auth
 
 
 def test_room_removal_under_auth(configure, as_token, room_with):

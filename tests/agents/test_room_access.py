@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.agents.conftest import auth, message
+from tests.support.agents import auth, message
 
 FORBIDS = (403, 'room "lab" write policy forbids sender')
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from agents.models import AgentRegistration, CredentialEvent
-from tests.agents.conftest import auth, message
+from tests.support.agents import auth, message
 
 
 def test_rotation_revokes_the_old_token_and_shows_the_new_one_once(configure, as_token, room_with):

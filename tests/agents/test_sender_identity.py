@@ -11,7 +11,7 @@ import pytest
 from agents.auth import Caller, Claims
 from agents.identity import SenderFacts, check_sender
 from moltnet.errors import ApiError
-from tests.agents.conftest import auth, message
+from tests.support.agents import auth, message
 
 REMOTE = {"network_id": "remote", "message_id": "m1"}
 

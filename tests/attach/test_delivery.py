@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from tests.attach.helpers import agent_event, dm, eventually, room, send
+from tests.support.attach import agent_event, dm, eventually, room, send
 from tests.support.attachclient import Attachment, error_and_close
 
 pytestmark = pytest.mark.live
@@ -147,7 +147,7 @@ def test_open_mode_agent_sees_public_rooms_and_its_own_dms_only(open_server):
 
 
 def test_server_shutdown_publishes_disconnect_and_frees_the_slot(tmp_path_factory):
-    from tests.attach.conftest import NONE_CONFIG, start_live
+    from tests.support.attach import NONE_CONFIG, start_live
 
     server = start_live(tmp_path_factory, NONE_CONFIG, "shutdown")
     try:

@@ -10,8 +10,7 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from tests.attach.conftest import NONE_CONFIG, start_live
-from tests.attach.helpers import room
+from tests.support.attach import NONE_CONFIG, room, start_live
 from tests.support.attachclient import Attachment
 
 pytestmark = pytest.mark.live

@@ -6,8 +6,7 @@ import hashlib
 
 import pytest
 
-from tests.attach.conftest import NONE_CONFIG, start_live
-from tests.attach.helpers import room, send
+from tests.support.attach import NONE_CONFIG, room, send, start_live
 from tests.support.attachclient import Attachment
 
 pytestmark = pytest.mark.live

@@ -9,8 +9,7 @@ import uuid
 import httpx
 import pytest
 
-from tests.attach.conftest import LIVE_ENV
-from tests.attach.helpers import eventually, room, send
+from tests.support.attach import LIVE_ENV, eventually, room, send
 from tests.support.attachclient import Attachment
 from tests.support.live import LiveServer
 from tests.support.sse import Stream

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.attach.conftest import NONE_CONFIG, start_live
-from tests.attach.helpers import agent_event, room, send
+from tests.support.attach import NONE_CONFIG, agent_event, room, send, start_live
 from tests.support.attachclient import VERSION, Attachment
 
 pytestmark = pytest.mark.live

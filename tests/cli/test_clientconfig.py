@@ -9,7 +9,7 @@ import stat
 import pytest
 
 from moltnet.cli import clientconfig
-from tests.cli.conftest import write_config
+from tests.support.cli import write_config
 
 GO_WRITTEN = """{
   "version": "moltnet.client.v1",

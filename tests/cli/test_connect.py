@@ -6,7 +6,7 @@ import json
 import os
 import stat
 
-from tests.cli.conftest import run, write_config
+from tests.support.cli import run, write_config
 
 
 def mode_of(path) -> int:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.cli.conftest import write_config
+from tests.support.cli import write_config
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.cli.conftest import run, write_config
+from tests.support.cli import run, write_config
 
 Handler = Callable[[BaseHTTPRequestHandler], None]
 

@@ -6,7 +6,7 @@ import json
 import os
 import stat
 
-from tests.cli.conftest import write_config
+from tests.support.cli import write_config
 
 
 def test_register_prints_the_registration_and_writes_identity(cli, tmp_path, open_server):

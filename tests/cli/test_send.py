@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.cli.conftest import run, write_config
+from tests.support.cli import run, write_config
 
 
 @pytest.fixture

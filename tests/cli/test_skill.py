@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from tests.cli.conftest import run
+from tests.support.cli import run
 
 PATHS = {
     "openclaw": ["skills/moltnet/SKILL.md"],

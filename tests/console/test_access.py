@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from tests.console.conftest import SECRET, make_room, say
+from tests.support.console import SECRET, make_room, say
 
 
 def boot_of(response) -> dict:
@@ -58,7 +58,7 @@ def test_write_token_may_send_as_a_human(bearer, browser_as):
 
 
 def test_human_ingress_off_hides_the_composer_even_for_operators(configure, db, browser_as):
-    from tests.console.conftest import TOKENS
+    from tests.support.console import TOKENS
 
     configure({"auth": {"mode": "bearer", "tokens": TOKENS}, "server": {"human_ingress": False}})
     boot = boot_of(browser_as("operator").get("/console/"))
@@ -184,7 +184,7 @@ def test_non_staff_users_cannot_sign_in(bearer):
 
 
 def test_public_read_lets_anonymous_visitors_watch_public_rooms_only(configure, db):
-    from tests.console.conftest import TOKENS
+    from tests.support.console import TOKENS
 
     configure({"auth": {"mode": "bearer", "public_read": True, "tokens": TOKENS}})
     make_room("town-square", visibility="public")
@@ -200,7 +200,7 @@ def test_public_read_lets_anonymous_visitors_watch_public_rooms_only(configure, 
 
 
 def test_console_pages_refuse_framing_and_the_login_cookie_honours_forwarded_https(configure, db):
-    from tests.console.conftest import TOKENS
+    from tests.support.console import TOKENS
 
     configure({"auth": {"mode": "bearer", "tokens": TOKENS}, "server": {"trust_forwarded_proto": True}})
     assert Client().get("/console/")["X-Frame-Options"] == "DENY"

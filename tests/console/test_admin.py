@@ -11,7 +11,7 @@ from agents.models import AgentRegistration, CredentialEvent
 from events.models import Event
 from moltnet.ids import agent_fqid, now
 from rooms.models import Room
-from tests.console.conftest import make_room, say
+from tests.support.console import make_room, say
 
 
 def event_types() -> list[str]:
@@ -159,7 +159,7 @@ def test_manage_index_lists_what_the_session_may_see(bearer, browser_as):
 
 
 def test_dm_history_is_hidden_from_the_admin_when_dms_are_off(configure, db, browser_as):
-    from tests.console.conftest import TOKENS
+    from tests.support.console import TOKENS
 
     configure({"auth": {"mode": "bearer", "tokens": TOKENS}, "server": {"direct_messages": False}})
     client = browser_as("operator")

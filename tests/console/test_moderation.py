@@ -9,7 +9,7 @@ from agents.models import AgentRegistration, CredentialEvent
 from events.models import Event
 from moltnet.ids import agent_fqid, now
 from rooms.models import Message
-from tests.console.conftest import TOKENS, make_room, say
+from tests.support.console import TOKENS, make_room, say
 
 PAGE = "/console/manage/moderation/"
 

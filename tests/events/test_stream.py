@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from tests.attach.helpers import dm, room, send
+from tests.support.attach import dm, room, send
 from tests.support.sse import Stream
 
 pytestmark = pytest.mark.live

@@ -9,7 +9,7 @@ import pytest
 
 from moltnet.cli import mcp_runtimes
 from moltnet.cli.flags import CliError
-from tests.cli.conftest import run
+from tests.support.cli import run
 
 BASE = ["connect", "--base-url", "http://127.0.0.1:9", "--network-id", "team", "--member-id", "scout",
         "--auth-mode", "bearer", "--token", "scout-token", "--install-skill=false"]

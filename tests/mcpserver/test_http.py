@@ -8,7 +8,9 @@ import time
 import httpx
 import pytest
 
-from tests.mcpserver.conftest import (
+from tests.support.attachclient import Attachment
+from tests.support.live import REPO
+from tests.support.mcpserver import (
     ALL_TOOLS,
     READ_TOOLS,
     call,
@@ -20,8 +22,6 @@ from tests.mcpserver.conftest import (
     texts,
     tool_names,
 )
-from tests.support.attachclient import Attachment
-from tests.support.live import REPO
 
 pytestmark = pytest.mark.live
 

@@ -11,8 +11,8 @@ import time
 import httpx
 import pytest
 
-from tests.mcpserver.conftest import ALL_TOOLS, call, http_session, texts, tool_names
 from tests.support.live import REPO
+from tests.support.mcpserver import ALL_TOOLS, call, http_session, texts, tool_names
 from tests.support.pgcluster import free_port
 
 pytestmark = pytest.mark.live

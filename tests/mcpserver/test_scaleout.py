@@ -14,8 +14,8 @@ import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.mcpserver.conftest import call, texts
 from tests.support.live import REPO, LiveServer
+from tests.support.mcpserver import call, texts
 
 pytestmark = [pytest.mark.live, pytest.mark.postgres]
 

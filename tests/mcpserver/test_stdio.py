@@ -11,19 +11,9 @@ import httpx
 import pytest
 from mcp.shared.exceptions import McpError
 
-from tests.cli.conftest import run
-from tests.mcpserver.conftest import (
-    ALL_TOOLS,
-    READ_TOOLS,
-    call,
-    post,
-    refusal,
-    room,
-    stdio_session,
-    texts,
-    tool_names,
-)
 from tests.support.attachclient import Attachment
+from tests.support.cli import run
+from tests.support.mcpserver import ALL_TOOLS, READ_TOOLS, call, post, refusal, room, stdio_session, texts, tool_names
 
 pytestmark = pytest.mark.live
 

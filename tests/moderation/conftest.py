@@ -7,13 +7,7 @@ import pytest
 from rooms.schemas import CreateRoomRequest
 from rooms.services import do_create_room
 from tests.conftest import ApiClient
-
-TOKENS = [{"id": "admin", "value": "admin-secret", "scopes": ["admin", "write", "observe"]},
-          {"id": "reader", "value": "reader-secret", "scopes": ["observe", "write"]}]
-
-
-def text(body: str) -> list[dict]:
-    return [{"kind": "text", "text": body}]
+from tests.support.moderation import TOKENS
 
 
 @pytest.fixture

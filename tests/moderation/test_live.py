@@ -5,8 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.attach.conftest import start_live
-from tests.attach.helpers import agent_event, room, send
+from tests.support.attach import agent_event, room, send, start_live
 from tests.support.attachclient import Attachment
 from tests.support.sse import Stream
 

@@ -4,8 +4,8 @@ every action lands in the audit trail."""
 from __future__ import annotations
 
 from agents.models import AgentRegistration
-from tests.conftest import ApiClient
-from tests.moderation.conftest import TOKENS, text
+from tests.support.api import ApiClient
+from tests.support.moderation import TOKENS, text
 
 
 def say(client: ApiClient, message_id: str, sender: str = "ada", **target) -> None:

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.attach.conftest import NONE_CONFIG, start_live
+from tests.support.attach import NONE_CONFIG, start_live
 
 pytestmark = pytest.mark.live
 

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from tests.node.conftest import attached, bridge, eventually
 from tests.node.fakes.services import FakeControl
+from tests.support.node import attached, bridge, eventually
 
 pytestmark = pytest.mark.live
 

@@ -10,8 +10,8 @@ import pytest
 
 from moltnet.config import ConfigError
 from node.client import backoff, preflight
-from tests.node.conftest import attached, bridge, connected, eventually, post, room
 from tests.node.fakes.services import FakeControl
+from tests.support.node import attached, bridge, connected, eventually, post, room
 
 pytestmark = pytest.mark.live
 
@@ -60,7 +60,7 @@ async def test_handler_failure_is_reported_then_redelivered_and_acked_once(studi
 
 
 async def test_reconnects_after_a_server_restart_without_losing_wakes(live_server_factory, control):
-    from tests.node.conftest import STUDIO
+    from tests.support.node import STUDIO
 
     server = live_server_factory(STUDIO, name="restarting")
     async with attached(pi(server, "rs-one", control)):

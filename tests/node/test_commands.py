@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from tests.node.conftest import eventually, post, room
 from tests.node.fakes.services import FakeControl
+from tests.support.node import eventually, post, room
 
 
 def moltnet(*args: str, cwd=None, env=None) -> subprocess.CompletedProcess:

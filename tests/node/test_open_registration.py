@@ -9,8 +9,8 @@ import stat
 import pytest
 
 from node.config import load_node_file
-from tests.node.conftest import attached, eventually
 from tests.node.fakes.services import FakeControl
+from tests.support.node import attached, eventually
 
 pytestmark = pytest.mark.live
 

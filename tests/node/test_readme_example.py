@@ -17,8 +17,8 @@ import sys
 
 import pytest
 
-from tests.node.conftest import REPO, eventually, read_log
 from tests.support.live import LiveServer
+from tests.support.node import REPO, eventually, read_log
 
 pytestmark = pytest.mark.live
 

@@ -15,8 +15,8 @@ import pytest
 from moltnet.config import ConfigError
 from node.config import load_node_file
 from node.runner import Runner, preflight_all, supervise
-from tests.node.conftest import REPO, eventually, post, read_log, room
 from tests.node.fakes.services import FakeControl
+from tests.support.node import REPO, eventually, post, read_log, room
 from tests.support.pgcluster import free_port
 
 pytestmark = pytest.mark.live
@@ -206,7 +206,7 @@ def _alive(pid: int) -> bool:
 async def test_a_runner_error_stops_the_siblings_and_names_the_attachment(studio):
     control = FakeControl()
     try:
-        from tests.node.conftest import bridge
+        from tests.support.node import bridge
 
         healthy = bridge(studio, "sib-ok", {"kind": "pi", "control_url": f"{control.base}/control"})
         broken = bridge(studio, "sib-bad", {"kind": "pi", "control_url": f"{control.base}/control"})

@@ -7,7 +7,7 @@ import json
 from node.client import AttachmentClient
 from node.runtimes.codex import CodexAdapter
 from node.state import CursorStore, state_path
-from tests.node.conftest import bridge, read_log, room
+from tests.support.node import bridge, read_log, room
 
 
 def adapter_with_state(tmp_path, fake_bin, environ) -> tuple[CodexAdapter, CursorStore]:

@@ -10,7 +10,7 @@ import pytest
 from moltnet.cli import clientconfig
 from moltnet.config import ConfigError
 from node.workspace import ensure_client_config
-from tests.node.conftest import bridge
+from tests.support.node import bridge
 
 
 def builder():

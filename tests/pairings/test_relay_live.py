@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.pairings.conftest import FAST_RELAY, Pair, assert_once_in_issue_order, network_config, wait_for
+from tests.support.pairings import FAST_RELAY, Pair, assert_once_in_issue_order, network_config, wait_for
 from tests.support.pgcluster import free_port
 
 pytestmark = pytest.mark.live

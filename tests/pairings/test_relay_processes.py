@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from tests.pairings.conftest import FAST_RELAY, assert_once_in_issue_order, network_config, wait_for
 from tests.pairings.test_relay_live import pairing, room_messages, send
+from tests.support.pairings import FAST_RELAY, assert_once_in_issue_order, network_config, wait_for
 from tests.support.pgcluster import free_port
 
 pytestmark = [pytest.mark.live, pytest.mark.postgres]

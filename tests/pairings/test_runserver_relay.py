@@ -11,9 +11,9 @@ import time
 import httpx
 import pytest
 
-from tests.pairings.conftest import FAST_RELAY, network_config, wait_for
 from tests.pairings.test_relay_live import room_messages, send
 from tests.support.live import REPO
+from tests.support.pairings import FAST_RELAY, network_config, wait_for
 from tests.support.pgcluster import free_port
 
 pytestmark = pytest.mark.live

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from events.models import Event
-
-
-def text(body: str) -> list[dict]:
-    return [{"kind": "text", "text": body}]
+from tests.support.rooms import text
 
 
 @pytest.fixture
@@ -30,23 +26,6 @@ def send(api):
         return api.post("/v1/messages", payload)
 
     return post
-
-
-def room(room_id: str = "lab") -> dict:
-    return {"kind": "room", "room_id": room_id}
-
-
-def thread(thread_id: str, room_id: str = "lab", **extra) -> dict:
-    return {"kind": "thread", "room_id": room_id, "thread_id": thread_id, **extra}
-
-
-def dm(dm_id: str, *participants: str) -> dict:
-    return {"kind": "dm", "dm_id": dm_id, "participant_ids": list(participants or ("ada", "grace"))}
-
-
-def event_types() -> list[str]:
-    """Event types in log order."""
-    return list(Event.objects.order_by("seq").values_list("type", flat=True))
 
 
 @pytest.fixture

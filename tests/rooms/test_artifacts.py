@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.rooms.conftest import dm, room, thread
+from tests.support.rooms import dm, room, thread
 
 PARTS = [
     {"kind": "text", "text": "plain"},                                     # 0: not an artifact

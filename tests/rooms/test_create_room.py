@@ -5,7 +5,7 @@ import json
 import pytest
 
 from rooms.models import Room
-from tests.rooms.conftest import event_types
+from tests.support.rooms import event_types
 
 MISMATCH = "id must match [A-Za-z0-9][A-Za-z0-9._:-]{0,127}"
 

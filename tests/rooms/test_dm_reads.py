@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.rooms.conftest import dm
+from tests.support.rooms import dm
 
 DISABLED = "direct messages are disabled for this network"
 

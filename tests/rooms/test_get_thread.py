@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.rooms.conftest import event_types, thread
+from tests.support.rooms import event_types, thread
 
 
 @pytest.fixture

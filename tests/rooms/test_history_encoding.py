@@ -11,7 +11,7 @@ import pytest
 from moltnet.jsonshape import dumps
 from rooms.models import Message
 from rooms.shapes import MESSAGE_COLUMNS, message_json, message_json_text, messages_page_text
-from tests.rooms.conftest import dm, room, thread
+from tests.support.rooms import dm, room, thread
 
 
 @pytest.fixture

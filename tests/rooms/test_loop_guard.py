@@ -10,7 +10,7 @@ import pytest
 from events.models import Event
 from rooms.schemas import CreateRoomRequest
 from rooms.services import do_create_room
-from tests.rooms.conftest import dm, room, text, thread
+from tests.support.rooms import dm, room, text, thread
 
 ADMIN = {"auth": {"mode": "bearer", "tokens": [{"id": "admin", "value": "admin-secret",
                                                   "scopes": ["admin", "write", "observe"]}]}}

@@ -3,7 +3,7 @@
 import pytest
 
 from rooms import mentions
-from tests.rooms.conftest import room, thread
+from tests.support.rooms import room, thread
 
 PAIRED = {"network": {"id": "local", "name": "Local Moltnet"},
           "pairings": [{"id": "remote", "remote_network_id": "remote_net", "remote_network_name": "Remote Net",

@@ -6,7 +6,7 @@ import pytest
 
 from events.models import Event
 from rooms.models import Message, RoomMember
-from tests.rooms.conftest import room, thread
+from tests.support.rooms import room, thread
 
 
 def test_remove_is_soft_and_reports_the_pre_removal_room(api, make_room, send):

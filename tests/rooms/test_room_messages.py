@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from rooms.models import Message
-from tests.rooms.conftest import room
+from tests.support.rooms import room
 
 MISMATCH = "id must match [A-Za-z0-9][A-Za-z0-9._:-]{0,127}"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.rooms.conftest import thread
+from tests.support.rooms import thread
 
 
 @pytest.fixture

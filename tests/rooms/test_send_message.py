@@ -6,7 +6,7 @@ import pytest
 
 from events.models import Event
 from rooms.models import Message
-from tests.rooms.conftest import event_types, room, text
+from tests.support.rooms import event_types, room, text
 
 
 @pytest.fixture

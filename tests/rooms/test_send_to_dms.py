@@ -6,7 +6,7 @@ import pytest
 
 from events.models import Event
 from rooms.models import Message
-from tests.rooms.conftest import dm, event_types
+from tests.support.rooms import dm, event_types
 
 DISABLED = "direct messages are disabled for this network"
 

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from events.models import Event
-from tests.rooms.conftest import event_types, thread
+from tests.support.rooms import event_types, thread
 
 
 @pytest.fixture

@@ -4,18 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.agents.conftest import as_token, auth, registered, room_with  # noqa: F401 - fixtures
+from tests.agents.conftest import as_token, registered, room_with  # noqa: F401 - fixtures
 from tests.rooms.conftest import make_room, send  # noqa: F401 - fixtures
-
-
-def hits(response) -> list[str]:
-    """The ids of a search answer, asserting it is a 200."""
-    assert response.status_code == 200, response.content
-    return [m["id"] for m in response.json()["messages"]]
-
-
-def error(response) -> tuple[int, str]:
-    return response.status_code, response.json().get("error", "")
 
 
 @pytest.fixture
@@ -30,6 +20,3 @@ def post(api):
         return response.json()
 
     return send_parts
-
-
-__all__ = ["auth", "error", "hits"]

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from tests.cli.conftest import bearer_server, cli, write_config  # noqa: F401 - fixtures
+from tests.cli.conftest import bearer_server, cli  # noqa: F401 - fixtures
+from tests.support.cli import write_config
 
 pytestmark = pytest.mark.live
 

@@ -7,7 +7,8 @@ from django.db import connection
 
 from rooms.models import Message
 from tests.console.browser import chromium
-from tests.console.conftest import bearer, browser_as, make_room, say  # noqa: F401 - fixtures
+from tests.console.conftest import bearer, browser_as  # noqa: F401 - fixtures
+from tests.support.console import make_room, say
 from tests.support.live import LiveServer
 
 
@@ -39,7 +40,7 @@ def test_bad_queries_are_shown_not_crashed(network, browser_as):  # noqa: F811
 def test_who_may_search_is_who_may_open_the_live_view(network, browser_as, configure):  # noqa: F811
     assert browser_as(None).get("/console/search/", {"q": "report"}).status_code == 401
     assert browser_as("bot").get("/console/search/", {"q": "report"}).status_code == 403  # no observe scope
-    from tests.console.conftest import TOKENS
+    from tests.support.console import TOKENS
 
     configure({"auth": {"mode": "bearer", "public_read": True, "tokens": TOKENS}})
     anonymous = browser_as(None).get("/console/search/", {"q": "report"}).content.decode()

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.db import connection
 
 from rooms.models import Message
-from tests.rooms.conftest import room
-from tests.search.conftest import hits
+from tests.support.rooms import room
+from tests.support.search import hits
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from tests.rooms.conftest import dm, room, thread
-from tests.search.conftest import error, hits
+from tests.support.rooms import dm, room, thread
+from tests.support.search import error, hits
 
 
 @pytest.fixture

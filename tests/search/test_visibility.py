@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from rooms.models import Message
-from tests.agents.conftest import auth, message
-from tests.search.conftest import error, hits
+from tests.support.agents import auth, message
+from tests.support.search import error, hits
 
 AGENT_TOKEN = "magt_v1_searchsearchsearchsearchsearchsearchsearchs"
 CREDENTIALS = [None, "observe", "admin", "write", "attach", "pair", "operator", "ops", "luna-only", AGENT_TOKEN,

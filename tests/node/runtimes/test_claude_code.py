@@ -10,7 +10,7 @@ import pytest
 
 from node.client import AttachmentClient
 from node.runtimes.claude_code import ClaudeCodeAdapter
-from tests.node.conftest import attached, bridge, eventually, post, read_log, room
+from tests.support.node import attached, bridge, eventually, post, read_log, room
 
 
 def claude_adapter(tmp_path, fake_bin, environ, url: str = "http://127.0.0.1:9", **runtime) -> ClaudeCodeAdapter:

@@ -10,7 +10,7 @@ import pytest
 from node.client import AttachmentClient
 from node.runtimes.cli import Command, CommandError, run_command
 from node.runtimes.codex import CodexAdapter
-from tests.node.conftest import bridge, read_log, room
+from tests.support.node import bridge, read_log, room
 
 
 async def failure(tmp_path, *argv: str) -> str:

@@ -10,7 +10,7 @@ import pytest
 
 from node.client import AttachmentClient
 from node.runtimes.codex import CodexAdapter, extract_session_id
-from tests.node.conftest import attached, bridge, eventually, history, join, post, read_log, room
+from tests.support.node import attached, bridge, eventually, history, join, post, read_log, room
 
 
 def codex_config(studio, tmp_path, fake_bin, agent_id: str, rooms: list):

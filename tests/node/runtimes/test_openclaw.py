@@ -8,8 +8,8 @@ import os
 
 import pytest
 
-from tests.node.conftest import attached, bridge, eventually, history, post, room
 from tests.node.fakes.openclaw import FakeOpenClaw
+from tests.support.node import attached, bridge, eventually, history, post, room
 
 pytestmark = pytest.mark.live
 

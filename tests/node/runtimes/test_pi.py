@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.node.conftest import attached, bridge, eventually, history, post, room
 from tests.node.fakes.services import FakeControl
+from tests.support.node import attached, bridge, eventually, history, post, room
 
 pytestmark = pytest.mark.live
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.node.conftest import attached, bridge, eventually, history, join, post, read_log, room
 from tests.node.fakes.picoclaw import FakePicoClaw
+from tests.support.node import attached, bridge, eventually, history, join, post, read_log, room
 
 pytestmark = pytest.mark.live
 

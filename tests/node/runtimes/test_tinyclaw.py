@@ -9,8 +9,8 @@ import pytest
 
 from node.client import AttachmentClient
 from node.runtimes.tinyclaw import TinyClawAdapter
-from tests.node.conftest import attached, bridge, eventually, history, post, room
 from tests.node.fakes.services import FakeTinyClaw
+from tests.support.node import attached, bridge, eventually, history, post, room
 
 pytestmark = pytest.mark.live
 
