@@ -16,7 +16,7 @@ from attach.presence import connected_agent_ids
 from moltnet import state
 from moltnet.errors import unprocessable
 from moltnet.pagination import collection_page, parse_page_params
-from moltnet.responses import json_response, read_body
+from moltnet.responses import json_response
 from moltnet.routing import api
 from rooms import queries
 from rooms.access import can_read
@@ -43,11 +43,13 @@ def get_agent(request: HttpRequest, caller: Caller, agentID: str) -> HttpRespons
     return json_response(roster.summary_json(entry, connected_agent_ids()))
 
 
-@api("POST", "/v1/agents/register", auth=REG)
-def register_agent(request: HttpRequest, caller: Caller) -> HttpResponse:
-    if caller.claims is None:
+def _register_limit(request: HttpRequest, caller: Caller) -> None:
+    if caller.claims is None:  # anonymous registration is limited per client address
         check_rate_limit("register", caller.remote_addr)
-    body = read_body(request, RegisterAgentRequest)
+
+
+@api("POST", "/v1/agents/register", auth=REG, body=RegisterAgentRequest, limit=_register_limit)
+def register_agent(request: HttpRequest, caller: Caller, body: RegisterAgentRequest) -> HttpResponse:
     registered = do_register(caller, body.requested_agent_id, body.name, state.network_id())
     return json_response(registered.as_json(), status=registered.status)
 
@@ -58,9 +60,9 @@ def remove_agent(request: HttpRequest, caller: Caller, agentID: str) -> HttpResp
     return json_response({"removed": True, "kind": "agent", "id": agent_id, "mode": "soft"})
 
 
-@api("POST", "/v1/apply", auth=REQ("admin"))
-def apply_config(request: HttpRequest, caller: Caller) -> HttpResponse:
-    applied = do_apply(read_body(request, ApplyConfigRequest), state.network_id())
+@api("POST", "/v1/apply", auth=REQ("admin"), body=ApplyConfigRequest)
+def apply_config(request: HttpRequest, caller: Caller, body: ApplyConfigRequest) -> HttpResponse:
+    applied = do_apply(body, state.network_id())
     return json_response(applied.as_json())
 
 

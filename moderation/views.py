@@ -12,7 +12,7 @@ from agents.policy import REQ
 from moderation import services
 from moderation.schemas import RoomLoopGuardRequest
 from moltnet import state
-from moltnet.responses import json_response, read_body
+from moltnet.responses import json_response
 from moltnet.routing import api
 from rooms import loopguard
 
@@ -62,9 +62,9 @@ def resume_conversation(request: HttpRequest, caller: Caller, kind: str,
 
 
 @api("PUT", "/v1/admin/rooms/{roomID}/loop_guard", auth=REQ("admin"), body=RoomLoopGuardRequest)
-def set_room_loop_guard(request: HttpRequest, caller: Caller, roomID: str) -> HttpResponse:  # noqa: N803
+def set_room_loop_guard(request: HttpRequest, caller: Caller, roomID: str,  # noqa: N803
+                        body: RoomLoopGuardRequest) -> HttpResponse:
     """A room's own hop budget; `null` returns the room to the network's."""
-    body = read_body(request, RoomLoopGuardRequest)
     budget = "network default" if body.max_agent_hops is None else body.max_agent_hops
     with transaction.atomic():
         loopguard.do_set_room_budget(roomID, body.max_agent_hops)

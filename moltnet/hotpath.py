@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import io
-import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -27,6 +26,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, ResolverMatch, resolve
 
+from agents.ratelimit import early_refusal
 from moltnet import dbworkers
 from moltnet.middleware import ApiMiddleware
 from moltnet.views import clean_path
@@ -44,22 +44,23 @@ READS = {
     ("GET", "/healthz"),
     ("GET", "/readyz"),
 }
-_CANDIDATE = re.compile(r"^/(v1/(messages|rooms/[^/]+/messages|threads/[^/]+/messages|dms/[^/]+/messages)"
-                        r"|healthz|readyz)$")
 MAX_BODY_KEPT = (1 << 20) + 1  # enough to tell "over the 1 MiB limit" apart; the rest is drained
 
 
 @functools.lru_cache(maxsize=4096)
 def _hot_route(method: str, path: str) -> tuple[tuple[str, str], ResolverMatch] | None:
     """The declared (method, pattern) and URL match of this request, if it is a hot one (cached:
-    the same few paths come back all the time, and the URL table does not change at run time)."""
-    if method not in ("GET", "POST") or not _CANDIDATE.match(path) or clean_path(path) != path:
+    the same few paths come back all the time, and the URL table does not change at run time).
+
+    Matched once, by Django's resolver over the route table's URLs; the dispatcher it resolves to
+    names the declared pattern, so no second set of patterns is kept here."""
+    if method not in ("GET", "POST") or clean_path(path) != path:
         return None
     try:
         match = resolve(path)
     except Resolver404:
         return None
-    key = (method, "/" + re.sub(r"<str:(\w+)>", r"{\1}", str(match.route)))
+    key = (method, getattr(match.func, "pattern", ""))
     return (key, match) if key in WRITES or key in READS else None
 
 
@@ -75,8 +76,8 @@ def _view(request: HttpRequest) -> HttpResponse:
 _serve = ApiMiddleware(_view)
 
 # Checks run on the event loop before a write is queued to the writer; one returning an ApiError
-# answers the request with it instead (agents registers the send limiter's memory of refusals).
-WRITE_GATES: list[Callable[[HttpRequest], Exception | None]] = []
+# answers the request with it instead (the send limiter's memory of refusals).
+WRITE_GATES: list[Callable[[HttpRequest], Exception | None]] = [early_refusal]
 
 
 def _refused(request: HttpRequest) -> HttpResponse:

@@ -1,12 +1,12 @@
 """GET /v1/openapi.json: an OpenAPI 3.1 document generated from the route table.
 
-Paths, methods and auth classes come from `moltnet.routing.ROUTES`; request bodies from the
-pydantic models the routes declare (or, for routes declared elsewhere, BODY_MODELS below).
+Paths, methods, auth classes and request bodies come from `moltnet.routing.ROUTES`: the body
+model a route declares with `@api(body=…)` is the one its view is handed, so the document
+cannot disagree with what the server decodes.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 from typing import Any
 
@@ -18,11 +18,6 @@ from moltnet import __version__, routing
 from moltnet.responses import json_response
 from moltnet.routing import api
 
-# Routes whose views do not pass `body=` (modules owned by other apps).
-BODY_MODELS = {
-    "POST /v1/agents/register": "agents.schemas.RegisterAgentRequest",
-    "POST /v1/apply": "agents.schemas.ApplyConfigRequest",
-}
 PAGINATED = re.compile(r"^GET /v1/(rooms|agents|dms|pairings|artifacts|rooms/\{roomID\}/(messages|threads)|"
                        r"threads/\{threadID\}/messages|dms/\{dmID\}/messages|pairings/\{pairingID\}/(rooms|agents))$")
 SUCCESS = {"POST /v1/rooms": "201", "POST /v1/messages": "202", "POST /v1/agents/register": "201"}
@@ -38,16 +33,6 @@ STREAMS = {
 }
 ERROR = {"type": "object", "required": ["error", "code"],
          "properties": {"error": {"type": "string"}, "code": {"type": "string"}, "request_id": {"type": "string"}}}
-
-
-def _model(dotted: str | type | None) -> type | None:
-    if dotted is None or isinstance(dotted, type):
-        return dotted
-    module, _, name = dotted.rpartition(".")
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
 
 
 def _schema(model: type, components: dict[str, Any]) -> dict[str, Any]:
@@ -79,10 +64,9 @@ def _operation(route: routing.Route, components: dict[str, Any]) -> dict[str, An
         params += [{"name": n, "in": "query", "schema": {"type": "string"}} for n in ("room_id", "thread_id", "dm_id")]
     if params:
         operation["parameters"] = params
-    model = _model(route.body or BODY_MODELS.get(label))
-    if model is not None:
+    if route.body is not None:
         operation["requestBody"] = {"required": True,
-                                    "content": {"application/json": {"schema": _schema(model, components)}}}
+                                    "content": {"application/json": {"schema": _schema(route.body, components)}}}
     media = TEXT_ROUTES.get(label, "application/json")
     operation["responses"] = {
         SUCCESS.get(label, "200"): {"description": "success", "content": {media: {}}},

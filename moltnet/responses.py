@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 
 from moltnet import jsonshape
-from moltnet.decoding import GoModel, decode_body
 
 
 def json_response(data: Any, status: int = 200) -> HttpResponse:
@@ -17,8 +16,3 @@ def json_response(data: Any, status: int = 200) -> HttpResponse:
 def json_text_response(text: str, status: int = 200) -> HttpResponse:
     """A body already encoded in the wire encoding (see `json_response`)."""
     return HttpResponse(text + "\n", status=status, content_type="application/json")
-
-
-def read_body(request: HttpRequest, model: type[GoModel]) -> Any:
-    """Decode the request body into `model` (400 on any decode failure)."""
-    return decode_body(request.body, model)

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 
+from agents.auth import Caller
 from agents.policy import AuthClass, RequestCredentials
 from moltnet import clientaddr, state
+from moltnet.decoding import WireModel, decode_body
 from moltnet.errors import ApiError
 
 
@@ -25,7 +27,8 @@ class Route:
     pattern: str  # spec form, e.g. /v1/rooms/{roomID}
     auth: AuthClass
     view: Callable[..., HttpResponse]
-    body: type | None = None  # request model (a GoModel), for the OpenAPI document
+    body: type[WireModel] | None = None  # request model: decoded before the view, described by OpenAPI
+    limit: Callable[[HttpRequest, Caller], None] | None = None  # a rate check run before the body is read
 
     @property
     def label(self) -> str:
@@ -35,14 +38,18 @@ class Route:
 ROUTES: dict[str, dict[str, Route]] = {}
 
 
-def api(method: str, pattern: str, *, auth: AuthClass, body: type | None = None) -> Callable:
+def api(method: str, pattern: str, *, auth: AuthClass, body: type[WireModel] | None = None,
+        limit: Callable[[HttpRequest, Caller], None] | None = None) -> Callable:
     """Declare a view for `method pattern` behind `auth`; the view gets (request, caller, **params).
 
-    `body` names the request model so the OpenAPI document can describe it.
+    With `body`, the request body is decoded into that model (400 on failure) and passed as the
+    `body` argument; the same model describes the body in the OpenAPI document. `limit` runs
+    after authentication and before the body is read (an over-limit caller is a 429 whatever
+    it sent).
     """
 
     def register(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        ROUTES.setdefault(pattern, {})[method] = Route(method, pattern, auth, view, body)
+        ROUTES.setdefault(pattern, {})[method] = Route(method, pattern, auth, view, body, limit)
         return view
 
     return register
@@ -67,17 +74,24 @@ def allowed_methods(methods: dict[str, Route] | set[str]) -> str:
     return ", ".join(sorted(names))
 
 
+def _ordered() -> list[str]:
+    """Declared patterns, literal segments first: POST /v1/agents/register is not GET /v1/agents/{agentID}."""
+    return sorted(ROUTES, key=lambda p: p.count("{"))
+
+
 @functools.cache
-def _pattern_regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(pattern)))
+def _url(pattern: str) -> URLPattern:
+    """The one Django URL of a declared pattern: Django's resolver and the dispatcher both match with it."""
+    view = _dispatcher(pattern)
+    return path(django_pattern(pattern), view)
 
 
-def _matches(path: str) -> list[tuple[str, dict[str, str]]]:
-    """Every declared pattern matching `path`, literal ones first (the order Django tries them)."""
+def _matches(path_info: str) -> list[tuple[str, dict[str, str]]]:
+    """Every declared pattern matching `path_info`, in the order Django tries them."""
     found = []
-    for pattern in sorted(ROUTES, key=lambda p: p.count("{")):
-        if match := _pattern_regex(pattern).fullmatch(path):
-            found.append((pattern, match.groupdict()))
+    for pattern in _ordered():
+        if (match := _url(pattern).resolve(path_info.removeprefix("/"))) is not None:
+            found.append((pattern, match.kwargs))
     return found
 
 
@@ -113,12 +127,17 @@ def _dispatcher(pattern: str) -> Callable[..., HttpResponse]:
         request.route_label = route.label
         caller = route.auth.authenticate(state.auth_policy(), credentials_of(request))
         request.caller = caller
+        if route.limit is not None:
+            route.limit(request, caller)
+        if route.body is not None:
+            params = {**params, "body": decode_body(request.body, route.body)}
         response = route.view(request, caller, **params)
         if request.method == "HEAD":
             response.content = b""
         return response
 
     dispatch.csrf_exempt = True  # API callers authenticate with bearer tokens, not sessions
+    dispatch.pattern = pattern  # the declared pattern a resolved request matched (see moltnet.hotpath)
     return dispatch
 
 
@@ -127,9 +146,7 @@ def django_pattern(pattern: str) -> str:
 
 
 def urlpatterns() -> list[URLPattern]:
-    # Literal segments win over parameters (POST /v1/agents/register is not GET /v1/agents/{agentID}).
-    ordered = sorted(ROUTES, key=lambda p: p.count("{"))
-    return [path(django_pattern(p), _dispatcher(p)) for p in ordered]
+    return [_url(p) for p in _ordered()]
 
 
 def policy_table() -> list[tuple[str, str, str]]:

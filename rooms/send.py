@@ -55,6 +55,16 @@ class Accepted:
                 "thread_created": self.thread_created, "dm_created": self.dm_created}
 
 
+@dataclass(frozen=True)
+class CheckedSend:
+    """What `check_send_request` resolved: the message id and its wire-shaped actor and target."""
+
+    message_id: str
+    actor: dict
+    target: dict
+    mentions: list[str]
+
+
 def normalize_actor(actor: dict, local: str) -> dict:
     network = actor.get("network_id") if trim(actor.get("network_id")) else local
     fqid = actor.get("fqid") if trim(actor.get("fqid")) else ""
@@ -117,7 +127,7 @@ def resolve_mentions(req: SendMessageRequest, target: dict, cfg: ServerConfig,
     return mentions.resolve(cands, member_list, cfg.network_id, aliases)
 
 
-def check_send_request(caller: Caller, req: SendMessageRequest, cfg: ServerConfig) -> tuple[str, dict, dict, list]:
+def check_send_request(caller: Caller, req: SendMessageRequest, cfg: ServerConfig) -> CheckedSend:
     """Steps 2–9: gates, identity, validation, write policy, mentions. Writes nothing."""
     local = cfg.network_id
     if trim(req.target.kind) == "dm" and not cfg.direct_messages:
@@ -140,7 +150,7 @@ def check_send_request(caller: Caller, req: SendMessageRequest, cfg: ServerConfi
     resolved = resolve_mentions(req, target, cfg, known)
     if target["kind"] == "dm":
         target["participant_ids"] = normalize_participants(req.target.participant_ids, actor)
-    return message_id, actor, shapes.target_json(target), resolved
+    return CheckedSend(message_id, actor, shapes.target_json(target), resolved)
 
 
 def is_artifact(part: dict) -> bool:
@@ -192,7 +202,8 @@ def _upsert_dm(target: dict, actor: dict, network: str, at: datetime) -> tuple[D
 
 def do_send(caller: Caller, req: SendMessageRequest, cfg: ServerConfig) -> Accepted:
     """Validate, then store the message and its events atomically; a known id is an idempotent retry."""
-    message_id, actor, target, resolved = check_send_request(caller, req, cfg)
+    checked = check_send_request(caller, req, cfg)
+    message_id, actor, target = checked.message_id, checked.actor, checked.target
     local = cfg.network_id
     event_id = message_event_id(message_id)
     created_at = now()
@@ -203,7 +214,7 @@ def do_send(caller: Caller, req: SendMessageRequest, cfg: ServerConfig) -> Accep
         id=message_id, network_id=local, target_kind=target["kind"], room_id=target.get("room_id") or None,
         thread_id=target.get("thread_id") or None, parent_message_id=target.get("parent_message_id") or None,
         dm_id=target.get("dm_id") or None, target_json=jsonshape.dumps(target), from_json=jsonshape.dumps(actor),
-        parts_json=jsonshape.dumps(parts), mentions_json=json.dumps(resolved) if resolved else "null",
+        parts_json=jsonshape.dumps(parts), mentions_json=json.dumps(checked.mentions) if checked.mentions else "null",
         origin_json=jsonshape.dumps(origin), created_at=created_at,
     )
     thread_created = dm_created = False

@@ -12,7 +12,7 @@ from moltnet.errors import ApiError, not_found
 from moltnet.gocompat import quote
 from moltnet.ids import trim
 from moltnet.pagination import collection_page, history_page, parse_page_params, query_value
-from moltnet.responses import json_response, json_text_response, read_body
+from moltnet.responses import json_response, json_text_response
 from moltnet.routing import api
 from rooms import queries, shapes
 from rooms.access import access_json, can_read, require_readable
@@ -49,8 +49,8 @@ def list_rooms(request: HttpRequest, caller: Caller) -> HttpResponse:
 
 
 @api("POST", "/v1/rooms", auth=REQ("admin"), body=CreateRoomRequest)
-def create_room(request: HttpRequest, caller: Caller) -> HttpResponse:
-    room, members = do_create_room(read_body(request, CreateRoomRequest), state.network_id())
+def create_room(request: HttpRequest, caller: Caller, body: CreateRoomRequest) -> HttpResponse:
+    room, members = do_create_room(body, state.network_id())
     return json_response(shapes.room_json(room, members), status=201)
 
 
@@ -69,8 +69,9 @@ def remove_room(request: HttpRequest, caller: Caller, roomID: str) -> HttpRespon
 
 
 @api("PATCH", "/v1/rooms/{roomID}/members", auth=REQ("admin"), body=UpdateRoomMembersRequest)
-def update_members(request: HttpRequest, caller: Caller, roomID: str) -> HttpResponse:  # noqa: N803
-    room, members = do_update_members(roomID, read_body(request, UpdateRoomMembersRequest))
+def update_members(request: HttpRequest, caller: Caller, roomID: str,  # noqa: N803
+                   body: UpdateRoomMembersRequest) -> HttpResponse:
+    room, members = do_update_members(roomID, body)
     return json_response(shapes.room_json(room, members))
 
 
@@ -152,8 +153,11 @@ def list_artifacts(request: HttpRequest, caller: Caller) -> HttpResponse:
     return json_response({"artifacts": [shapes.artifact_json(a) for a in rows], "page": info})
 
 
-@api("POST", "/v1/messages", auth=REQ("write", "pair"), body=SendMessageRequest)
-def send_message(request: HttpRequest, caller: Caller) -> HttpResponse:
-    check_send_limit(caller)  # before anything is stored: over the limit is a 429 and no event
-    accepted = do_send(caller, read_body(request, SendMessageRequest), state.config())
+def _send_limit(request: HttpRequest, caller: Caller) -> None:
+    check_send_limit(caller)  # before the body is read and anything stored: a 429 and no event
+
+
+@api("POST", "/v1/messages", auth=REQ("write", "pair"), body=SendMessageRequest, limit=_send_limit)
+def send_message(request: HttpRequest, caller: Caller, body: SendMessageRequest) -> HttpResponse:
+    accepted = do_send(caller, body, state.config())
     return json_response(accepted.as_json(), status=202)

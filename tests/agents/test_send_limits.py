@@ -20,8 +20,8 @@ from agents.ratelimit import (
 from events.models import Event
 from moltnet.errors import ApiError
 from rooms.models import Message
-from tests.agents.conftest import TOKENS, message
-from tests.conftest import ApiClient
+from tests.support.agents import TOKENS, message
+from tests.support.api import ApiClient
 
 OPEN = {"auth": {"mode": "open", "tokens": TOKENS, "rate_limits": {"send_per_minute": 60, "send_burst": 3}}}
 
@@ -60,6 +60,15 @@ def test_an_agent_over_its_burst_gets_429_and_nothing_is_stored(configure, as_to
     assert body["error"].startswith("too many messages from this sender; retry in ")
     assert refused["Retry-After"] == "1"  # 60 a minute: one token a second
     assert (Message.objects.count(), Event.objects.count()) == (stored, events)
+
+
+def test_the_limit_is_checked_before_the_body_is_read(configure, as_token, public_square):
+    """@api(limit=…) runs before the body is decoded: over the limit, even a broken body is a 429."""
+    configure(OPEN)
+    luna = agent(as_token, "luna")
+    assert luna.post("/v1/messages", raw="{not json").status_code == 400  # within the limit: the body counts
+    assert [send(luna, "luna").status_code for _ in range(3)] == [202, 202, 429]
+    assert luna.post("/v1/messages", raw="{not json").status_code == 429
 
 
 def test_each_agent_has_its_own_bucket_and_it_refills(configure, as_token, public_square):

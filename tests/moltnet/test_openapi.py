@@ -36,3 +36,21 @@ def test_it_is_open_even_when_auth_is_on(api, configure):
     configure({"auth": {"mode": "bearer", "tokens": [{"value": "t", "scopes": ["admin"]}]}})
     assert api.get("/v1/openapi.json").status_code == 200
     assert api.get("/v1/rooms").status_code == 401
+
+
+def test_every_body_a_view_is_handed_is_the_documented_one(api):
+    """@api(body=Model) is the only declaration: the view takes `body`, the document describes Model."""
+    import inspect
+
+    doc = api.get("/v1/openapi.json").json()
+    for pattern, methods in routing.ROUTES.items():
+        for method, route in methods.items():
+            operation = doc["paths"][pattern][method.lower()]
+            takes_body = "body" in inspect.signature(route.view).parameters
+            assert takes_body == (route.body is not None), route.label
+            if route.body is not None:
+                ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+                assert ref == f"#/components/schemas/{route.body.__name__}", route.label
+            else:
+                assert "requestBody" not in operation, route.label
+    assert doc["paths"]["/v1/apply"]["post"]["requestBody"]
