@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from agents.auth import Caller
 from agents.models import AgentRegistration
+from moltnet import wireshapes
 from moltnet.errors import not_found
 from moltnet.gocompat import quote
 from moltnet.ids import MemberRef, agent_fqid, member_identity, trim
-from moltnet.jsonshape import omit_empty
 
 
 def roster_privilege(caller: Caller) -> bool:
@@ -17,19 +17,8 @@ def roster_privilege(caller: Caller) -> bool:
 
 
 def summary_json(entry: dict, connected: set[str]) -> dict:
-    body = omit_empty(
-        {
-            "id": entry["id"],
-            "name": entry.get("name", ""),
-            "actor_uid": entry.get("actor_uid", ""),
-            "fqid": entry.get("fqid", ""),
-            "network_id": entry.get("network_id", ""),
-            "rooms": sorted(set(entry.get("rooms", []))),
-        },
-        always=("id", "network_id"),
-    )
-    body["connected"] = entry["id"] in connected
-    return body
+    return wireshapes.agent({**entry, "rooms": sorted(set(entry.get("rooms", []))),
+                             "connected": entry["id"] in connected})
 
 
 def _rooms_listing(reg: AgentRegistration, rooms: dict[str, list[str]]) -> list[str]:

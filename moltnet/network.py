@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from agents.auth import Caller
-from moltnet import __version__
+from moltnet import __version__, wireshapes
 from moltnet.config import ServerConfig
-from moltnet.jsonshape import omit_empty
 
 PROTOCOLS = {"http": ["moltnet.http.v1"], "attach": ["moltnet.attach.v1"], "pair": ["moltnet.pair.v1"]}
 
@@ -32,16 +31,8 @@ def network_json(cfg: ServerConfig, caller: Caller, warnings: list[dict] | None 
         "message_pagination": "cursor",
         "pairings": bool(cfg.pairings),
     }
-    body = {
-        "id": cfg.network_id,
-        "name": cfg.network_name,
-        "version": __version__,
-        "protocols": PROTOCOLS,
-        "capabilities": omit_empty(
-            capabilities, always=("public_read", "human_ingress", "direct_messages", "pairings")
-        ),
-        "console": {"can_send_human": can_send_human(caller, cfg)},
-    }
-    if warnings:
-        body["warnings"] = warnings
-    return body
+    return wireshapes.network({
+        "id": cfg.network_id, "name": cfg.network_name, "version": __version__, "protocols": PROTOCOLS,
+        "capabilities": capabilities, "console": {"can_send_human": can_send_human(caller, cfg)},
+        "warnings": warnings,
+    })

@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 
 from pydantic import Field, ValidationError, field_validator
 
+from moltnet import wireshapes
 from moltnet.decoding import WireModel
 from moltnet.ids import ZERO_TIME, parse_time
-from moltnet.jsonshape import omit_empty
 
 M = TypeVar("M", bound=WireModel)
 # time.Time's JSON form: RFC 3339 with optional fractional seconds and a `Z` or numeric offset.
@@ -132,47 +132,15 @@ def decode[M: WireModel](value: Any, model: type[M]) -> M:
         raise DecodeError(f"{where}: {first.get('msg', 'invalid value')}") from None
 
 
-# --- re-encoding in the local schemas (spec 01 §4.1, §4.7, §4.10) -------------------------------
-
-def protocols_json(protocols: ProtocolsIn) -> dict[str, list[str]]:
-    return omit_empty({"http": list(protocols.http), "attach": list(protocols.attach), "pair": list(protocols.pair)})
-
+# --- re-encoding in the local schemas (spec 01 §4.1, §4.7, §4.10): the shared builders -----------
 
 def network_json(network: NetworkIn) -> dict[str, Any]:
-    caps = network.capabilities
-    body: dict[str, Any] = {
-        "id": network.id,
-        "name": network.name,
-        "version": network.version,
-        "protocols": protocols_json(network.protocols),
-        "capabilities": omit_empty(caps.model_dump(),
-                                   always=("public_read", "human_ingress", "direct_messages", "pairings")),
-    }
-    if network.console is not None:
-        body["console"] = {"can_send_human": network.console.can_send_human}
-    warnings = [{"severity": w.severity, "code": w.code, "message": w.message,
-                 **omit_empty({"action": w.action, "docs_url": w.docs_url})} for w in network.warnings]
-    if warnings:
-        body["warnings"] = warnings
-    return body
+    return wireshapes.network(network.model_dump())
 
 
 def room_json(room: RoomIn) -> dict[str, Any]:
-    body = omit_empty({
-        "id": room.id, "network_id": room.network_id, "fqid": room.fqid, "name": room.name,
-        "members": list(room.members), "visibility": room.visibility, "write_policy": room.write_policy,
-    }, always=("id", "name"))
-    if room.access is not None:
-        body["access"] = {"can_read": room.access.can_read, "can_write": room.access.can_write,
-                          **omit_empty({"reason": room.access.reason})}
-    body["created_at"] = room.created_at
-    return body
+    return wireshapes.room(room.model_dump())
 
 
 def agent_json(agent: AgentIn) -> dict[str, Any]:
-    body = omit_empty({
-        "id": agent.id, "name": agent.name, "actor_uid": agent.actor_uid, "fqid": agent.fqid,
-        "network_id": agent.network_id, "rooms": list(agent.rooms),
-    }, always=("id", "network_id"))
-    body["connected"] = agent.connected
-    return body
+    return wireshapes.agent(agent.model_dump())

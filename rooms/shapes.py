@@ -7,28 +7,18 @@ from datetime import datetime
 from json.encoder import encode_basestring
 from typing import Any
 
+from moltnet import wireshapes
 from moltnet.ids import format_time, parse_time
 from moltnet.jsonshape import dumps, omit_empty
 from rooms.models import Artifact, DirectConversation, Message, Room, Thread
 
 
 def room_json(room: Room, members: list[str], access: dict | None = None) -> dict[str, Any]:
-    body = omit_empty(
-        {
-            "id": room.id,
-            "network_id": room.network_id,
-            "fqid": room.fqid,
-            "name": room.name,
-            "members": sorted(members),
-            "visibility": room.visibility,
-            "write_policy": room.write_policy,
-        },
-        always=("id", "name"),
-    )
-    if access is not None:
-        body["access"] = access
-    body["created_at"] = format_time(room.created_at)
-    return body
+    return wireshapes.room({
+        "id": room.id, "network_id": room.network_id, "fqid": room.fqid, "name": room.name,
+        "members": sorted(members), "visibility": room.visibility, "write_policy": room.write_policy,
+        "access": access, "created_at": format_time(room.created_at),
+    })
 
 
 def thread_json(thread: Thread) -> dict[str, Any]:
@@ -47,58 +37,16 @@ def thread_json(thread: Thread) -> dict[str, Any]:
 
 
 def dm_json(dm: DirectConversation, participants: list[str]) -> dict[str, Any]:
-    return omit_empty(
-        {
-            "id": dm.dm_id,
-            "network_id": dm.network_id,
-            "fqid": dm.fqid,
-            "participant_ids": sorted(participants),
-            "message_count": dm.message_count,
-            "last_message_at": format_time(dm.last_message_at),
-        },
-        always=("id", "message_count", "last_message_at"),
-    )
+    return wireshapes.dm({
+        "id": dm.dm_id, "network_id": dm.network_id, "fqid": dm.fqid, "participant_ids": sorted(participants),
+        "message_count": dm.message_count, "last_message_at": format_time(dm.last_message_at),
+    })
 
 
-def target_json(target: dict[str, Any]) -> dict[str, Any]:
-    return omit_empty(
-        {
-            "kind": target.get("kind", ""),
-            "room_id": target.get("room_id", ""),
-            "thread_id": target.get("thread_id", ""),
-            "parent_message_id": target.get("parent_message_id", ""),
-            "dm_id": target.get("dm_id", ""),
-            "participant_ids": list(target.get("participant_ids") or []),
-        },
-        always=("kind",),
-    )
-
-
-def actor_json(actor: dict[str, Any]) -> dict[str, Any]:
-    return omit_empty(
-        {
-            "type": actor.get("type", ""),
-            "id": actor.get("id", ""),
-            "name": actor.get("name", ""),
-            "network_id": actor.get("network_id", ""),
-            "fqid": actor.get("fqid", ""),
-        },
-        always=("type", "id"),
-    )
-
-
-def part_json(part: dict[str, Any]) -> dict[str, Any]:
-    return omit_empty(
-        {
-            "kind": part.get("kind", ""),
-            "text": part.get("text", ""),
-            "media_type": part.get("media_type", ""),
-            "url": part.get("url", ""),
-            "filename": part.get("filename", ""),
-            "data": part.get("data") or {},
-        },
-        always=("kind",),
-    )
+# Targets, actors and parts are plain mappings already: the shared builders are the shapes.
+target_json = wireshapes.target
+actor_json = wireshapes.actor
+part_json = wireshapes.part
 
 
 def message_json(message: Message) -> dict[str, Any]:

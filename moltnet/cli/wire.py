@@ -1,5 +1,6 @@
-"""JSON printed by the agent-side commands (spec 11 §9): re-encoded from the typed response, so
-unknown fields are dropped and keys follow the spec's order."""
+"""JSON printed by the agent-side commands (spec 11 §9): re-encoded from the response with the
+server's own shape builders (`moltnet.wireshapes`), so unknown fields are dropped and keys follow
+the spec's order; values of the wrong type print as the Go client's zero values."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import sys
 from typing import Any
 
+from moltnet import wireshapes
 from moltnet.ids import ZERO_TIME
 
 
@@ -21,6 +23,10 @@ def _pick(data: Any, fields: list[tuple[str, bool]]) -> dict:
     return out
 
 
+def _obj(data: Any) -> dict:
+    return data if isinstance(data, dict) else {}
+
+
 def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
@@ -33,23 +39,18 @@ def accepted(data: Any) -> dict:
 
 
 def target(data: Any) -> dict:
-    out = _pick(data, [("kind", True), ("room_id", False), ("thread_id", False), ("parent_message_id", False),
-                       ("dm_id", False), ("participant_ids", False)])
-    out["kind"] = _str(out["kind"])
-    return out
+    data = _obj(data)
+    return wireshapes.target({**data, "kind": _str(data.get("kind"))})
 
 
 def actor(data: Any) -> dict:
-    out = _pick(data, [("type", True), ("id", True), ("name", False), ("network_id", False), ("fqid", False)])
-    out["type"], out["id"] = _str(out["type"]), _str(out["id"])
-    return out
+    data = _obj(data)
+    return wireshapes.actor({**data, "type": _str(data.get("type")), "id": _str(data.get("id"))})
 
 
 def part(data: Any) -> dict:
-    out = _pick(data, [("kind", True), ("text", False), ("media_type", False), ("url", False),
-                       ("filename", False), ("data", False)])
-    out["kind"] = _str(out["kind"])
-    return out
+    data = _obj(data)
+    return wireshapes.part({**data, "kind": _str(data.get("kind"))})
 
 
 def message(data: Any) -> dict:
@@ -80,25 +81,23 @@ def message_page(data: Any) -> dict:
 
 
 def room(data: Any) -> dict:
-    out = _pick(data, [("id", True), ("network_id", False), ("fqid", False), ("name", True), ("members", False),
-                       ("visibility", False), ("write_policy", False)])
-    out["id"], out["name"] = _str(out["id"]), _str(out["name"])
-    access = (data or {}).get("access")
-    if isinstance(access, dict):
-        out["access"] = _pick(access, [("can_read", True), ("can_write", True), ("reason", False)])
-        out["access"]["can_read"] = bool(out["access"]["can_read"])
-        out["access"]["can_write"] = bool(out["access"]["can_write"])
-    out["created_at"] = _str((data or {}).get("created_at")) or ZERO_TIME
-    return out
+    data = _obj(data)
+    access = data.get("access")
+    return wireshapes.room({
+        **data, "id": _str(data.get("id")), "name": _str(data.get("name")),
+        "access": {**access, "can_read": bool(access.get("can_read")), "can_write": bool(access.get("can_write"))}
+        if isinstance(access, dict) else None,
+        "created_at": _str(data.get("created_at")) or ZERO_TIME,
+    })
 
 
 def direct(data: Any) -> dict:
-    out = _pick(data, [("id", True), ("network_id", False), ("fqid", False), ("participant_ids", False),
-                       ("message_count", True), ("last_message_at", True)])
-    out["id"] = _str(out["id"])
-    out["message_count"] = out["message_count"] if isinstance(out["message_count"], int) else 0
-    out["last_message_at"] = _str(out["last_message_at"]) or ZERO_TIME
-    return out
+    data = _obj(data)
+    count = data.get("message_count")
+    return wireshapes.dm({
+        **data, "id": _str(data.get("id")), "message_count": count if isinstance(count, int) else 0,
+        "last_message_at": _str(data.get("last_message_at")) or ZERO_TIME,
+    })
 
 
 def registration(data: Any) -> dict:
