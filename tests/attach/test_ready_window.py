@@ -11,23 +11,13 @@ import pytest
 from channels.testing import ApplicationCommunicator, WebsocketCommunicator
 from django.test import Client
 
-from attach import consumers, hub, replay
+from attach import consumers, replay
 from attach.consumers import AttachConsumer
 from attach.sse import EventStreamConsumer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 IDENTIFY = {"op": "IDENTIFY", "version": "moltnet.attach.v1", "network_id": "local", "agent": {"id": "vega"}}
-
-
-@pytest.fixture
-async def own_hub(monkeypatch):
-    """A hub on this test's event loop, stopped afterwards."""
-    monkeypatch.setattr(hub, "_hub", None)
-    yield
-    if hub._hub is not None:
-        for task in hub._hub.tasks:
-            task.cancel()
 
 
 def post_dm_to_vega() -> str:
