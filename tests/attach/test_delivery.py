@@ -1,4 +1,8 @@
-"""Event delivery, wakes, presence and removal (spec 05 §10–§12, §14; checklist 9–10, 15–16)."""
+"""Event delivery, wakes, presence and removal (spec 05 §10–§12, §14; checklist 9–10, 15–16).
+
+In-process (Channels' WebsocketCommunicator on AttachConsumer), except the server shutdown, which
+stops a live `moltnet start`.
+"""
 
 from __future__ import annotations
 
@@ -7,148 +11,172 @@ import time
 import httpx
 import pytest
 
-from tests.support.attach import agent_event, dm, eventually, room, send
-from tests.support.attachclient import Attachment, error_and_close
+from tests.support import inprocess
+from tests.support.attach import NONE_CONFIG, dm, eventually, room, start_live
+from tests.support.attachclient import Attachment
+from tests.support.inprocess import Session, agent_event, error_and_close
 
-pytestmark = pytest.mark.live
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_room_message_arrives_as_an_event_frame(none_server):
-    att = Attachment(none_server.ws_url)
-    att.identify("reader")
-    accepted = send(none_server, room(), "hello room")
-    frame = att.next_event()
+async def test_a_room_message_arrives_as_an_event_frame(none_network):
+    att = await Session.open()
+    await att.identify("reader")
+    accepted = await inprocess.send(room(), "hello room")
+    frame = await att.next_event()
     while frame["event"]["type"] != "message.created":
-        frame = att.next_event()
+        frame = await att.next_event()
     assert frame["op"] == "EVENT" and frame["version"] == "moltnet.attach.v1" and frame["capabilities"] == {}
     assert frame["network_id"] == "lab" and frame["cursor"] == frame["event"]["id"] == accepted["event_id"]
     assert frame["event"]["message"]["parts"] == [{"kind": "text", "text": "hello room"}]
-    att.close()
+    await att.close()
 
 
-def test_acking_a_mention_publishes_wake_delivered(none_server):
-    observer = Attachment(none_server.ws_url)
-    observer.identify("watcher-1")
-    att = Attachment(none_server.ws_url)
-    att.identify("vega", name="Vega")
-    accepted = send(none_server, room(), "@vega look", mentions=["vega"])
-    event = att.event_of_type("message.created")  # next_event ACKs it
+async def test_acking_a_mention_publishes_wake_delivered(none_network):
+    observer = await Session.open()
+    await observer.identify("watcher-1")
+    att = await Session.open()
+    await att.identify("vega", name="Vega")
+    accepted = await inprocess.send(room(), "@vega look", mentions=["vega"])
+    event = await att.event_of_type("message.created")  # next_event ACKs it
     assert event["id"] == accepted["event_id"]
-    delivered = agent_event(observer, "agent.wake.delivered", "vega")
+    delivered = await agent_event(observer, "agent.wake.delivered", "vega")
     assert delivered["agent"] == {"agent_id": "vega", "network_id": "lab", "fqid": "molt://lab/agents/vega",
                                   "name": "Vega", "message_id": accepted["message_id"], "reason": "mention",
                                   "target": {"kind": "room", "room_id": "atrium"}}
-    att.close()
-    observer.close()
+    await att.close()
+    await observer.close()
 
 
-def test_closing_with_an_unacked_dm_publishes_wake_failed_then_disconnected(none_server):
-    observer = Attachment(none_server.ws_url)
-    observer.identify("watcher-2")
-    att = Attachment(none_server.ws_url)
-    att.identify("deneb")
-    accepted = send(none_server, dm("altair", "deneb"), "psst", sender="altair")
-    frame = att.next_event(ack=False, skip_types=("dm.created",))
+async def test_closing_with_an_unacked_dm_publishes_wake_failed_then_disconnected(none_network):
+    observer = await Session.open()
+    await observer.identify("watcher-2")
+    att = await Session.open()
+    await att.identify("deneb")
+    accepted = await inprocess.send(dm("altair", "deneb"), "psst", sender="altair")
+    frame = await att.next_event(ack=False, skip_types=("dm.created",))
     assert frame["event"]["id"] == accepted["event_id"]
-    att.close()
-    failed = agent_event(observer, "agent.wake.failed", "deneb")
+    await att.close()
+    failed = await agent_event(observer, "agent.wake.failed", "deneb")
     assert failed["agent"]["reason"] == "dm" and failed["agent"]["message_id"] == accepted["message_id"]
     assert failed["agent"]["error"] == "websocket: close 1000 (normal)"
-    gone = agent_event(observer, "agent.disconnected", "deneb")
+    gone = await agent_event(observer, "agent.disconnected", "deneb")
     assert gone["agent"]["reason"] == "client_closed" and "error" not in gone["agent"]
-    observer.close()
+    await observer.close()
 
 
-def test_presence_follows_the_attachment(none_server):
-    def connected() -> bool:
-        return httpx.get(none_server.base_url + "/v1/agents/lyra").json().get("connected", False)
+async def test_presence_follows_the_attachment(none_network):
+    async def connected() -> bool:
+        return (await inprocess.call("GET", "/v1/agents/lyra")).json().get("connected", False)
 
-    att = Attachment(none_server.ws_url)
-    att.identify("lyra")
-    assert eventually(connected)
-    att.close()
-    assert eventually(lambda: not connected())
+    att = await Session.open()
+    await att.identify("lyra")
+    assert await inprocess.eventually(connected)
+    await att.close()
+    async def disconnected() -> bool:
+        return not await connected()
+
+    assert await inprocess.eventually(disconnected)
 
 
-def test_removing_the_agent_ends_its_attachment(none_server):
-    observer = Attachment(none_server.ws_url)
-    observer.identify("watcher-3")
-    att = Attachment(none_server.ws_url)
-    att.identify("rigel")
-    assert httpx.delete(none_server.base_url + "/v1/agents/rigel").status_code in (200, 204)
-    assert error_and_close(att) == "agent was removed from the network"
-    gone = agent_event(observer, "agent.disconnected", "rigel")
+async def test_removing_the_agent_ends_its_attachment(none_network):
+    observer = await Session.open()
+    await observer.identify("watcher-3")
+    att = await Session.open()
+    await att.identify("rigel")
+    assert (await inprocess.call("DELETE", "/v1/agents/rigel")).status_code in (200, 204)
+    assert await error_and_close(att) == "agent was removed from the network"
+    gone = await agent_event(observer, "agent.disconnected", "rigel")
     assert gone["agent"]["reason"] == "agent_removed"
-    observer.close()
+    await observer.close()
 
 
-def register_then_remove(server, agent_id: str) -> str:
+async def register_then_remove(agent_id: str) -> str:
     """Attach once (registering the agent), remove it, and return a cursor from before the removal."""
-    first = Attachment(server.ws_url)
-    first.identify(agent_id)
-    first.close()
-    cursor = send(server, room(), "before the removal")["event_id"]
-    assert httpx.delete(f"{server.base_url}/v1/agents/{agent_id}").status_code == 200
+    first = await Session.open()
+    await first.identify(agent_id)
+    await first.close()
+    cursor = (await inprocess.send(room(), "before the removal"))["event_id"]
+    assert (await inprocess.call("DELETE", f"/v1/agents/{agent_id}")).status_code == 200
     return cursor
 
 
-def test_a_removal_replayed_from_an_old_cursor_ends_the_session_while_go_would_still_hold_it(none_server):
-    cursor = register_then_remove(none_server, "mira")
+async def test_a_removal_replayed_from_an_old_cursor_ends_the_session_while_go_would_still_hold_it(none_network):
+    cursor = await register_then_remove("mira")
     # The node resumes from before the removal, inside the newest 256 events: kicked, as in Go.
-    att = Attachment(none_server.ws_url)
-    att.identify("mira", cursor=cursor)
-    assert error_and_close(att) == "agent was removed from the network"
+    att = await Session.open()
+    await att.identify("mira", cursor=cursor)
+    assert await error_and_close(att) == "agent was removed from the network"
 
 
-def test_a_removal_older_than_the_replay_window_does_not_kick_the_agent_on_every_reconnect(none_server):
-    cursor = register_then_remove(none_server, "nash")
+async def test_a_removal_older_than_the_replay_window_does_not_kick_the_agent_on_every_reconnect(none_network):
+    cursor = await register_then_remove("nash")
     last = None
     for index in range(260):  # pushes the removal out of the 256 events Go's ring would hold
-        last = send(none_server, room(), f"filler {index}")
+        last = await inprocess.send(room(), f"filler {index}")
     # The durable log still replays everything after the cursor, but the stale removal does not
     # end the session: this IDENTIFY registered the agent again.
-    att = Attachment(none_server.ws_url)
-    assert att.identify("nash", cursor=cursor)["op"] == "READY"
+    att = await Session.open()
+    assert (await att.identify("nash", cursor=cursor))["op"] == "READY"
     # next_event raises on any non-EVENT frame (an ERROR would be the kick) and times out on a close.
     replayed = []
-    seen = att.next_event(timeout=10)
+    seen = await att.next_event(timeout=10)
     while seen["event"]["id"] != last["event_id"]:
         replayed.append(seen["event"])
-        seen = att.next_event(timeout=10)
+        seen = await att.next_event(timeout=10)
     fillers = [e["message"]["parts"][0]["text"] for e in replayed if e["type"] == "message.created"]
     assert fillers == [f"filler {index}" for index in range(259)]
     # Still attached after the replay: a new message arrives live.
-    live = send(none_server, room(), "after the replay")
-    assert att.event_of_type("message.created", timeout=10)["id"] == live["event_id"]
-    att.close()
+    live = await inprocess.send(room(), "after the replay")
+    assert (await att.event_of_type("message.created", timeout=10))["id"] == live["event_id"]
+    await att.close()
 
 
-def test_open_mode_agent_sees_public_rooms_and_its_own_dms_only(open_server):
-    luna = Attachment(open_server.ws_url)
-    token = luna.identify("luna")["agent_token"]
-    luna.close()
-    luna = Attachment(open_server.ws_url, token)
-    luna.identify("luna")
-    ops = {"Authorization": "Bearer ops-secret"}
-    httpx.post(open_server.base_url + "/v1/agents/register", json={"requested_agent_id": "ops"}, headers=ops)
-    send(open_server, room("vault"), "private", sender="ops", token="ops-secret")
-    send(open_server, dm("ops", "vega"), "not for luna", sender="ops", token="ops-secret")
-    mine = send(open_server, dm("ops", "luna"), "for luna", sender="ops", token="ops-secret")
-    members = httpx.patch(open_server.base_url + "/v1/rooms/vault/members", json={"add": ["orion"]}, headers=ops)
+async def test_open_mode_agent_sees_public_rooms_and_its_own_dms_only(open_network):
+    luna = await Session.open()
+    token = (await luna.identify("luna"))["agent_token"]
+    await luna.close()
+    luna = await Session.open(token)
+    await luna.identify("luna")
+    await inprocess.call("POST", "/v1/agents/register", {"requested_agent_id": "ops"}, token="ops-secret")
+    await inprocess.send(room("vault"), "private", sender="ops", token="ops-secret")
+    await inprocess.send(dm("ops", "vega"), "not for luna", sender="ops", token="ops-secret")
+    mine = await inprocess.send(dm("ops", "luna"), "for luna", sender="ops", token="ops-secret")
+    members = await inprocess.call("PATCH", "/v1/rooms/vault/members", {"add": ["orion"]}, token="ops-secret")
     assert members.status_code == 200  # a room.members.updated luna must not see
-    public = send(open_server, room("atrium"), "public", sender="ops", token="ops-secret")
+    public = await inprocess.send(room("atrium"), "public", sender="ops", token="ops-secret")
     seen = []
     while not seen or seen[-1]["id"] != public["event_id"]:
-        seen.append(luna.next_event()["event"])
+        seen.append((await luna.next_event())["event"])
     assert [(e["type"], e.get("message", {}).get("id")) for e in seen] == [
         ("dm.created", None), ("message.created", mine["message_id"]),
         ("message.created", public["message_id"])]
-    luna.close()
+    await luna.close()
 
 
+async def test_mode_none_with_public_read_filters_attachments(public_none_network):
+    # Go's filtered variant without an auth context (05 §11.2): every live room counts as
+    # readable, DMs are limited to the agent's own, and agent.* events are withheld.
+    observer = await Session.open()
+    await observer.identify("luna")
+    other = await Session.open()
+    await other.identify("orion")  # its agent.connected must not reach luna
+    private = await inprocess.send(room("vault"), "private")
+    await inprocess.send(dm("orion", "vega"), "between others")
+    mine = await inprocess.send(dm("orion", "luna"), "for luna")
+    public = await inprocess.send(room("atrium"), "public")
+    seen = []
+    while not seen or seen[-1]["id"] != public["event_id"]:
+        seen.append((await observer.next_event())["event"])
+    assert [(e["type"], e.get("message", {}).get("id")) for e in seen] == [
+        ("message.created", private["message_id"]), ("dm.created", None), ("message.created", mine["message_id"]),
+        ("message.created", public["message_id"])]
+    await other.close()
+    await observer.close()
+
+
+@pytest.mark.live
 def test_server_shutdown_publishes_disconnect_and_frees_the_slot(tmp_path_factory):
-    from tests.support.attach import NONE_CONFIG, start_live
-
     server = start_live(tmp_path_factory, NONE_CONFIG, "shutdown")
     try:
         att = Attachment(server.ws_url)
@@ -173,24 +201,3 @@ def test_server_shutdown_publishes_disconnect_and_frees_the_slot(tmp_path_factor
         stream_att.close()
     finally:
         server.stop()
-
-
-def test_mode_none_with_public_read_filters_attachments(public_none_server):
-    # Go's filtered variant without an auth context (05 §11.2): every live room counts as
-    # readable, DMs are limited to the agent's own, and agent.* events are withheld.
-    observer = Attachment(public_none_server.ws_url)
-    observer.identify("luna")
-    other = Attachment(public_none_server.ws_url)
-    other.identify("orion")  # its agent.connected must not reach luna
-    private = send(public_none_server, room("vault"), "private")
-    send(public_none_server, dm("orion", "vega"), "between others")
-    mine = send(public_none_server, dm("orion", "luna"), "for luna")
-    public = send(public_none_server, room("atrium"), "public")
-    seen = []
-    while not seen or seen[-1]["id"] != public["event_id"]:
-        seen.append(observer.next_event()["event"])
-    assert [(e["type"], e.get("message", {}).get("id")) for e in seen] == [
-        ("message.created", private["message_id"]), ("dm.created", None), ("message.created", mine["message_id"]),
-        ("message.created", public["message_id"])]
-    other.close()
-    observer.close()

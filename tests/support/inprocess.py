@@ -8,9 +8,11 @@ server's own code.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import yaml
@@ -151,3 +153,22 @@ def network(config_text: str) -> dict:
     document.pop("storage", None)
     return document
 
+
+
+async def call(method: str, path: str, body: Any = None, *, token: str | None = None) -> Any:
+    """Any API request through Django's AsyncClient (JSON body, optional bearer token)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    request = getattr(AsyncClient(), method.lower())
+    if body is None:
+        return await request(path, headers=headers)
+    return await request(path, json.dumps(body), content_type="application/json", headers=headers)
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 5, interval: float = 0.05) -> Any:
+    """Await `check()` until it is truthy or `timeout` passes; its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await check()
+        if value or time.monotonic() > deadline:
+            return value
+        await asyncio.sleep(interval)
