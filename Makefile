@@ -28,11 +28,14 @@ run: $(RUNTIME)
 ## Set up and run the whole test suite: SQLite first, then every in-process test again on a real Postgres 15.
 test: $(DEV)
 	@scripts/system-deps.sh
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 	MOLTNET_TEST_DB=postgres $(PY) -m pytest -m "not live and not browser"
 
+## Style (ruff) and the one-way import contracts in pyproject.toml (import-linter).
 lint: $(DEV)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 ## Benchmark ours against the Go server (MOLTNET_GO_BIN=path/to/moltnet-go; without it, ours only), ~25 min
 ## on 2 cores, ending with a summary table; BENCH_ARGS=--quick for a smoke test, --rounds N, --only NAME.

@@ -6,8 +6,9 @@ class AgentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from agents.ratelimit import early_refusal
-        from moltnet import hotpath
+        # Imported at Django set-up, not at module level: agents.auth reads agents.models, which
+        # needs the app registry ready (Django's rule for AppConfig modules), not to dodge a cycle.
+        from agents.auth import AuthPolicy
+        from moltnet import state
 
-        if early_refusal not in hotpath.WRITE_GATES:  # a sender refused moments ago is refused before queueing
-            hotpath.WRITE_GATES.append(early_refusal)
+        state.register_policy_factory(AuthPolicy.from_config)

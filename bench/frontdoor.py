@@ -22,7 +22,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from attach.frontdoor import MoltnetHttpProtocol  # noqa: E402
-from attach.serving import build_server  # noqa: E402
+from moltnet.serving import build_server  # noqa: E402
 
 REQUEST = (b"POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1:8787\r\nAccept: */*\r\nAccept-Encoding: gzip, deflate\r\n"
            b"Connection: keep-alive\r\nUser-Agent: python-httpx/0.28.1\r\nContent-Length: 120\r\n"

@@ -14,26 +14,15 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from moltnet.config.model import ConfigError, quoted
+from django.conf import settings
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+from moltnet.config.model import ConfigError
+from moltnet.config.proxies import Network, parse_trusted
+
 MAX_HOPS = 32  # a longer chain is not a proxy chain; only its right-most hops are read
-
-
-def parse_trusted(entries: Iterable[str], field: str = "server.trusted_proxies") -> tuple[Network, ...]:
-    """`["10.0.0.0/8", "127.0.0.1", "::1"]` → networks; a bad entry is a ConfigError naming it."""
-    networks: list[Network] = []
-    for index, raw in enumerate(entries):
-        text = str(raw).strip()
-        try:
-            networks.append(ipaddress.ip_network(text, strict=False))
-        except ValueError:
-            raise ConfigError(f'{field}[{index}]: {quoted(text)} is not an IP address or CIDR network; write e.g. '
-                              '"127.0.0.1", "10.0.0.0/8" or "::1"', field=f"{field}[{index}]") from None
-    return tuple(networks)
 
 
 @functools.lru_cache(maxsize=8)
@@ -124,9 +113,7 @@ def client_address(peer: str, headers: Mapping[str, str], trusted: tuple[Network
 
 def trusted_networks() -> tuple[Network, ...]:
     """The running config's trusted proxies, parsed once."""
-    from moltnet import state
-
-    return _trusted(tuple(state.config().trusted_proxies))
+    return _trusted(tuple(settings.MOLTNET.trusted_proxies))  # what moltnet.state.config() reads
 
 
 def of_request(request: Any) -> str:

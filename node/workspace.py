@@ -7,10 +7,11 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from moltnet.cli import clientconfig
-from moltnet.cli.flags import CliError
+from moltnet.client import clientconfig, skillfiles
 from moltnet.config import ConfigError
+from moltnet.gocompat.flags import CliError
 from moltnet.runtimes import registry
+from node import logs
 from node.config import BridgeConfig
 
 _locks: dict[str, asyncio.Lock] = {}  # process-wide, keyed by absolute path (spec 09 §12.2)
@@ -56,9 +57,6 @@ async def ensure_workspace(cfg: BridgeConfig, workspace: str, component: str,
     """Before a CLI runtime's first wake: create a missing workspace directory and, when the workspace has no
     Moltnet skill for this runtime yet, install the network's `/skill.md` (the bundled skill if the server
     cannot be reached), so the agent knows how to answer with `moltnet send`. Returns the installed paths."""
-    from moltnet.cli import skills
-    from node import logs
-
     if not os.path.isdir(workspace):
         os.makedirs(workspace, mode=0o755, exist_ok=True)
         logs.info("created workspace", component=component, agent_id=cfg.agent_id, path=workspace)
@@ -69,9 +67,10 @@ async def ensure_workspace(cfg: BridgeConfig, workspace: str, component: str,
         token = cfg.moltnet.resolve_token(environ)
     except ConfigError:
         token = None
-    content = await asyncio.to_thread(skills.server_skill, cfg.moltnet.base_url, token or "") or skills.bundled_skill()
+    served = await asyncio.to_thread(skillfiles.server_skill, cfg.moltnet.base_url, token or "")
+    content = served or skillfiles.bundled_skill()
     try:
-        written = skills.install(cfg.runtime.kind, workspace, content)
+        written = skillfiles.install(cfg.runtime.kind, workspace, content)
     except (OSError, CliError) as exc:
         logs.warn("moltnet skill not installed", component=component, agent_id=cfg.agent_id, error=exc)
         return []

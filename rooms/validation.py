@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from moltnet.errors import ApiError, unprocessable
+from moltnet.errors import unprocessable
 from moltnet.gocompat import UrlError, parse_url, quote
 from moltnet.ids import id_error, member_id_error, parse_agent_fqid, parse_scoped, trim
+from moltnet.roomrules import MAX_IDS, dedupe, member_list_error, room_declaration_error
 from rooms.schemas import CreateRoomRequest, PartIn, SendMessageRequest, TargetIn
 
 PART_KINDS = ("text", "url", "data", "file", "image", "audio")
-MAX_IDS = 256
 
 
 def url_error(raw: str) -> str | None:
@@ -31,15 +31,6 @@ def check_part(index: int, part: PartIn) -> None:
     url = trim(part.url)
     if url and (err := url_error(url)):
         raise unprocessable(f"parts[{index}]: {err}")
-
-
-def dedupe(values: list[str]) -> list[str]:
-    seen: dict[str, None] = {}
-    for value in values:
-        value = trim(value)
-        if value and value not in seen:
-            seen[value] = None
-    return list(seen)
 
 
 def target_error(target: TargetIn) -> str | None:
@@ -107,27 +98,11 @@ def is_qualified(member: str) -> bool:
 
 def check_member_list(name: str, members: list[str]) -> list[str]:
     unique = dedupe(members)
-    if len(unique) > MAX_IDS:
-        raise unprocessable(f"{name} must contain 256 IDs or fewer")
-    for index, member in enumerate(unique):
-        if err := member_id_error(member):
-            raise unprocessable(f"{name}[{index}] {err}")
+    if err := member_list_error(name, unique):
+        raise unprocessable(err)
     return unique
 
 
 def room_request_error(req: CreateRoomRequest) -> str | None:
     """Spec 01 §8.2 without the 409 (existence is the store's concern)."""
-    room_id = trim(req.id)
-    if not room_id:
-        return "room id is required"
-    if err := id_error(room_id):
-        return f"room id {err}"
-    try:
-        check_member_list("members", req.members)
-    except ApiError as exc:
-        return exc.message
-    if req.visibility not in ("", "private", "public"):
-        return f"unsupported room visibility {quote(req.visibility)}"
-    if req.write_policy not in ("", "members", "registered_agents", "operators"):
-        return f"unsupported room write_policy {quote(req.write_policy)}"
-    return None
+    return room_declaration_error(req.id, req.members, req.visibility, req.write_policy)

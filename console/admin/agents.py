@@ -17,6 +17,7 @@ from agents.services import do_remove_agent, do_rotate_token
 from attach.presence import connected_agent_ids
 from console import access
 from console.site import ConsoleModelAdmin, console_site
+from moderation.services import do_ban_agent
 from moltnet import state
 from moltnet.errors import ApiError
 
@@ -64,8 +65,6 @@ class AgentAdmin(ConsoleModelAdmin):
     @admin.action(description="Remove and revoke (moderation: registration and agent token revoked, audited)",
                   permissions=["delete"])
     def ban_agents(self, request: HttpRequest, queryset) -> None:
-        from moderation.services import do_ban_agent
-
         removed = [do_ban_agent(access.resolve(request).caller, reg.agent_id, state.network_id())
                    for reg in list(queryset)]
         self.message_user(request, f"Removed and revoked {len(removed)} agent(s): {', '.join(removed)}.",

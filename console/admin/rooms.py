@@ -15,6 +15,7 @@ from django.http import HttpRequest
 
 from console import access
 from console.site import ConsoleModelAdmin, console_site
+from moderation.services import do_set_hidden
 from moltnet import state
 from moltnet.errors import ApiError
 from moltnet.gocompat import quote
@@ -194,8 +195,6 @@ class MessageAdmin(ReadOnlyAdmin):
         return access.resolve(request).admin
 
     def _set_hidden(self, request, queryset, hidden: bool) -> None:
-        from moderation.services import do_set_hidden
-
         changed = [do_set_hidden(access.resolve(request).caller, m.id, hidden).id for m in list(queryset)]
         verb = "Hid" if hidden else "Showed again"
         self.message_user(request, f"{verb} {len(changed)} message(s): {', '.join(changed)}.", messages.SUCCESS)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from moltnet.cli import clientconfig, wire
+from moltnet.cli import wire
 from moltnet.cli.flags import CliError, FlagSet, guarded, no_positional
-from moltnet.cli.httpclient import Client, segment
+from moltnet.client import clientconfig
+from moltnet.client.httpclient import Client, segment
 
 
 @dataclass(frozen=True)

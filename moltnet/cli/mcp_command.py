@@ -7,8 +7,8 @@ token (mcpserver.remote). stdout carries the protocol only; failures go to stder
 
 from __future__ import annotations
 
-from moltnet.cli import clientconfig
 from moltnet.cli.flags import FlagSet, guarded, no_positional
+from moltnet.client import clientconfig
 
 
 def serve(args: list[str]) -> int:

@@ -11,10 +11,11 @@ import secrets
 import sys
 from pathlib import Path
 
-from moltnet.cli import clientconfig, mcp_runtimes, skills, wire
-from moltnet.cli.clientconfig import ClientConfig, effective_mode, has_token_source
+from moltnet.cli import mcp_runtimes, skills, wire
 from moltnet.cli.flags import CliError, FlagSet, no_positional
-from moltnet.cli.httpclient import Client
+from moltnet.client import clientconfig, skillfiles
+from moltnet.client.clientconfig import ClientConfig, effective_mode, has_token_source
+from moltnet.client.httpclient import Client
 
 TOKEN_FLAGS = ("token", "token-env", "token-path")
 
@@ -157,7 +158,7 @@ def connect(args: list[str]) -> int:
 
     if values["install-skill"]:
         content = _skill_content(config, attachment)
-        print("installed skill " + ", ".join(skills.install(values["runtime"], values["workspace"], content)))
+        print("installed skill " + ", ".join(skillfiles.install(values["runtime"], values["workspace"], content)))
     print(f"wrote Moltnet client config {path}")
     if values["mcp"]:
         written, changed = mcp_runtimes.register(values["runtime"].strip(), workspace, path, network_id, member_id)
@@ -209,8 +210,8 @@ def _skill_content(config: ClientConfig, attachment: dict) -> str:
     try:
         token = clientconfig.resolve_token(attachment.get("auth") or {}, config.base_dir)
     except CliError:
-        return skills.bundled_skill()
-    return skills.server_skill(attachment["base_url"], token) or skills.bundled_skill()
+        return skillfiles.bundled_skill()
+    return skillfiles.server_skill(attachment["base_url"], token) or skillfiles.bundled_skill()
 
 
 def register_agent(args: list[str]) -> int:

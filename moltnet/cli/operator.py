@@ -8,9 +8,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from moltnet.cli import clientconfig, wire
+from moltnet.cli import wire
 from moltnet.cli.flags import CliError, FlagSet, guarded, no_positional
-from moltnet.cli.httpclient import Client, segment
+from moltnet.client import clientconfig
+from moltnet.client.httpclient import Client, segment
 
 ADMIN_USAGE = """Usage:
   moltnet admin agent remove --agent <id> --base-url <url> --token-env <env>

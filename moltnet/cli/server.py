@@ -47,8 +47,8 @@ def start(args: list[str]) -> int:
         raise CliError(str(exc)) from None
     except DatabaseError as exc:  # unreachable Postgres, unwritable SQLite file: one line, no traceback
         raise CliError(f"open {cfg.storage_kind} storage: {' '.join(str(exc).split())}") from None
-    from attach.serving import build_server
     from moltnet.asgi import application
+    from moltnet.serving import build_server
 
     server = build_server(application, host, port)
     startlines.announce_when_listening(server, cfg, host, port)

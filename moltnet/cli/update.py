@@ -15,7 +15,7 @@ from pathlib import Path
 
 from moltnet import __version__
 from moltnet.cli.flags import CliError, FlagSet, no_positional
-from moltnet.cli.httpclient import Client
+from moltnet.client.httpclient import Client
 
 CONTAINER_REASON = ("self-update is not available inside container installs; "
                     "pull a newer Moltnet image and restart the container")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from moltnet.cli.flags import CliError
+from moltnet.gocompat.flags import CliError
 from moltnet.ids import id_error, member_id_error
 
 VERSION_V1 = "moltnet.client.v1"

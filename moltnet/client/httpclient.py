@@ -11,7 +11,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 
-from moltnet.cli.flags import CliError
+from moltnet.gocompat.flags import CliError
 
 MAX_BODY = 1 << 20
 # httpx logs every request at INFO; CLI output must stay what the spec prints.

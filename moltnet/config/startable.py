@@ -9,6 +9,8 @@ reached, a port in use — `moltnet doctor` checks those). The texts are start-u
 from __future__ import annotations
 
 from moltnet.config.model import SQLITE_SYNCHRONOUS_LEVELS, ConfigError, ServerConfig, quoted
+from moltnet.ids import default_token_id, member_id_error, trim
+from moltnet.roomrules import room_declaration_error
 
 STORAGE_KINDS = ("memory", "json", "sqlite", "postgres")
 JSON_UNSUPPORTED = 'storage kind "json" is not supported by this server; use "sqlite" (the default) or "postgres"'
@@ -62,10 +64,6 @@ def check_exposure(cfg: ServerConfig) -> None:
 
 def check_declared(cfg: ServerConfig) -> None:
     """Token `agents` bindings and declared rooms, as start-up's apply checks them (spec 04 §6)."""
-    from moltnet.ids import default_token_id, member_id_error, trim
-    from rooms.schemas import CreateRoomRequest
-    from rooms.validation import room_request_error
-
     owners: dict[str, str] = {}
     for index, token in enumerate(cfg.tokens):
         token_id = trim(token.id) or default_token_id(token.value)
@@ -80,9 +78,7 @@ def check_declared(cfg: ServerConfig) -> None:
                                   "token only", field=field)
             owners[agent] = token_id
     for index, room in enumerate(cfg.rooms):
-        request = CreateRoomRequest(id=room.id, name=room.name, members=room.members, visibility=room.visibility,
-                                    write_policy=room.write_policy)
-        if err := room_request_error(request):
+        if err := room_declaration_error(room.id, room.members, room.visibility, room.write_policy):
             part = "id" if err.startswith("room id") else "members" if err.startswith("members") else ""
             raise ConfigError(f"rooms[{index}]: {err}", field=f"rooms[{index}].{part}" if part else f"rooms[{index}]")
 

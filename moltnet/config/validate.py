@@ -17,6 +17,7 @@ from moltnet.config.model import (
     os_error,
     quoted,
 )
+from moltnet.config.proxies import parse_trusted
 from moltnet.gocompat import UrlError, parse_url
 
 ANALYTICS = "server.console.analytics"
@@ -143,8 +144,6 @@ def validate_limits(cfg: ServerConfig) -> None:
             off = "" if low else " (0 turns it off)"
             raise ConfigError(f"auth.rate_limits.{key}: {value} is out of range; write a number from {low} to "
                               f"{ceiling}{off}", field=f"auth.rate_limits.{key}")
-    from moltnet.clientaddr import parse_trusted
-
     parse_trusted(cfg.trusted_proxies)
 
 

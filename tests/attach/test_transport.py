@@ -17,8 +17,8 @@ from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
 from attach import frames, transport
-from attach.serving import AttachWebSocketProtocol, build_server
 from attach.transport import SERVER_OPTIONS
+from moltnet.serving import AttachWebSocketProtocol, build_server
 
 
 def closes_sent_to_a_day_old_socket(options: dict) -> list[int | None]:

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from moltnet.cli import clientconfig
+from moltnet.client import clientconfig
 from tests.support.cli import write_config
 
 GO_WRITTEN = """{

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from moltnet.cli import clientconfig
+from moltnet.client import clientconfig
 from moltnet.config import ConfigError
 from node.workspace import ensure_client_config
 from tests.support.node import bridge

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from moltnet.cli.flags import CliError
+from moltnet.cli.node import node
+from moltnet.gocompat.flags import CliError
 
 
 class Command(BaseCommand):
@@ -16,8 +17,6 @@ class Command(BaseCommand):
         parser.add_argument("path", nargs="?", help="MoltnetNode file (default: discovery)")
 
     def handle(self, *args, path: str | None = None, **options) -> None:
-        from moltnet.cli.node import node
-
         try:
             node(["start", path] if path else ["start"])
         except CliError as exc:

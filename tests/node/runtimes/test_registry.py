@@ -16,6 +16,7 @@ import pytest
 
 from moltnet.cli import skills
 from moltnet.cli.flags import CliError
+from moltnet.client import skillfiles
 from moltnet.config import ConfigError
 from moltnet.runtimes import registry
 from moltnet.runtimes.spec import RESTRICTED_FIELDS, DiscoverySnippet
@@ -120,7 +121,7 @@ def test_unknown_runtimes_keep_their_error_texts(tmp_path):
     assert str(unbuilt.value) == 'bridge config runtime.kind "hermes" is unsupported'
     for name in ("hermes", "pi"):
         with pytest.raises(CliError) as uninstalled:
-            skills.install(name, str(tmp_path), "skill")
+            skillfiles.install(name, str(tmp_path), "skill")
         assert str(uninstalled.value) == f'moltnet skill install does not support runtime "{name}"'
 
 

@@ -1,5 +1,7 @@
 """`moltnet start` serves on uvicorn (uvloop, httptools, websockets' sans-I/O protocol), one process.
 
+An entry point, above the transports it serves: import it only once Django is set up.
+
 Measured on these machines: a raw ASGI request costs ~50 µs of server CPU under uvicorn with
 uvloop + httptools against ~270 µs under Daphne. The WebSocket protocol is websockets'
 sans-I/O implementation: no task or timer per socket (the legacy one runs three tasks per
@@ -28,8 +30,9 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
-from attach import frames
+from attach import consumers, frames, sse
 from attach.frontdoor import MAX_HEADER_BYTES, MoltnetHttpProtocol
+from mcpserver.local import shutdown_waits
 
 __all__ = ["MAX_HEADER_BYTES", "AttachWebSocketProtocol", "MoltnetServer", "build_server"]
 
@@ -50,9 +53,6 @@ class AttachWebSocketProtocol(WebSocketsSansIOProtocol):
 
 class MoltnetServer(uvicorn.Server):
     async def shutdown(self, sockets: Any = None) -> None:
-        from attach import consumers, sse
-        from mcpserver.local import shutdown_waits
-
         for server in getattr(self, "servers", []):
             server.close()  # no new connections while the open ones are told
         await consumers.shutdown_attachments()
