@@ -1,5 +1,5 @@
-"""In-process attachment tests: Channels' WebsocketCommunicator on AttachConsumer, with the same calls as
-the live client (tests/support/attachclient.py), plus the network the live attach tests declare.
+"""In-process protocol tests: Channels' WebsocketCommunicator on AttachConsumer and ApplicationCommunicator
+on EventStreamConsumer, with the same calls as the live clients (tests/support/attachclient.py, sse.py).
 
 Each test runs its own hub on its event loop (the `*_network` fixtures in tests/attach/conftest.py);
 sends go through Django's AsyncClient, so the whole path (view → event log → hub → consumer) is the
@@ -9,17 +9,20 @@ server's own code.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import yaml
-from channels.testing import WebsocketCommunicator
+from channels.testing import ApplicationCommunicator, WebsocketCommunicator
 from django.test import AsyncClient
 
 from attach.consumers import AttachConsumer
+from attach.sse import EventStreamConsumer
 from tests.support.attachclient import VERSION
 
 
@@ -172,3 +175,79 @@ async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 5, in
         if value or time.monotonic() > deadline:
             return value
         await asyncio.sleep(interval)
+
+
+class EventStream:
+    """One in-process GET /v1/events/stream: Channels' ApplicationCommunicator on EventStreamConsumer,
+    with the calls of the raw-socket reader in tests/support/sse.py."""
+
+    def __init__(self, communicator: ApplicationCommunicator) -> None:
+        self.communicator = communicator
+        self.status_code = 0
+        self.headers: dict[str, str] = {}
+        self.body = b""
+        self.raw: list[str] = []
+        self.buffer = ""
+        self.blocks: list[str] = []
+
+    @classmethod
+    async def open(cls, token: str | None = None, *, headers: dict[str, str] | None = None,
+                   params: dict | list | None = None) -> EventStream:
+        extra = dict(headers or {})
+        if token:
+            extra["Authorization"] = f"Bearer {token}"
+        # Repeated header names are kept (a dict built from them in the live test may have two cases).
+        raw_headers = [(b"accept", b"text/event-stream"), *((k.lower().encode(), v.encode()) for k, v in extra.items())]
+        scope = {"type": "http", "method": "GET", "path": "/v1/events/stream",
+                 "query_string": urlencode(params or {}).encode(), "headers": raw_headers,
+                 "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8787), "scheme": "http",
+                 "http_version": "1.1", "root_path": ""}
+        stream = cls(ApplicationCommunicator(EventStreamConsumer.as_asgi(), scope))
+        await stream.communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
+        start = await stream.communicator.receive_output(10)
+        assert start["type"] == "http.response.start", start
+        stream.status_code = start["status"]
+        stream.headers = {k.decode().lower(): v.decode() for k, v in start["headers"]}
+        if stream.status_code != 200:
+            body = await stream.communicator.receive_output(10)
+            stream.body = body.get("body", b"")
+        return stream
+
+    def json(self) -> dict:
+        return json.loads(self.body)
+
+    async def block(self, timeout: float = 5) -> str:
+        """The next blank-line-terminated block; TimeoutError when none comes in time."""
+        deadline = time.monotonic() + timeout
+        while "\n\n" not in self.buffer:
+            message = await self.communicator.receive_output(max(0.01, deadline - time.monotonic()))
+            chunk = message.get("body", b"").decode()
+            if chunk:
+                self.raw.append(chunk)
+                self.buffer += chunk
+        block, self.buffer = self.buffer.split("\n\n", 1)
+        return block
+
+    async def event(self, timeout: float = 5) -> tuple[str, str, dict]:
+        """The next event block as (id, type, data), skipping comments."""
+        deadline = time.monotonic() + timeout
+        while True:
+            block = await self.block(max(0.01, deadline - time.monotonic()))
+            if block.startswith(":"):
+                continue
+            lines = block.split("\n")
+            assert [line.split(": ", 1)[0] for line in lines] == ["id", "event", "data"], block
+            return lines[0][4:], lines[1][7:], json.loads(lines[2][6:])
+
+    async def events_until(self, event_id: str, timeout: float = 5) -> list[tuple[str, str, dict]]:
+        seen: list[tuple[str, str, dict]] = []
+        while not seen or seen[-1][0] != event_id:
+            seen.append(await self.event(timeout))
+        return seen
+
+    async def close(self) -> None:
+        if self.communicator.future.done():  # ended already (a refusal, or a receive that timed out)
+            return
+        await self.communicator.send_input({"type": "http.disconnect"})
+        with contextlib.suppress(Exception):
+            await self.communicator.wait(5)
