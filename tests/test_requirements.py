@@ -7,10 +7,14 @@ import ast
 import importlib.metadata as metadata
 import re
 import sys
+import tomllib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-PACKAGES = ("moltnet", "rooms", "agents", "attach", "events", "pairings", "node", "console", "mcpserver")
+# The packages the project installs (pyproject's package list: "rooms*" → rooms), so a new app is
+# checked as soon as it ships.
+PACKAGES = tuple(pattern.rstrip("*") for pattern in tomllib.loads((REPO / "pyproject.toml").read_text())
+                 ["tool"]["setuptools"]["packages"]["find"]["include"])
 
 
 def pinned(path: Path) -> set[str]:
