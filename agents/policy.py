@@ -6,7 +6,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from django.http import HttpRequest
+
 from agents.auth import AuthPolicy, Caller, Claims, read_credential, resolve_claims
+from moltnet import clientaddr, state
 from moltnet.errors import ApiError
 
 log = logging.getLogger("moltnet.auth")
@@ -37,6 +40,18 @@ class RequestCredentials:
         return read_credential(self.headers, self.cookies, self.path, self.query)
 
 
+def credentials_of(request: HttpRequest) -> RequestCredentials:
+    """The credential-bearing parts of a Django request."""
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    return RequestCredentials(
+        headers=headers,
+        cookies=dict(request.COOKIES),
+        path=request.path,
+        query={k: request.GET.get(k, "") for k in request.GET},
+        remote_addr=clientaddr.of_request(request),
+    )
+
+
 def _caller(policy: AuthPolicy, creds: RequestCredentials, claims: Claims | None = None) -> Caller:
     if not policy.enabled:
         return Caller(mode="none", remote_addr=creds.remote_addr, path=creds.path)
@@ -52,6 +67,10 @@ class AuthClass:
 
     def __str__(self) -> str:
         return f"{self.kind}({', '.join(self.scopes)})" if self.scopes else self.kind
+
+    def for_request(self, request: HttpRequest) -> Caller:
+        """The caller of a Django request under the running config's policy (what the route table calls)."""
+        return self.authenticate(state.auth_policy(), credentials_of(request))
 
     def authenticate(self, policy: AuthPolicy, creds: RequestCredentials) -> Caller:
         handler = getattr(self, f"_{self.kind.lower()}")

@@ -21,6 +21,7 @@ from django.db.models import F
 
 from agents.auth import AGENT_TOKEN_PREFIX, Caller
 from agents.models import RateLimitBucket
+from agents.policy import credentials_of
 from moltnet import clientaddr, state
 from moltnet.errors import ApiError
 from moltnet.ids import sha256_hex, trim
@@ -205,8 +206,6 @@ def early_refusal(request) -> ApiError | None:
 
 
 def _early_refusal(request) -> ApiError | None:
-    from moltnet.routing import credentials_of
-
     try:
         token = credentials_of(request).token() or ""
     except ApiError:  # a malformed Authorization header: authentication answers it

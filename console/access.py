@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 
 from agents.auth import Caller, Claims
-from agents.policy import CONSOLE
+from agents.policy import CONSOLE, credentials_of
 from moltnet import state
 from moltnet.errors import ApiError
 from moltnet.network import can_send_human
-from moltnet.routing import credentials_of
 
 ALL_SCOPES = frozenset({"observe", "write", "admin"})
 USER_KEY_PREFIX = "console-user:"

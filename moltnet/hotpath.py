@@ -29,7 +29,7 @@ from django.urls import Resolver404, ResolverMatch, resolve
 from agents.ratelimit import early_refusal
 from moltnet import dbworkers
 from moltnet.middleware import ApiMiddleware
-from moltnet.views import clean_path
+from moltnet.routing import clean_path
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict]]

@@ -7,28 +7,35 @@
 from __future__ import annotations
 
 import functools
+import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import URLPattern, path
 
-from agents.auth import Caller
-from agents.policy import AuthClass, RequestCredentials
-from moltnet import clientaddr, state
 from moltnet.decoding import WireModel, decode_body
 from moltnet.errors import ApiError
+
+
+class Authenticator(Protocol):
+    """A route's auth class (agents.policy.AuthClass): the request's caller, or an ApiError (401/403).
+
+    The route table sits below the apps, so it knows an auth class only by this method."""
+
+    def for_request(self, request: HttpRequest) -> Any: ...
 
 
 @dataclass(frozen=True)
 class Route:
     method: str
     pattern: str  # spec form, e.g. /v1/rooms/{roomID}
-    auth: AuthClass
+    auth: Authenticator
     view: Callable[..., HttpResponse]
     body: type[WireModel] | None = None  # request model: decoded before the view, described by OpenAPI
-    limit: Callable[[HttpRequest, Caller], None] | None = None  # a rate check run before the body is read
+    limit: Callable[[HttpRequest, Any], None] | None = None  # a rate check run before the body is read
 
     @property
     def label(self) -> str:
@@ -38,8 +45,8 @@ class Route:
 ROUTES: dict[str, dict[str, Route]] = {}
 
 
-def api(method: str, pattern: str, *, auth: AuthClass, body: type[WireModel] | None = None,
-        limit: Callable[[HttpRequest, Caller], None] | None = None) -> Callable:
+def api(method: str, pattern: str, *, auth: Authenticator, body: type[WireModel] | None = None,
+        limit: Callable[[HttpRequest, Any], None] | None = None) -> Callable:
     """Declare a view for `method pattern` behind `auth`; the view gets (request, caller, **params).
 
     With `body`, the request body is decoded into that model (400 on failure) and passed as the
@@ -55,15 +62,28 @@ def api(method: str, pattern: str, *, auth: AuthClass, body: type[WireModel] | N
     return register
 
 
-def credentials_of(request: HttpRequest) -> RequestCredentials:
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    return RequestCredentials(
-        headers=headers,
-        cookies=dict(request.COOKIES),
-        path=request.path,
-        query={k: request.GET.get(k, "") for k in request.GET},
-        remote_addr=clientaddr.of_request(request),
-    )
+# What a GET or HEAD matching no declared route gets. moltnet.urls installs the catch-all (it
+# reaches the console, a layer above this table); until then such a request is a 404.
+fallback: Callable[[HttpRequest], HttpResponse] | None = None
+
+
+def clean_path(path: str) -> str:
+    """Go's path.Clean for request paths: no `//`, `.` or `..` segments; a trailing slash is kept."""
+    cleaned = posixpath.normpath("/" + path.lstrip("/"))
+    cleaned = "/" + cleaned.lstrip("/")  # normpath keeps a leading "//"
+    if path.endswith("/") and cleaned != "/":
+        cleaned += "/"
+    return cleaned
+
+
+def canonical_redirect(request: HttpRequest) -> HttpResponse | None:
+    """Go's router: a non-canonical path gets 301 to the cleaned path, for every method and before
+    any route matches (`/v1/rooms/./messages` is not the room ".")."""
+    cleaned = clean_path(request.path)
+    if cleaned == request.path:
+        return None
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(cleaned + (f"?{query}" if query else ""))
 
 
 def allowed_methods(methods: dict[str, Route] | set[str]) -> str:
@@ -106,8 +126,6 @@ def _route_for(method: str, candidates: list[tuple[str, dict[str, str]]]) -> tup
 
 def _dispatcher(pattern: str) -> Callable[..., HttpResponse]:
     def dispatch(request: HttpRequest, **params: str) -> HttpResponse:
-        from moltnet.views import canonical_redirect, catch_all
-
         if (redirect := canonical_redirect(request)) is not None:
             return redirect
         # Like Go's mux, a path matching several patterns is served by whichever declares the method:
@@ -119,13 +137,15 @@ def _dispatcher(pattern: str) -> Callable[..., HttpResponse]:
             found = _route_for(request.method or "", candidates)
         if found is None:
             if request.method in ("GET", "HEAD"):
-                return catch_all(request)
+                if fallback is None:
+                    raise ApiError(404, f"no route for {request.path}")
+                return fallback(request)
             request.route_label = request.path
             methods = {name for candidate, _ in candidates for name in ROUTES[candidate]}
             raise ApiError(405, "method not allowed", {"Allow": allowed_methods(methods)})
         route, params = found
         request.route_label = route.label
-        caller = route.auth.authenticate(state.auth_policy(), credentials_of(request))
+        caller = route.auth.for_request(request)
         request.caller = caller
         if route.limit is not None:
             route.limit(request, caller)

@@ -15,6 +15,8 @@ from console.views import console_root
 from moltnet import routing
 from moltnet.views import catch_all
 
+routing.fallback = catch_all  # a GET no declared route answers: the JSON 404 under /v1/, else the console
+
 urlpatterns = [
     *routing.urlpatterns(),
     path("console", console_root),

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import posixpath
-
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.csrf import csrf_exempt
 
 from agents.auth import Caller
 from agents.policy import HEALTH, PUB, REQ
 from moltnet import metrics, state
+from moltnet.console_bootstrap import bootstrap_redirect
 from moltnet.errors import ApiError
 from moltnet.network import network_json
 from moltnet.responses import json_response
-from moltnet.routing import api
+from moltnet.routing import api, canonical_redirect
 from pairings.status import network_warnings
 
 
@@ -54,25 +53,6 @@ def network(request: HttpRequest, caller: Caller) -> HttpResponse:
     return json_response(network_json(cfg, caller, network_warnings()))
 
 
-def clean_path(path: str) -> str:
-    """Go's path.Clean for request paths: no `//`, `.` or `..` segments; a trailing slash is kept."""
-    cleaned = posixpath.normpath("/" + path.lstrip("/"))
-    cleaned = "/" + cleaned.lstrip("/")  # normpath keeps a leading "//"
-    if path.endswith("/") and cleaned != "/":
-        cleaned += "/"
-    return cleaned
-
-
-def canonical_redirect(request: HttpRequest) -> HttpResponse | None:
-    """Go's router: a non-canonical path gets 301 to the cleaned path, for every method and before
-    any route matches (`/v1/rooms/./messages` is not the room ".")."""
-    cleaned = clean_path(request.path)
-    if cleaned == request.path:
-        return None
-    query = request.META.get("QUERY_STRING", "")
-    return HttpResponsePermanentRedirect(cleaned + (f"?{query}" if query else ""))
-
-
 @csrf_exempt
 def catch_all(request: HttpRequest, *args, **kwargs) -> HttpResponse:
     """Unmatched paths: JSON 404 under /v1/ (an improvement on Go's redirect), else the console."""
@@ -83,6 +63,4 @@ def catch_all(request: HttpRequest, *args, **kwargs) -> HttpResponse:
     request.route_label = "GET /"  # Go's catch-all pattern, also for HEAD
     if request.path.startswith("/v1/") or request.path == "/v1":
         raise ApiError(404, f"no route for {request.path}")
-    from moltnet.console_bootstrap import bootstrap_redirect
-
     return bootstrap_redirect(request) or HttpResponseRedirect("/console/", status=307)

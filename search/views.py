@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 
 from agents.auth import Caller
-from agents.policy import PUB, REQ
+from agents.policy import PUB, REQ, credentials_of
 from moltnet import state
 from moltnet.errors import unprocessable
 from moltnet.ids import trim
 from moltnet.pagination import query_value
 from moltnet.responses import json_text_response
-from moltnet.routing import api, credentials_of
+from moltnet.routing import api
 from search.services import search_page_text
 
 # Documented in the OpenAPI document (moltnet.openapi reads `openapi_query`).
