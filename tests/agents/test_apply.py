@@ -1,4 +1,5 @@
-"""POST /v1/apply (spec 02 §4.12): validate everything first, rebind agents, create or reconcile rooms."""
+"""POST /v1/apply (docs/protocol/http-api.md §4.12): validate everything first, rebind agents, create or reconcile
+rooms."""
 
 from __future__ import annotations
 

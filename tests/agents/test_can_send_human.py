@@ -1,4 +1,4 @@
-"""`console.can_send_human` in GET /v1/network (spec 03 §8.3)."""
+"""`console.can_send_human` in GET /v1/network (docs/protocol/auth.md §8.3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Console cookie bootstrap (spec 03 §12): ?access_token= becomes an HttpOnly cookie and leaves the URL."""
+"""Console cookie bootstrap (docs/protocol/auth.md §12): ?access_token= becomes an HttpOnly cookie and leaves the
+URL."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Where credentials come from and how refusals read (spec 03 §2, §4.2)."""
+"""Where credentials come from and how refusals read (docs/protocol/auth.md §2, §4.2)."""
 
 from __future__ import annotations
 

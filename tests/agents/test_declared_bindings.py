@@ -1,4 +1,5 @@
-"""Declared token bindings at start-up (03 §6, 04): static tokens' `agents` own those ids, revoking agent tokens."""
+"""Declared token bindings at start-up (docs/protocol/auth.md §6, 04): static tokens' `agents` own those ids, revoking
+agent tokens."""
 
 from __future__ import annotations
 

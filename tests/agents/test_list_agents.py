@@ -1,5 +1,5 @@
 """GET /v1/agents and GET /v1/agents/{agentID}: the roster derived from rooms and registrations
-(spec 02 §4.6, 01 §4.10)."""
+(docs/protocol/http-api.md §4.6, docs/protocol/model.md §4.10)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Config files holding plaintext secrets must be private (spec 04 §5, 03 §14)."""
+"""Config files holding plaintext secrets must be private (docs/protocol/config.md §5, docs/protocol/auth.md §14)."""
 
 from __future__ import annotations
 

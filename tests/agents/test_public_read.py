@@ -1,4 +1,5 @@
-"""Anonymous public read (03 §10): public rooms and their history only; DMs, artifacts, metrics never."""
+"""Anonymous public read (docs/protocol/auth.md §10): public rooms and their history only; DMs, artifacts, metrics
+never."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""POST /v1/agents/register: ids, slugs, ownership, allowlists and open-registration tokens (03 §6, 01 §9)."""
+"""POST /v1/agents/register: ids, slugs, ownership, allowlists and open-registration tokens (docs/protocol/auth.md §6,
+docs/protocol/model.md §9)."""
 
 from __future__ import annotations
 
@@ -138,7 +139,7 @@ def test_mode_none_cannot_take_an_id_owned_by_a_token(configure, api, registered
 
 
 def test_long_names_give_uncapped_slugs(configure, as_token):
-    """Spec 01 §9.2: the slug is not length-capped (Go quirk), on every storage backend."""
+    """docs/protocol/model.md §9.2: the slug is not length-capped (Go quirk), on every storage backend."""
     configure(auth("bearer", agent_registration="token"))
     response = register(as_token("attach"), name="Agent " * 80)
     assert response.status_code == 201

@@ -1,4 +1,4 @@
-"""DELETE /v1/agents/{agentID} (spec 02 §4.11): soft removal, token revoked, history kept."""
+"""DELETE /v1/agents/{agentID} (docs/protocol/http-api.md §4.11): soft removal, token revoked, history kept."""
 
 from __future__ import annotations
 

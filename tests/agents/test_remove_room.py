@@ -1,4 +1,4 @@
-"""DELETE /v1/rooms/{roomID} under bearer auth (spec 02 §4.5): admin only, soft removal."""
+"""DELETE /v1/rooms/{roomID} under bearer auth (docs/protocol/http-api.md §4.5): admin only, soft removal."""
 
 from __future__ import annotations
 

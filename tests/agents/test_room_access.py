@@ -1,4 +1,5 @@
-"""Room write policies (03 §9.3) and the `access` object (03 §9.2), through POST /v1/messages and GET /v1/rooms."""
+"""Room write policies (docs/protocol/auth.md §9.3) and the `access` object (docs/protocol/auth.md §9.2), through POST
+/v1/messages and GET /v1/rooms."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""The route × credential × mode matrix of spec 03 §4, over EVERY route in moltnet.routing.ROUTES.
+"""The route × credential × mode matrix of docs/protocol/auth.md §4, over EVERY route in moltnet.routing.ROUTES.
 
-Expectations come from the spec's class table (route_classes.py) through an oracle written from
-03 §4 / §4.2 — not from agents/policy.py — so a route that declares the wrong class, or no row in
+Expectations come from the documented class table (route_classes.py) through an oracle written from
+docs/protocol/auth.md §4 / §4.2 — not from agents/policy.py — so a route that declares the wrong class, or no row in
 the table, fails here.
 """
 
@@ -60,7 +60,7 @@ def parse_class(text: str) -> tuple[str, tuple[str, ...]]:
 
 
 def expected(spec_class: str, mode: dict, credential: str):
-    """Spec 03 §4 as a table lookup: OK, or (status, error text)."""
+    """docs/protocol/auth.md §4 as a table lookup: OK, or (status, error text)."""
     kind, scopes = parse_class(spec_class)
     auth = mode["auth"]
     enabled = auth["mode"] != "none"

@@ -1,4 +1,5 @@
-"""Tokens never appear in logs, in responses (other than the shown-once field) or in the database (03 §14).
+"""Tokens never appear in logs, in responses (other than the shown-once field) or in the database
+(docs/protocol/auth.md §14).
 
 One live open-mode server is driven through every credential path — header, cookie, console
 query bootstrap, failed guesses, anonymous registration, reuse, rotation — then its log, every

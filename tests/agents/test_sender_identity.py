@@ -1,4 +1,4 @@
-"""Who may send as whom on POST /v1/messages: the decision list of spec 03 §7 and human senders of §8.
+"""Who may send as whom on POST /v1/messages: the decision list of docs/protocol/auth.md §7 and human senders of §8.
 
 Rows reachable over HTTP are driven through the real endpoint; rows only reachable without a
 credential on a REQ route (attachments use the same check) are driven through check_sender.

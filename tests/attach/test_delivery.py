@@ -1,4 +1,4 @@
-"""Event delivery, wakes, presence and removal (spec 05 §10–§12, §14; checklist 9–10, 15–16).
+"""Event delivery, wakes, presence and removal (docs/protocol/attach.md §10–§12, §14; checklist 9–10, 15–16).
 
 In-process (Channels' WebsocketCommunicator on AttachConsumer), except the server shutdown, which
 stops a live `moltnet start`.
@@ -155,7 +155,7 @@ async def test_open_mode_agent_sees_public_rooms_and_its_own_dms_only(open_netwo
 
 
 async def test_mode_none_with_public_read_filters_attachments(public_none_network):
-    # Go's filtered variant without an auth context (05 §11.2): every live room counts as
+    # Go's filtered variant without an auth context (docs/protocol/attach.md §11.2): every live room counts as
     # readable, DMs are limited to the agent's own, and agent.* events are withheld.
     observer = await Session.open()
     await observer.identify("luna")

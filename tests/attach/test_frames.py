@@ -1,4 +1,4 @@
-"""Client frames after READY (spec 05 §4, §6, §13, §14.3; checklist items 7–8, 11–12), in-process."""
+"""Client frames after READY (docs/protocol/attach.md §4, §6, §13, §14.3; checklist items 7–8, 11–12), in-process."""
 
 from __future__ import annotations
 

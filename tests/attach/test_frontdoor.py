@@ -193,7 +193,7 @@ def test_a_request_or_response_that_stalls_is_bounded(none_server):
             assert status_of(reply) == 400 and READ_TIMEOUT - 1 < took < READ_TIMEOUT + 5, (reply, took)
             document = envelope(reply)
             assert document["error"] == "request body not received within 15s" and document["code"] == "bad_request"
-            # The client's X-Request-Id is kept, as the application would (spec 02 §1.5).
+            # The client's X-Request-Id is kept, as the application would (docs/protocol/http-api.md §1.5).
             expected = "probe-1" if b"probe-1" in sent else None
             assert document["request_id"] == expected or (
                 expected is None and re.fullmatch(r"req_[0-9a-f]{16}", document["request_id"]))

@@ -1,4 +1,4 @@
-"""The HTTP side of /v1/attach (spec 05 §3): auth before the upgrade, origins, plain GETs, HELLO."""
+"""The HTTP side of /v1/attach (docs/protocol/attach.md §3): auth before the upgrade, origins, plain GETs, HELLO."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""IDENTIFY validation, registration and attachment slots (spec 05 §7–§9, §18 items 2–6), in-process."""
+"""IDENTIFY validation, registration and attachment slots (docs/protocol/attach.md §7–§9, §18 items 2–6), in-process."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Attachment slot claims in the shared session table (spec 05 §9, 03 §11)."""
+"""Attachment slot claims in the shared session table (docs/protocol/attach.md §9, docs/protocol/auth.md §11)."""
 
 from __future__ import annotations
 

@@ -57,7 +57,7 @@ async def test_a_message_sent_as_ready_arrives_is_delivered(monkeypatch, configu
     assert json.loads(await communicator.receive_from(timeout=10))["op"] == "READY"
     events = await events_until_a_message(communicator)
     assert events[-1]["cursor"] == sent[0]
-    # The DM's creation comes first; the session's own agent.connected is not delivered (05 §10).
+    # The DM's creation comes first; the session's own agent.connected is not delivered (docs/protocol/attach.md §10).
     assert [frame["event"]["type"] for frame in events] == ["dm.created", "message.created"]
     await communicator.disconnect()
 

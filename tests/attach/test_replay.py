@@ -1,4 +1,5 @@
-"""Cursors and durable replay (spec 05 §11.1, 06 §5.2 adapted to the durable log): a restart live,
+"""Cursors and durable replay (docs/protocol/attach.md §11.1, docs/protocol/events.md §5.2 adapted to the durable
+log): a restart live,
 the rest in-process."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A client that stops reading costs bounded memory and never delays the others (spec 05 §15)."""
+"""A client that stops reading costs bounded memory and never delays the others (docs/protocol/attach.md §15)."""
 
 from __future__ import annotations
 

@@ -36,7 +36,8 @@ def closes_sent_to_a_day_old_socket(options: dict) -> list[int | None]:
 
 
 def test_a_long_lived_attachment_is_never_closed_by_the_server():
-    # Daphne's default would end it with close 1000, which makes a Go node stop for good (05 §14.3).
+    # Daphne's default would end it with close 1000, which makes a Go node stop for good (docs/protocol/attach.md
+    # §14.3).
     assert closes_sent_to_a_day_old_socket({}) == [1000]
     assert closes_sent_to_a_day_old_socket(SERVER_OPTIONS) == []
 

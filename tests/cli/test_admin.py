@@ -1,4 +1,4 @@
-"""`moltnet admin …` against a real bearer-mode server (spec 11 §8.6, plus rotate-token)."""
+"""`moltnet admin …` against a real bearer-mode server (docs/protocol/cli.md §8.6, plus rotate-token)."""
 
 from __future__ import annotations
 

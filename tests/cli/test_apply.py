@@ -1,4 +1,5 @@
-"""`moltnet apply [path]` against a real server (spec 11 §8.5): declared rooms and bindings, no token values sent."""
+"""`moltnet apply [path]` against a real server (docs/protocol/cli.md §8.5): declared rooms and bindings, no token
+values sent."""
 
 from __future__ import annotations
 

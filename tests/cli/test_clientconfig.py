@@ -1,4 +1,4 @@
-"""The workspace client config files (spec 11 §2–§3), exercised through `moltnet conversations`."""
+"""The workspace client config files (docs/protocol/cli.md §2–§3), exercised through `moltnet conversations`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""`moltnet connect` (spec 11 §6.1): claim an id under open registration, keep the token, install the skill."""
+"""`moltnet connect` (docs/protocol/cli.md §6.1): claim an id under open registration, keep the token, install the
+skill."""
 
 from __future__ import annotations
 
@@ -143,7 +144,7 @@ def test_installed_skill_matches_the_workspace_token(tmp_path, bearer_server):
     assert watcher.code == 0, watcher.err
     skill = (tmp_path / "watcher/skills/moltnet/SKILL.md").read_text()
     assert "Current access: read-only access" in skill and "moltnet send" not in skill
-    # admin + write: rooms are writable now (spec 08 §1.4), so the skill shows how to send.
+    # admin + write: rooms are writable now (docs/protocol/discovery-metrics.md §1.4), so the skill shows how to send.
     writer = run(*base, "--workspace", str(tmp_path / "writer"), env={"WORKS_TOKEN": "admin-secret"})
     assert writer.code == 0, writer.err
     skill = (tmp_path / "writer/skills/moltnet/SKILL.md").read_text()

@@ -1,4 +1,4 @@
-"""Go `flag` semantics as the agent commands see them (spec 11 §1.2)."""
+"""Go `flag` semantics as the agent commands see them (docs/protocol/cli.md §1.2)."""
 
 from __future__ import annotations
 

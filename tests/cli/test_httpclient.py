@@ -1,4 +1,5 @@
-"""The CLI's HTTP client (spec 11 §1.5, §7.2) as commands see it: redirects and the skill fetch deadline."""
+"""The CLI's HTTP client (docs/protocol/cli.md §1.5, §7.2) as commands see it: redirects and the skill fetch
+deadline."""
 
 from __future__ import annotations
 
@@ -61,7 +62,7 @@ def test_redirects_are_followed_like_go(cli, tmp_path, http_server, open_server)
 
 
 def test_a_slow_skill_download_falls_back_within_two_seconds(tmp_path, http_server):
-    # The server-generated skill is used only if it arrives within 2 s in total (spec 11 §7.2), even
+    # The server-generated skill is used only if it arrives within 2 s in total (docs/protocol/cli.md §7.2), even
     # when the server keeps sending a byte now and then.
     def trickle(request: BaseHTTPRequestHandler) -> None:
         body = b"---\nname: moltnet\n---\nTRICKLED SKILL\n"

@@ -1,4 +1,4 @@
-"""`moltnet read`, `participants` and `conversations` against a real server (spec 11 §5.2–§5.4)."""
+"""`moltnet read`, `participants` and `conversations` against a real server (docs/protocol/cli.md §5.2–§5.4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`moltnet register-agent` (spec 11 §6.2) against a real open-registration server."""
+"""`moltnet register-agent` (docs/protocol/cli.md §6.2) against a real open-registration server."""
 
 from __future__ import annotations
 

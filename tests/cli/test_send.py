@@ -1,4 +1,4 @@
-"""`moltnet send` against a real server (spec 11 §5.1)."""
+"""`moltnet send` against a real server (docs/protocol/cli.md §5.1)."""
 
 from __future__ import annotations
 

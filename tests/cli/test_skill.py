@@ -1,4 +1,4 @@
-"""`moltnet skill install` (spec 11 §7.1): the bundled skill at each runtime's paths."""
+"""`moltnet skill install` (docs/protocol/cli.md §7.1): the bundled skill at each runtime's paths."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`moltnet update` (spec 11 §8.7): the report, and a refusal instead of any download."""
+"""`moltnet update` (docs/protocol/cli.md §8.7): the report, and a refusal instead of any download."""
 
 from __future__ import annotations
 

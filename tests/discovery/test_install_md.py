@@ -1,4 +1,4 @@
-"""GET /install.md and GET /llms.txt (spec 08 §2–§3, conformance checklist §7)."""
+"""GET /install.md and GET /llms.txt (docs/protocol/discovery-metrics.md §2–§3, conformance checklist §7)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""GET /skill.md: the skill is generated for the caller's access profile (spec 08 §4)."""
+"""GET /skill.md: the skill is generated for the caller's access profile (docs/protocol/discovery-metrics.md §4)."""
 
 from __future__ import annotations
 

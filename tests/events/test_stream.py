@@ -1,4 +1,4 @@
-"""GET /v1/events/stream (spec 06 §6–§7, checklist items 1–8): in-process under Channels'
+"""GET /v1/events/stream (docs/protocol/events.md §6–§7, checklist items 1–8): in-process under Channels'
 ApplicationCommunicator on EventStreamConsumer; the 405 and its metrics label, which the ASGI routing
 and Django's middleware produce, against a real server."""
 
@@ -138,7 +138,7 @@ async def test_no_block_is_lost_between_events(none_network):
 
 
 async def test_mode_none_stream_is_full_even_with_public_read(public_none_network):
-    # No auth is performed in mode none, so public_read does not narrow the SSE stream (06 §6.1).
+    # No auth is performed in mode none, so public_read does not narrow the SSE stream (docs/protocol/events.md §6.1).
     stream = await EventStream.open()
     await stream.block()
     private = await inprocess.send(room("vault"), "private")
@@ -175,6 +175,6 @@ def test_a_non_get_is_a_405_carrying_a_request_id(none_server):
     assert response.json() == {"error": "method not allowed", "code": "method_not_allowed", "request_id": rid}
     kept = httpx.post(none_server.base_url + "/v1/events/stream", headers={"X-Request-Id": "trace-42"})
     assert kept.headers["x-request-id"] == "trace-42" and kept.json()["request_id"] == "trace-42"
-    # A request matching no route is labelled with its method and raw path (08 §6.3).
+    # A request matching no route is labelled with its method and raw path (docs/protocol/discovery-metrics.md §6.3).
     text = httpx.get(none_server.base_url + "/metrics").text
     assert 'moltnet_http_requests_total{method="POST",route="/v1/events/stream",status="405"} 2' in text

@@ -1,4 +1,4 @@
-"""The bare `moltnet` command starts the server as Go's does, but says so first (spec 11 §1.1)."""
+"""The bare `moltnet` command starts the server as Go's does, but says so first (docs/protocol/cli.md §1.1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`moltnet init` and `moltnet validate` (spec 11 §8.1–8.2, 04 §8)."""
+"""`moltnet init` and `moltnet validate` (docs/protocol/cli.md §8.1–8.2, docs/protocol/config.md §8)."""
 
 import os
 import re

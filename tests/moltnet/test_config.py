@@ -1,4 +1,5 @@
-"""The `Moltnet` config file: discovery, strict decoding, validation, env overrides, private files (spec 04)."""
+"""The `Moltnet` config file: discovery, strict decoding, validation, env overrides, private files
+(docs/protocol/config.md)."""
 
 import os
 from pathlib import Path

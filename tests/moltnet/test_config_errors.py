@@ -112,7 +112,7 @@ def test_a_value_from_the_environment_is_named_as_such(cwd, capsys, monkeypatch)
     monkeypatch.setenv("MOLTNET_LISTEN_ADDR", "nowhere")
     assert error_line(capsys, "start") == ('invalid listen address "nowhere"; write host:port, e.g. ":8787" or '
                                            '"127.0.0.1:8787" (from the environment: MOLTNET_LISTEN_ADDR)')
-    assert main(["validate"]) == 0  # validate reads the file alone (spec 04 §1)
+    assert main(["validate"]) == 0  # validate reads the file alone (docs/protocol/config.md §1)
 
 
 def test_a_key_without_its_colon_says_so(cwd, capsys):

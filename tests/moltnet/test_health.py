@@ -1,4 +1,4 @@
-"""GET /healthz and /readyz (spec 02 §2) and the store-health gauge."""
+"""GET /healthz and /readyz (docs/protocol/http-api.md §2) and the store-health gauge."""
 
 import pytest
 from django.test import Client

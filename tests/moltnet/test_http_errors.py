@@ -1,5 +1,5 @@
 """Common HTTP behaviour: request ids, the error envelope, 404/405, HEAD, the catch-all, 500s
-(spec 02 §1)."""
+(docs/protocol/http-api.md §1)."""
 
 import pytest
 from django.db import connection

@@ -1,4 +1,5 @@
-"""`moltnet start` and `manage.py runserver` as real processes (spec 04 §1, §6, 11 §8.3)."""
+"""`moltnet start` and `manage.py runserver` as real processes (docs/protocol/config.md §1, §6, docs/protocol/cli.md
+§8.3)."""
 
 from __future__ import annotations
 

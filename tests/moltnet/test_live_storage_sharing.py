@@ -1,4 +1,4 @@
-"""A real `moltnet start` on a database a Go server made (spec 04 §7.4), on SQLite and Postgres.
+"""A real `moltnet start` on a database a Go server made (docs/protocol/config.md §7.4), on SQLite and Postgres.
 
 The Go server is emulated with its own DDL and INSERTs (tests/support/goserver.py): it creates
 and fills the database, our server adopts it and serves it, and Go's SELECTs read what we wrote.

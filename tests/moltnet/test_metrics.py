@@ -1,4 +1,4 @@
-"""GET /metrics: families, order, labels and number formats of spec 08 §6."""
+"""GET /metrics: families, order, labels and number formats of docs/protocol/discovery-metrics.md §6."""
 
 import re
 

@@ -1,4 +1,4 @@
-"""GET /v1/network (spec 01 §4.1, 02 §3)."""
+"""GET /v1/network (docs/protocol/model.md §4.1, docs/protocol/http-api.md §3)."""
 
 from moltnet import __version__
 

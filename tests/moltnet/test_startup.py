@@ -1,4 +1,5 @@
-"""Start-up reconciliation of declared rooms and token bindings (spec 04 §6): exactly like POST /v1/apply."""
+"""Start-up reconciliation of declared rooms and token bindings (docs/protocol/config.md §6): exactly like POST
+/v1/apply."""
 
 from __future__ import annotations
 

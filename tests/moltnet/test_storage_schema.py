@@ -1,4 +1,4 @@
-"""Our SQL storage is the Go server's schema (spec 04 §7.2–§7.4), on the test database (SQLite, or
+"""Our SQL storage is the Go server's schema (docs/protocol/config.md §7.2–§7.4), on the test database (SQLite, or
 Postgres under MOLTNET_TEST_DB=postgres): Go's bookkeeping, tables, keys and times, and a Go
 server's migration procedure and INSERTs against the database our migrations made.
 """
@@ -118,7 +118,7 @@ def test_history_pages_over_go_written_nanosecond_times_exactly(api):
     go = go_store()
     go.create_room("lab", "local", ["ada"], go_time(datetime(2026, 12, 2, tzinfo=UTC)))
     # Go's nanoseconds and trimmed zeros, none a microsecond re-format. A whole second never shares its
-    # second with a fraction here: Go's own variable-width text puts `28Z` after `28.1Z` (spec 04 §7.2).
+    # second with a fraction here: Go's own variable-width text puts `28Z` after `28.1Z` (docs/protocol/config.md §7.2).
     times = ["2026-12-02T07:33:27.123456789Z", "2026-12-02T07:33:27.123457Z", "2026-12-02T07:33:28Z",
              "2026-12-02T07:33:29.1Z", "2026-12-02T07:33:30.999999999Z"]
     for index, at in enumerate(times):

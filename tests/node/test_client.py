@@ -159,7 +159,8 @@ async def test_a_slow_runtime_keeps_the_attachment_alive_by_answering_pings(stud
 
 
 async def test_preflight_reads_reported_protocols_trimmed_like_go():
-    """Spec 09 §7.2: protocol names and legacy hints are compared trimmed; a list of blanks reports `none`."""
+    """docs/protocol/node.md §7.2: protocol names and legacy hints are compared trimmed; a list of blanks reports
+    `none`."""
     from tests.node.fakes.services import FakeNetwork
 
     padded = {"id": " studio ", "protocols": {"http": [" moltnet.http.v1 "], "attach": ["moltnet.attach.v1 "]},

@@ -1,4 +1,5 @@
-"""MoltnetNode and bridge config files: discovery, strict decoding, defaults and the spec's exact errors."""
+"""MoltnetNode and bridge config files: discovery, strict decoding, defaults and the Go server's exact
+errors (docs/protocol/node.md §3–§4)."""
 
 from __future__ import annotations
 
@@ -234,7 +235,7 @@ def test_bridge_read_and_decode_errors(tmp_path):
     ({"runtime": {"kind": "tiny\"claw"}}, 'bridge config runtime.kind "tiny\\"claw" is unsupported'),
 ])
 def test_url_and_value_errors_read_like_go(tmp_path, change, message):
-    """Go's url.Parse error texts and %q quoting (spec 09 §4.3 items 7-8)."""
+    """Go's url.Parse error texts and %q quoting (docs/protocol/node.md §4.3 items 7-8)."""
     with pytest.raises(ConfigError) as info:
         bridge(tmp_path, {**BRIDGE, **change})
     assert str(info.value) == message
@@ -246,7 +247,8 @@ def test_a_host_of_only_a_port_is_accepted_like_go(tmp_path):
 
 
 def test_blank_runtime_fields_count_as_unset(tmp_path):
-    """Whitespace-only seam fields get the defaults instead of failing (spec 09 §5, Go's trimmed checks)."""
+    """Whitespace-only seam fields get the defaults instead of failing (docs/protocol/node.md §5, Go's trimmed
+    checks)."""
     codex = bridge(tmp_path, {**BRIDGE, "runtime": {"kind": "codex", "command": "  ", "workspace_path": "/w",
                                                    "control_url": " "}})
     assert codex.runtime.command == "codex" and codex.runtime.control_url == ""

@@ -1,4 +1,5 @@
-"""Text rendered for runtimes and conversation identity (spec 09 §9, §10), checked against the spec's examples."""
+"""Text rendered for runtimes and conversation identity (docs/protocol/node.md §9, §10), checked
+against the Go server's examples."""
 
 from __future__ import annotations
 

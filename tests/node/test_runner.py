@@ -210,7 +210,7 @@ async def test_a_runner_error_stops_the_siblings_and_names_the_attachment(studio
 
         healthy = bridge(studio, "sib-ok", {"kind": "pi", "control_url": f"{control.base}/control"})
         broken = bridge(studio, "sib-bad", {"kind": "pi", "control_url": f"{control.base}/control"})
-        broken.runtime.control_url = ""  # only a start-time seam check can fail a runner (spec 09 §12.3)
+        broken.runtime.control_url = ""  # only a start-time seam check can fail a runner (docs/protocol/node.md §12.3)
         runners = [Runner(healthy), Runner(broken)]
         with pytest.raises(Exception) as info:
             await asyncio.wait_for(supervise(runners), 10)

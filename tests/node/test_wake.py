@@ -1,4 +1,5 @@
-"""Wake filtering: room policies, DMs, the agent's own messages and server-resolved mentions (spec 09 §8)."""
+"""Wake filtering: room policies, DMs, the agent's own messages and server-resolved mentions (docs/protocol/node.md
+§8)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Artifact extraction and GET /v1/artifacts (spec 01 §12, 02 §4.10)."""
+"""Artifact extraction and GET /v1/artifacts (docs/protocol/model.md §12, docs/protocol/http-api.md §4.10)."""
 
 import pytest
 

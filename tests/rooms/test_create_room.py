@@ -1,4 +1,4 @@
-"""POST /v1/rooms (spec 02 §4.2, 01 §5, 01 §8.2)."""
+"""POST /v1/rooms (docs/protocol/http-api.md §4.2, docs/protocol/model.md §5, docs/protocol/model.md §8.2)."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""GET /v1/dms, GET /v1/dms/{dmID}, GET /v1/dms/{dmID}/messages (spec 02 §4.10)."""
+"""GET /v1/dms, GET /v1/dms/{dmID}, GET /v1/dms/{dmID}/messages (docs/protocol/http-api.md §4.10)."""
 
 import pytest
 

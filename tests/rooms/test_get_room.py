@@ -1,4 +1,4 @@
-"""GET /v1/rooms/{roomID} (spec 02 §4.3)."""
+"""GET /v1/rooms/{roomID} (docs/protocol/http-api.md §4.3)."""
 
 
 def test_room_with_access(api, make_room):

@@ -1,4 +1,4 @@
-"""GET /v1/threads/{threadID} and GET /v1/threads/{threadID}/messages (spec 02 §4.9)."""
+"""GET /v1/threads/{threadID} and GET /v1/threads/{threadID}/messages (docs/protocol/http-api.md §4.9)."""
 
 import pytest
 

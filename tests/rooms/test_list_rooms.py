@@ -1,4 +1,4 @@
-"""GET /v1/rooms: collection pagination over readable rooms (spec 02 §4.1, §1.6)."""
+"""GET /v1/rooms: collection pagination over readable rooms (docs/protocol/http-api.md §4.1, §1.6)."""
 
 import pytest
 

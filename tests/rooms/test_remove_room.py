@@ -1,4 +1,4 @@
-"""DELETE /v1/rooms/{roomID}: soft removal (spec 02 §4.5)."""
+"""DELETE /v1/rooms/{roomID}: soft removal (docs/protocol/http-api.md §4.5)."""
 
 import json
 

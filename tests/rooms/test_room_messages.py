@@ -1,4 +1,4 @@
-"""History pagination over GET /v1/rooms/{roomID}/messages (spec 02 §1.6, §4.10)."""
+"""History pagination over GET /v1/rooms/{roomID}/messages (docs/protocol/http-api.md §1.6, §4.10)."""
 
 from datetime import UTC, datetime
 

@@ -1,4 +1,4 @@
-"""GET /v1/rooms/{roomID}/threads (spec 02 §4.9)."""
+"""GET /v1/rooms/{roomID}/threads (docs/protocol/http-api.md §4.9)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Concurrent first messages of one thread/DM: exactly one *.created, correct counts (spec 04 §7).
+"""Concurrent first messages of one thread/DM: exactly one *.created, correct counts (docs/protocol/config.md §7).
 
 Runs in-process against the test database (SQLite, and Postgres under MOLTNET_TEST_DB=postgres),
 with real threads each holding its own database connection.

@@ -1,4 +1,5 @@
-"""POST /v1/messages: the send path as a client sees it (spec 02 §4.8, 01 §4.6, §11)."""
+"""POST /v1/messages: the send path as a client sees it (docs/protocol/http-api.md §4.8, docs/protocol/model.md §4.6,
+§11)."""
 
 import json
 

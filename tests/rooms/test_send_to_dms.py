@@ -1,4 +1,4 @@
-"""POST /v1/messages to DMs: lazy creation, participant normalization, DMs disabled (spec 01 §7)."""
+"""POST /v1/messages to DMs: lazy creation, participant normalization, DMs disabled (docs/protocol/model.md §7)."""
 
 import json
 

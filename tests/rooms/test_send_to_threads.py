@@ -1,5 +1,5 @@
 """POST /v1/messages to threads: lazy creation, thread.created before message.created, the
-write room (spec 01 §6, 02 §4.8)."""
+write room (docs/protocol/model.md §6, docs/protocol/http-api.md §4.8)."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""POST /v1/messages validation: the full table of spec 01 §8.1, first failure wins, nothing stored."""
+"""POST /v1/messages validation: the full table of docs/protocol/model.md §8.1, first failure wins, nothing stored."""
 
 import json
 

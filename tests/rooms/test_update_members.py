@@ -1,4 +1,4 @@
-"""PATCH /v1/rooms/{roomID}/members (spec 02 §4.4, 01 §5)."""
+"""PATCH /v1/rooms/{roomID}/members (docs/protocol/http-api.md §4.4, docs/protocol/model.md §5)."""
 
 import json
 

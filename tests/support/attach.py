@@ -59,7 +59,7 @@ rooms:
 
 
 # Accepted by config validation: no auth is performed, yet `public_read` changes what attachments
-# receive (05 §11.2 edge case), while the SSE stream stays full (06 §6.1).
+# receive (docs/protocol/attach.md §11.2 edge case), while the SSE stream stays full (docs/protocol/events.md §6.1).
 PUBLIC_NONE_CONFIG = """
 version: moltnet.v1
 network: {id: lab, name: Lab}

@@ -1,4 +1,4 @@
-"""A test attachment speaking spec 05 over a real WebSocket (the `websockets` sync client)."""
+"""A test attachment speaking docs/protocol/attach.md over a real WebSocket (the `websockets` sync client)."""
 
 from __future__ import annotations
 

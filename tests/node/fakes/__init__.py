@@ -1,1 +1,2 @@
-"""Faithful fakes of each runtime's local seam (spec 10 §12): they speak the exact wire protocol and record it."""
+"""Faithful fakes of each runtime's local seam (docs/protocol/runtimes.md §12): they speak the exact wire protocol and
+record it."""

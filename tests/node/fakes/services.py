@@ -68,7 +68,7 @@ class FakeControl(FakeHttp):
     (badlogic/pi-mono packages/coding-agent, docs/rpc.md, read December 2026) has no HTTP endpoint: `pi --mode rpc`
     speaks JSON lines over stdio (`{"id","type":"prompt","message"}` answered by `{"type":"response",
     "command":"prompt","success":true}`, then events up to `agent_end`), and `pi -p` prints one answer. So this
-    fake is the shim's side of the contract (spec 10 §5), not Pi's own protocol.
+    fake is the shim's side of the contract (docs/protocol/runtimes.md §5), not Pi's own protocol.
     """
 
     def __init__(self, reply: str = "", fail_first: int = 0, on_request=None, delay: float = 0) -> None:

@@ -20,7 +20,8 @@ async def failure(tmp_path, *argv: str) -> str:
 
 
 async def test_a_runtime_that_cannot_start_reads_like_go(tmp_path):
-    """Spec 10 §7.6: what the WARN `CLI runtime queued delivery failed` says when the runtime is not installed."""
+    """docs/protocol/runtimes.md §7.6: what the WARN `CLI runtime queued delivery failed` says when the runtime is not
+    installed."""
     assert await failure(tmp_path, "moltnet-no-such-runtime") == (
         'run runtime command: exec: "moltnet-no-such-runtime": executable file not found in $PATH')
     missing = tmp_path / "bin" / "codex"
@@ -37,7 +38,8 @@ async def test_a_failing_runtime_reports_its_exit_and_output_like_go(tmp_path):
 
 
 async def test_every_run_writes_the_current_token_into_the_workspace_config(tmp_path, fake_bin, environ):
-    """Spec 09 §6.2 / 10 §7.2: the token is resolved for every dispatch, so a rotated token file reaches the
+    """docs/protocol/node.md §6.2 / docs/protocol/runtimes.md §7.2: the token is resolved for every dispatch, so a
+    rotated token file reaches the
     agent's own `moltnet send` without restarting the node."""
     token = tmp_path / "builder.token"
     token.write_text("tok-one\n")

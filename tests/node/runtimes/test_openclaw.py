@@ -70,7 +70,8 @@ async def test_refused_gateway_connect_blocks_attaching_and_is_retried(studio, t
 
 
 async def test_gateway_frames_without_a_type_are_skipped_and_auth_is_omitted_without_a_token(tmp_path):
-    """Spec 10 §2.3: only frames that are not JSON objects (or have a non-string type) are decode errors."""
+    """docs/protocol/runtimes.md §2.3: only frames that are not JSON objects (or have a non-string type) are decode
+    errors."""
     from node.runtimes.openclaw.device import load_device
     from node.runtimes.openclaw.gateway import Gateway
 

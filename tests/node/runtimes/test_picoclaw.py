@@ -124,7 +124,8 @@ async def test_refused_event_socket_blocks_attaching_and_is_retried(studio, capl
 
 
 def test_message_tool_calls_to_a_blank_room_are_skipped():
-    """Spec 10 §3.3 step 5: `room:` without an id is not a target (Go skips it; posting it would fail the wake)."""
+    """docs/protocol/runtimes.md §3.3 step 5: `room:` without an id is not a target (Go skips it; posting it would
+    fail the wake)."""
     import json
 
     from node.runtimes.picoclaw import tool_call_messages
@@ -153,7 +154,8 @@ def test_malformed_session_entries_are_skipped_but_a_non_json_line_fails_the_del
 
 
 def test_event_socket_url_keeps_other_query_parameters():
-    """Spec 10 §3.2 step 1: `session_id` and `token` are set; other parameters, repeated ones too, survive."""
+    """docs/protocol/runtimes.md §3.2 step 1: `session_id` and `token` are set; other parameters, repeated ones too,
+    survive."""
     from node.runtimes.picoclaw import events_url
 
     url = events_url("ws://127.0.0.1:18990/pico/ws?tag=a&token=old&tag=b", "agent:scout:studio:room:lobby", "t k")

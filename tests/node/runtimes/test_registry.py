@@ -2,7 +2,7 @@
 
 A runtime is one declaration in `moltnet/runtimes/<name>.py` plus its adapter package `node/runtimes/<name>/`,
 registered in `moltnet.runtimes.registry.RUNTIMES`; these tests hold the pieces together and pin the texts a user
-sees (config errors, CLI usage, discovery lists) to the spec's wording.
+sees (config errors, CLI usage, discovery lists) to the Go server's wording.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from node.runtimes.picoclaw import PicoClawCommandAdapter, PicoClawEventsAdapter
 from node.runtimes.tinyclaw import TinyClawAdapter
 
 REPO = Path(__file__).resolve().parents[3]
-# A runtime block that starts each runtime on its default seam (spec 09 §5 fills in the rest).
+# A runtime block that starts each runtime on its default seam (docs/protocol/node.md §5 fills in the rest).
 MINIMAL = {"openclaw": {}, "picoclaw": {}, "tinyclaw": {}, "pi": {"control_url": "http://127.0.0.1:9/control"},
            "claude-code": {"workspace_path": "."}, "codex": {"workspace_path": "."}}
 
@@ -70,7 +70,8 @@ def test_each_runtime_builds_its_own_adapter_from_its_default_seam(tmp_path, nam
 
 
 def test_seam_precedence_is_decided_by_the_runtime_package(tmp_path):
-    """Spec 10 §1.4: picoclaw command > events_url > control_url; tinyclaw control_url > native endpoints."""
+    """docs/protocol/runtimes.md §1.4: picoclaw command > events_url > control_url; tinyclaw control_url > native
+    endpoints."""
     control = "http://127.0.0.1:9/control"
     assert type(adapter(tmp_path, {"kind": "picoclaw"})) is PicoClawEventsAdapter  # the default event socket
     assert type(adapter(tmp_path, {"kind": "picoclaw", "command": "pc", "config_path": "c.json",
@@ -92,7 +93,9 @@ def test_each_runtime_declares_its_rules_skill_paths_and_usage(spec):
     error = spec.seam_error(RuntimeBlock(kind=spec.name))
     assert error.startswith("bridge config runtime.") and error.endswith(f"for {spec.name}")
     assert spec.title
-    if spec.name == "pi":  # spec 11 §7.1 and spec 08 §3.2: pi has no skill paths and no discovery snippet
+    # docs/protocol/cli.md §7.1 and docs/protocol/discovery-metrics.md §3.2: pi has no skill paths and
+    # no discovery snippet.
+    if spec.name == "pi":
         assert spec.skill_paths == () and spec.discovery is None
         return
     assert spec.skill_paths and all(p.endswith("moltnet/SKILL.md") for p in spec.skill_paths)
@@ -101,7 +104,8 @@ def test_each_runtime_declares_its_rules_skill_paths_and_usage(spec):
 
 
 def test_the_declared_defaults_are_what_the_discovery_snippet_shows(tmp_path):
-    """The MoltnetNode snippet of each runtime (spec 08 §3.3) is a config the node accepts unchanged."""
+    """The MoltnetNode snippet of each runtime (docs/protocol/discovery-metrics.md §3.3) is a config the node accepts
+    unchanged."""
     for spec, snippet in registry.documented():
         runtime = dict(line.split(": ", 1) for line in snippet.runtime_yaml)
         runtime = {key: value.strip('"') for key, value in runtime.items()}
@@ -147,10 +151,11 @@ def test_config_rules_come_from_the_declarations_with_the_spec_texts(tmp_path, r
 
 def test_the_usage_texts_list_the_registered_runtimes_in_the_spec_order():
     usage = "Usage:\n  moltnet skill install --runtime openclaw|picoclaw|tinyclaw|claude-code|codex --workspace <path>"
-    assert usage + "\n" == skills.USAGE  # spec 11 §1.6
+    assert usage + "\n" == skills.USAGE  # docs/protocol/cli.md §1.6
     assert skills.RUNTIME_HELP == "runtime: openclaw, picoclaw, tinyclaw, claude-code or codex"
     assert registry.with_skill() == ("openclaw", "picoclaw", "tinyclaw", "claude-code", "codex")
-    # The discovery documents list the runtimes in their own order, without pi (spec 08 §3.2, §5).
+    # The discovery documents list the runtimes in their own order, without pi (docs/protocol/discovery-metrics.md
+    # §3.2, §5).
     assert [spec.name for spec, _ in registry.documented()] == ["codex", "claude-code", "openclaw", "picoclaw",
                                                                 "tinyclaw"]
     assert [spec.name for spec in registry.with_mcp()] == ["claude-code", "codex"]

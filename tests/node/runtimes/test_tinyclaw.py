@@ -42,14 +42,16 @@ async def test_tinyclaw_inbound_and_pending_queue_drain(studio, tinyclaw):
     assert lobby["message"].endswith("Message:\nhello tiny")
     assert private["senderId"] == "dm:dm_other"
     assert max(tinyclaw.acks_per_poll) == 20 and sorted(tinyclaw.acked) == list(range(1, 28))
-    # Spec 10 §4.1: the bearer goes on every request (today's TinyClaw has no auth and ignores it).
+    # docs/protocol/runtimes.md §4.1: the bearer goes on every request (today's TinyClaw has no auth and ignores it).
     assert all(r["headers"].get("Authorization") == "Bearer tc-secret" for r in tinyclaw.requests)
     assert all(not m["parts"][0]["text"].startswith("native reply") for m in history(studio, "lobby"))
 
 
 async def test_outbound_poll_errors_read_like_go():
-    """The WARN `tinyclaw bridge outbound poll error` carries Go's texts (spec 10 §4.2). Today's TinyClaw only
-    lists integer ids; string ids (which the spec allows) are decoded and checked all the same."""
+    """The WARN `tinyclaw bridge outbound poll error` carries Go's texts (docs/protocol/runtimes.md §4.2). Today's
+    TinyClaw only
+    lists integer ids; string ids (which the protocol allows, docs/protocol/runtimes.md §4) are decoded
+    and checked all the same."""
     fake = FakeTinyClaw(broken_acks=True)
     try:
         cfg = bridge("http://127.0.0.1:9", "tiny-two", {"kind": "tinyclaw", "inbound_url": f"{fake.base}/api/message"})
