@@ -49,8 +49,9 @@ def grants_for(caller: Caller, agent: Agent | None) -> Grants:
     if caller.privileged_none:
         return Grants(write=agent is not None, read=True, wait=True, search=search_available())
     read = caller.can_observe or caller.public_read
+    own = caller.claims is not None and caller.claims.is_agent_token  # searches its own conversations
     return Grants(write=agent is not None and caller.has_any("write"), read=read,
-                  wait=read or caller.has_any("attach"), search=read and search_available())
+                  wait=read or caller.has_any("attach"), search=(read or own) and search_available())
 
 
 def error_text(status: int, body: bytes) -> str:

@@ -31,7 +31,8 @@ class Scope:
     """Which messages the caller may see and asked for (every list already access-checked)."""
 
     room_ids: list[str] = field(default_factory=list)  # room and thread messages of these rooms
-    include_dms: bool = False
+    include_dms: bool = False  # every DM
+    dm_ids: list[str] = field(default_factory=list)  # these DMs only (an agent token's own)
     include_hidden: bool = False
     thread_id: str = ""
     dm_id: str = ""
@@ -41,7 +42,7 @@ class Scope:
 
     @property
     def empty(self) -> bool:
-        return not self.room_ids and not self.include_dms
+        return not self.room_ids and not self.include_dms and not self.dm_ids
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,9 @@ def _visibility(scope: Scope) -> tuple[str, list[Any]]:
         params += scope.room_ids * 2
     if scope.include_dms:
         terms.append("m.target_kind = 'dm'")
+    elif scope.dm_ids:
+        terms.append(f"(m.target_kind = 'dm' AND {_in('m.dm_id', scope.dm_ids)})")
+        params += scope.dm_ids
     return "(" + " OR ".join(terms) + ")", params
 
 

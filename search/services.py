@@ -4,6 +4,10 @@ Visibility is not a policy of its own: a room's messages are searched when `room
 lets the caller read that room's history, DMs when the caller could read DM history (observe or
 admin, DMs enabled), hidden messages only for admins (as history), and a filter on a room,
 thread or DM fails with the error its history route gives for the same id.
+
+One addition, for agents: an agent token also finds what was said in its own conversations, the
+rooms it is a member of and the DMs it takes part in (the events it is woken for), which Go's
+history routes never show an agent token (they ask for observe or admin).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from moltnet.jsonshape import dumps
 from moltnet.pagination import PageParams, page_info, parse_page_params
 from rooms import queries as room_queries
 from rooms.access import can_read, require_readable
+from rooms.models import DirectParticipant, RoomMember
 from rooms.services import get_dm, get_live_room, get_thread
 from rooms.shapes import message_json_text
 from rooms.views import DMS_DISABLED
@@ -70,21 +75,43 @@ def check_scope(caller: Caller, *, room_id: str = "", thread_id: str = "", dm_id
     if sum(bool(x) for x in (room_id, thread_id, dm_id)) > 1:
         raise unprocessable("give at most one of room_id, thread_id, dm_id")
     include_hidden = caller.has_any("admin")  # as history: only admins are shown hidden messages
+    agent = agent_of(caller)
+    member_of = set(RoomMember.objects.filter(member_id=agent).values_list("room_id", flat=True)) if agent else set()
     if room_id:
         room = get_live_room(room_id)
-        require_readable(caller, room)
+        if room.id not in member_of:
+            require_readable(caller, room)
         return queries.Scope(room_ids=[room.id], include_hidden=include_hidden)
     if thread_id:
         thread, room = get_thread(thread_id)
-        require_readable(caller, room)
+        if room.id not in member_of:
+            require_readable(caller, room)
         return queries.Scope(room_ids=[room.id], thread_id=thread.id, include_hidden=include_hidden)
+    dms_enabled = state.config().direct_messages
     if dm_id:
+        if agent and dms_enabled and _takes_part(agent, dm_id):
+            return queries.Scope(dm_ids=[dm_id], dm_id=dm_id, include_hidden=include_hidden)
         require_dm_reader(caller)
         dm = get_dm(dm_id)
         return queries.Scope(include_dms=True, dm_id=dm.dm_id, include_hidden=include_hidden)
-    rooms = [room.id for room in room_queries.live_rooms() if can_read(caller, room)]
-    include_dms = caller.can_observe and state.config().direct_messages
-    return queries.Scope(room_ids=rooms, include_dms=include_dms, include_hidden=include_hidden)
+    rooms = [room.id for room in room_queries.live_rooms() if room.id in member_of or can_read(caller, room)]
+    include_dms = caller.can_observe and dms_enabled
+    own_dms = _own_dms(agent) if agent and dms_enabled and not include_dms else []
+    return queries.Scope(room_ids=rooms, include_dms=include_dms, dm_ids=own_dms, include_hidden=include_hidden)
+
+
+def agent_of(caller: Caller) -> str:
+    """The agent an agent token speaks for ('' for every other caller)."""
+    claims = caller.claims
+    return claims.agent_id if claims is not None and claims.is_agent_token else ""
+
+
+def _takes_part(agent: str, dm_id: str) -> bool:
+    return DirectParticipant.objects.filter(dm_id=dm_id, participant_id=agent).exists()
+
+
+def _own_dms(agent: str) -> list[str]:
+    return list(DirectParticipant.objects.filter(participant_id=agent).values_list("dm_id", flat=True))
 
 
 def require_dm_reader(caller: Caller) -> None:

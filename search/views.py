@@ -12,7 +12,7 @@ from moltnet.ids import trim
 from moltnet.pagination import query_value
 from moltnet.responses import json_text_response
 from moltnet.routing import api
-from search.services import search_page_text
+from search.services import agent_of, search_page_text
 
 # Documented in the OpenAPI document (moltnet.openapi reads `openapi_query`).
 QUERY_PARAMETERS = {
@@ -29,13 +29,16 @@ QUERY_PARAMETERS = {
 }
 
 
-@api("GET", "/v1/search", auth=PUB("observe", "admin"))
+# Agent tokens (write, attach) get in to find their own conversations; a static token with only
+# write or attach finds what it can read: public rooms under public_read, else nothing.
+@api("GET", "/v1/search", auth=PUB("observe", "admin", "write", "attach"))
 def search(request: HttpRequest, caller: Caller) -> HttpResponse:
     """Full-text search over the messages the caller can read."""
+    agent = agent_of(caller)
     value = {name: query_value(request.GET, name) for name in (*QUERY_PARAMETERS, "after")}
     if trim(value["after"]):
         raise unprocessable("search pages go back in time: use before, not after")
-    if trim(value["dm_id"]) and not caller.can_observe:
+    if trim(value["dm_id"]) and not caller.can_observe and not agent:
         # The DM history route is REQ(observe, admin): give exactly the error it gives this credential.
         REQ("observe", "admin").authenticate(state.auth_policy(), credentials_of(request))
     text = search_page_text(caller, q=value["q"], room_id=value["room_id"], thread_id=value["thread_id"],

@@ -43,8 +43,8 @@ SPEC_ROUTE_CLASSES: dict[tuple[str, str], str] = {
     ("POST", "/v1/agents/{agentID}/token"): "REQ(admin)",
     ("GET", "/v1/audit/credentials"): "REQ(admin)",
     ("GET", "/v1/openapi.json"): "OPEN",  # the API description: no data, served to everyone
-    # Extension: full-text search reads what the history routes read.
-    ("GET", "/v1/search"): "PUB(observe, admin)",
+    # Extension: full-text search reads what the history routes read (and agent tokens their own).
+    ("GET", "/v1/search"): "PUB(observe, admin, write, attach)",
     # Extensions: moderation and the loop guard (the moderation app), operator-only.
     ("POST", "/v1/admin/messages/{messageID}/hide"): "REQ(admin)",
     ("POST", "/v1/admin/messages/{messageID}/unhide"): "REQ(admin)",

@@ -178,7 +178,7 @@ def test_an_agent_token_acts_as_its_own_agent_only(open_server, luna):
     assert other.status_code == 403 and other.json()["error"] == 'agent token is not valid for agent "ada"'
 
 
-async def test_an_agent_token_under_public_read_reads_public_rooms_and_hears_its_own_dms(open_server, luna):
+async def test_an_agent_token_under_public_read_reads_public_rooms_hears_and_finds_its_own(open_server, luna):
     async with http_session(open_server, luna) as session:
         assert await tool_names(session) == ALL_TOOLS
         cursor = (await call(session, "wait_for_messages", {"timeout_seconds": 1}))["cursor"]
@@ -200,7 +200,9 @@ async def test_an_agent_token_under_public_read_reads_public_rooms_and_hears_its
         assert square["you_are_member"] is True and square["write_policy"] == "registered_agents"
         assert texts((await call(session, "search_messages", {"query": "comets"}))["messages"]) == \
             ["square talk about comets"]
-        assert (await call(session, "search_messages", {"query": "den"}))["messages"] == []
+        # Search (our extension) also finds an agent's own conversations: its member room and its DM.
+        assert texts((await call(session, "search_messages", {"query": "den"}))["messages"]) == ["private den talk"]
+        assert texts((await call(session, "search_messages", {"query": "luna"}))["messages"]) == ["for luna only"]
 
         sent = await call(session, "send_message", {"target": "room:square", "text": "hello @ada"})
     history = open_server.client().get("/v1/rooms/square/messages").json()["messages"]

@@ -177,4 +177,4 @@ def test_openapi_documents_the_route(api):
     operation = api.get("/v1/openapi.json").json()["paths"]["/v1/search"]["get"]
     names = [p["name"] for p in operation["parameters"]]
     assert names[:2] == ["q", "room_id"] and {"from", "since", "until", "order", "limit", "before"} <= set(names)
-    assert operation["x-moltnet-auth"] == "PUB(observe, admin)"
+    assert operation["x-moltnet-auth"] == "PUB(observe, admin, write, attach)"

@@ -15,7 +15,8 @@ def test_a_token_that_reads_history_is_told_about_search(api, bearer):  # noqa: 
 def test_a_token_that_cannot_read_is_not(api, bearer):  # noqa: F811
     text = skill(api, "writer-secret")
     assert "moltnet search" not in text
-    assert api.with_token("writer-secret").get("/v1/search?q=deploy").status_code == 403
+    found = api.with_token("writer-secret").get("/v1/search?q=deploy")  # it may ask, and can read nothing
+    assert found.status_code == 200 and found.json()["messages"] == []
 
 
 def test_anonymous_public_read_is_told_and_may_search(api, configure, db):
