@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from agents import audit
+from agents import audit, presence
 from agents.auth import ANONYMOUS_KEY, Caller, agent_token_key
 from agents.models import AgentRegistration, CredentialEvent
-from events import log
-from moltnet import leansql
+from moltnet import leansql, state
 from moltnet.errors import ApiError, not_found
 from moltnet.gocompat import quote
 from moltnet.ids import agent_fqid, format_time, member_id_error, new_actor_uid, new_agent_token, now, trim
@@ -127,12 +127,30 @@ def do_register(caller: Caller, requested_agent_id: str, name: str, network_id: 
 
 def _check_refused(caller: Caller, agent_id: str) -> None:
     """A new agent id matching `auth.registration.refused_patterns` is refused (moderation)."""
-    from moderation.services import check_registration_allowed
-    from moltnet import state
-
     patterns = state.config().refused_agent_patterns
     if patterns and not AgentRegistration.objects.filter(agent_id=agent_id).exists():
         check_registration_allowed(caller, agent_id, patterns)
+
+
+@functools.cache
+def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern, ...]:
+    return tuple(re.compile(p) for p in patterns)  # validated at start-up
+
+
+def refused_pattern(agent_id: str, patterns: list[str]) -> str:
+    """The first operator pattern found anywhere in `agent_id` ("" when none is)."""
+    for pattern in _compiled(tuple(patterns)):
+        if pattern.search(agent_id):
+            return pattern.pattern
+    return ""
+
+
+def check_registration_allowed(caller: Caller, agent_id: str, patterns: list[str]) -> None:
+    """Refuse (403, audited) a new registration whose agent id matches a refused pattern."""
+    if not patterns or not (pattern := refused_pattern(agent_id, patterns)):
+        return
+    audit.record_for(CredentialEvent.REGISTRATION_REFUSED, caller, agent_id, f"matches refused pattern {pattern!r}")
+    raise ApiError(403, f"agent id {quote(agent_id)} is refused by this network's registration policy")
 
 
 def _touch(reg: AgentRegistration, display: str) -> AgentRegistration:
@@ -169,54 +187,6 @@ def reconcile_binding(agent_id: str, credential_key: str, network_id: str, name:
         return reg
 
 
-def find_agent(agent_id: str) -> tuple[AgentRegistration | None, list[str]]:
-    """Full-visibility lookup: the registration and the live rooms listing this exact member string."""
-    from rooms.models import RoomMember
-
-    reg = AgentRegistration.objects.filter(agent_id=agent_id).first()
-    rooms = sorted(RoomMember.objects.filter(member_id=agent_id, room__deleted_at__isnull=True)
-                   .values_list("room_id", flat=True))
-    return reg, rooms
-
-
-def do_remove_agent(caller: Caller, agent_id: str, network_id: str) -> str:
-    """Soft removal (spec 02 §4.11): drop memberships and the registration, publish `agent.removed`."""
-    from rooms.models import RoomMember
-
-    agent_id = trim(agent_id)
-    if member_id_error(agent_id):
-        raise not_found(f"unknown agent {quote(agent_id)}")
-    with transaction.atomic():
-        reg, rooms = find_agent(agent_id)
-        if reg is None and not rooms:
-            raise not_found(f"unknown agent {quote(agent_id)}")
-        # Exact member string only, and no room.members.updated events (as in Go).
-        RoomMember.objects.filter(member_id=agent_id, room_id__in=rooms).delete()
-        payload = {"agent_id": agent_id, "network_id": reg.network_id if reg else network_id,
-                   "fqid": reg.actor_uri if reg else agent_fqid(network_id, agent_id),
-                   "name": (reg.display_name or "") if reg else "", "reason": "removed"}
-        if reg is not None:
-            reg.delete()  # its agent token stops resolving at once
-        _clear_presence(agent_id)
-        log.record(log.build_event("agent.removed", network_id, "agent", omit_empty(payload, always=("agent_id",))))
-        audit.record_for(CredentialEvent.REMOVED, caller, agent_id,
-                         f"rooms left: {', '.join(rooms)}" if rooms else "")
-    return agent_id
-
-
-def _clear_presence(agent_id: str, credential_key: str | None = None) -> None:
-    """Drop the agent's attachment slot claims (all, or those of one credential).
-
-    Live sockets are closed by the attach app when it sees `agent.removed`.
-    """
-    from attach.models import AttachmentSession
-
-    claims = AttachmentSession.objects.filter(agent_id=agent_id)
-    if credential_key is not None:
-        claims = claims.filter(credential_key=credential_key)
-    claims.delete()
-
-
 def do_rotate_token(caller: Caller, agent_id: str) -> Registered:
     """Operator recovery: mint a new agent token for a registered agent, revoking its old credential."""
     agent_id = trim(agent_id)
@@ -229,7 +199,7 @@ def do_rotate_token(caller: Caller, agent_id: str) -> Registered:
             raise not_found(f"unknown agent {quote(agent_id)}")
         previous = reg.credential_key
         # Slot claims made with the revoked credential no longer block the new token.
-        _clear_presence(agent_id, credential_key=previous)
+        presence.clear_claims(agent_id, credential_key=previous)
         reg.credential_key = agent_token_key(token)
         reg.updated_at = now()
         reg.save(update_fields=["credential_key", "updated_at"])

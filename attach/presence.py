@@ -73,6 +73,15 @@ def connected_agent_ids() -> set[str]:
     return held | set(rows.values_list("agent_id", flat=True))
 
 
+def clear_claims(agent_id: str, credential_key: str | None = None) -> None:
+    """Drop the agent's slot claims (all, or those made with one credential): agents asks this on
+    removal and token rotation, through agents.presence."""
+    claims = AttachmentSession.objects.filter(agent_id=agent_id)
+    if credential_key is not None:
+        claims = claims.filter(credential_key=credential_key)
+    claims.delete()
+
+
 def claim(session_id: str, agent_id: str, key: str, authenticated: bool) -> str | None:
     """Take (or share) the agent's attachment slot; returns the refusal text, or None when granted."""
     if in_memory():

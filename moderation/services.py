@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import json
-import re
 from datetime import timedelta
 
 from django.db import transaction
@@ -13,11 +11,11 @@ from django.db.models import Count
 from agents import audit
 from agents.auth import Caller
 from agents.models import CredentialEvent
-from agents.services import do_remove_agent
-from moltnet.errors import ApiError, not_found
+from moltnet.errors import not_found
 from moltnet.gocompat import quote
 from moltnet.ids import format_time, now, trim
 from rooms.models import Message
+from rooms.roster import do_remove_agent
 
 TOP_POSTERS_WINDOW = timedelta(hours=1)
 
@@ -75,27 +73,6 @@ def do_ban_agent(caller: Caller, agent_id: str, network_id: str) -> str:
         audit.record_for(CredentialEvent.AGENT_BANNED, caller, agent_id,
                          "removed from the network; registration and agent token revoked")
     return agent_id
-
-
-@functools.cache
-def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern, ...]:
-    return tuple(re.compile(p) for p in patterns)  # validated at start-up
-
-
-def refused_pattern(agent_id: str, patterns: list[str]) -> str:
-    """The first operator pattern found anywhere in `agent_id` ("" when none is)."""
-    for pattern in _compiled(tuple(patterns)):
-        if pattern.search(agent_id):
-            return pattern.pattern
-    return ""
-
-
-def check_registration_allowed(caller: Caller, agent_id: str, patterns: list[str]) -> None:
-    """Refuse (403, audited) a new registration whose agent id matches a refused pattern."""
-    if not patterns or not (pattern := refused_pattern(agent_id, patterns)):
-        return
-    audit.record_for(CredentialEvent.REGISTRATION_REFUSED, caller, agent_id, f"matches refused pattern {pattern!r}")
-    raise ApiError(403, f"agent id {quote(agent_id)} is refused by this network's registration policy")
 
 
 def top_posters(limit: int = 10, window: timedelta = TOP_POSTERS_WINDOW) -> list[dict]:

@@ -53,10 +53,9 @@ def apply_declared_state(cfg: ServerConfig) -> None:
     The whole request is validated before anything changes, so a bad declared room or agent id
     stops start-up without having created or rewritten the entries before it.
     """
-    from agents.apply import do_apply
-    from agents.schemas import ApplyAgentIn, ApplyConfigRequest
     from moltnet.errors import ApiError
-    from rooms.schemas import CreateRoomRequest
+    from rooms.apply import do_apply
+    from rooms.schemas import ApplyAgentIn, ApplyConfigRequest, CreateRoomRequest
 
     request = ApplyConfigRequest(
         network_id=cfg.network_id,

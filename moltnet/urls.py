@@ -8,6 +8,7 @@ import moltnet.discovery.views  # noqa: F401
 import moltnet.openapi  # noqa: F401
 import moltnet.views  # noqa: F401
 import pairings.views  # noqa: F401
+import rooms.directory  # noqa: F401
 import rooms.views  # noqa: F401
 import search.views  # noqa: F401
 from console.site import console_site

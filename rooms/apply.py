@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from agents.models import AgentRegistration
-from agents.schemas import ApplyAgentIn, ApplyConfigRequest
 from agents.services import reconcile_binding, registration_json
 from moltnet.errors import unprocessable
 from moltnet.gocompat import quote
 from moltnet.ids import member_id_error, trim
 from rooms import shapes
 from rooms.models import Room
+from rooms.schemas import ApplyAgentIn, ApplyConfigRequest
 from rooms.services import do_reconcile_room
 from rooms.validation import room_request_error
 

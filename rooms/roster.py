@@ -1,13 +1,21 @@
-"""Agent summaries derived from room memberships plus registrations (spec 02 §4.6)."""
+"""The agent directory: summaries from room memberships plus registrations (spec 02 §4.6), the
+full-visibility lookup, and removal (§4.11), which leaves rooms. It sits in rooms because it reads
+and changes memberships; agents below it knows nothing of rooms."""
 
 from __future__ import annotations
 
+from django.db import transaction
+
+from agents import audit, presence
 from agents.auth import Caller
-from agents.models import AgentRegistration
+from agents.models import AgentRegistration, CredentialEvent
+from events import log
 from moltnet import wireshapes
 from moltnet.errors import not_found
 from moltnet.gocompat import quote
-from moltnet.ids import MemberRef, agent_fqid, member_identity, trim
+from moltnet.ids import MemberRef, agent_fqid, member_id_error, member_identity, trim
+from moltnet.jsonshape import omit_empty
+from rooms.models import RoomMember
 
 
 def roster_privilege(caller: Caller) -> bool:
@@ -73,3 +81,34 @@ def get_summary(caller: Caller, agent_id: str, readable_rooms: dict[str, list[st
     if not rooms:
         raise not_found(f"unknown agent {quote(agent_id)}")
     return {"id": agent_id, "network_id": local, "fqid": f"molt://{local}/agents/{agent_id}", "rooms": rooms}
+
+
+def find_agent(agent_id: str) -> tuple[AgentRegistration | None, list[str]]:
+    """Full-visibility lookup: the registration and the live rooms listing this exact member string."""
+    reg = AgentRegistration.objects.filter(agent_id=agent_id).first()
+    rooms = sorted(RoomMember.objects.filter(member_id=agent_id, room__deleted_at__isnull=True)
+                   .values_list("room_id", flat=True))
+    return reg, rooms
+
+
+def do_remove_agent(caller: Caller, agent_id: str, network_id: str) -> str:
+    """Soft removal (spec 02 §4.11): drop memberships and the registration, publish `agent.removed`."""
+    agent_id = trim(agent_id)
+    if member_id_error(agent_id):
+        raise not_found(f"unknown agent {quote(agent_id)}")
+    with transaction.atomic():
+        reg, rooms = find_agent(agent_id)
+        if reg is None and not rooms:
+            raise not_found(f"unknown agent {quote(agent_id)}")
+        # Exact member string only, and no room.members.updated events (as in Go).
+        RoomMember.objects.filter(member_id=agent_id, room_id__in=rooms).delete()
+        payload = {"agent_id": agent_id, "network_id": reg.network_id if reg else network_id,
+                   "fqid": reg.actor_uri if reg else agent_fqid(network_id, agent_id),
+                   "name": (reg.display_name or "") if reg else "", "reason": "removed"}
+        if reg is not None:
+            reg.delete()  # its agent token stops resolving at once
+        presence.clear_claims(agent_id)  # live sockets close when attach sees `agent.removed`
+        log.record(log.build_event("agent.removed", network_id, "agent", omit_empty(payload, always=("agent_id",))))
+        audit.record_for(CredentialEvent.REMOVED, caller, agent_id,
+                         f"rooms left: {', '.join(rooms)}" if rooms else "")
+    return agent_id

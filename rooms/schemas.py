@@ -62,3 +62,17 @@ class CreateRoomRequest(WireModel):
 class UpdateRoomMembersRequest(WireModel):
     add: list[str] = Field(default_factory=list)
     remove: list[str] = Field(default_factory=list)
+
+
+class ApplyAgentIn(WireModel):
+    id: str = ""
+    name: str = ""
+    credential_key: str = ""
+
+
+class ApplyConfigRequest(WireModel):
+    """POST /v1/apply: declared agent bindings and rooms (rooms sit above agents, so the body lives here)."""
+
+    network_id: str = ""
+    rooms: list[CreateRoomRequest] = Field(default_factory=list)
+    agents: list[ApplyAgentIn] = Field(default_factory=list)

@@ -13,13 +13,14 @@ from django.template.response import TemplateResponse
 
 from agents import audit
 from agents.models import AgentRegistration, CredentialEvent
-from agents.services import do_remove_agent, do_rotate_token
+from agents.services import do_rotate_token
 from attach.presence import connected_agent_ids
 from console import access
 from console.site import ConsoleModelAdmin, console_site
 from moderation.services import do_ban_agent
 from moltnet import state
 from moltnet.errors import ApiError
+from rooms.roster import do_remove_agent
 
 
 @admin.register(AgentRegistration, site=console_site)
