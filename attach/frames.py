@@ -1,4 +1,4 @@
-"""Attachment frames (spec 05 §4): strict decoding by Go's field rules (moltnet.gocompat), and server encoding."""
+"""Attachment frames (spec 05 §4): decoded by the wire's one decoder (moltnet.decoding), and server encoding."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from moltnet.gocompat.jsondecode import match_fields
+from moltnet.decoding import DecodeError, WireModel, decode_document
+from rooms.schemas import ActorIn
 
 VERSION = "moltnet.attach.v1"
 HEARTBEAT_INTERVAL_MS = 5000
@@ -31,65 +32,39 @@ class Frame:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-_STRINGS = ("op", "version", "network_id", "cursor", "error", "agent_id", "actor_uid", "actor_uri", "agent_token")
-_ACTOR_FIELDS = ("type", "id", "name", "network_id", "fqid")
-_CAPS = ("rooms", "threads", "dms", "artifacts")
-_TOP_FIELDS = (*_STRINGS, "agent", "capabilities", "heartbeat_interval_ms", "event")
+class _CapabilitiesIn(WireModel):
+    rooms: bool = False
+    threads: bool = False
+    dms: bool = False
+    artifacts: bool = False
 
 
-class _Obj(list):
-    """A JSON object as its (key, value) pairs: keeps duplicates so the last one wins, as in Go."""
+class FrameIn(WireModel):
+    """A client frame as the Go server's struct: every field it declares must have its type."""
 
-
-def _pairs(pairs: list[tuple[str, Any]]) -> _Obj:
-    return _Obj(pairs)
-
-
-def _string(value: Any) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise FrameError(ERR_JSON)
-    return value
+    op: str = ""
+    version: str = ""
+    network_id: str = ""
+    cursor: str = ""
+    error: str = ""
+    agent_id: str = ""
+    actor_uid: str = ""
+    actor_uri: str = ""
+    agent_token: str = ""
+    agent: ActorIn | None = None  # the actor shape of a message's `from`
+    capabilities: _CapabilitiesIn | None = None
+    heartbeat_interval_ms: int = 0
+    event: dict[str, Any] | None = None
 
 
 def decode(text: str) -> Frame:
-    """Decode one text frame; raises FrameError(ERR_JSON) where Go's json.Unmarshal would fail."""
+    """Decode one text frame by the wire's one decoder; FrameError(ERR_JSON) where Go's Unmarshal fails."""
     try:
-        raw = json.loads(text, object_pairs_hook=_pairs)
-    except (ValueError, RecursionError):
+        frame = decode_document(text, FrameIn)
+    except DecodeError:
         raise FrameError(ERR_JSON) from None
-    if raw is None:
-        return Frame()
-    if not isinstance(raw, _Obj):
-        raise FrameError(ERR_JSON)
-    fields = match_fields(raw, _TOP_FIELDS)
-    frame = Frame()
-    for name in _STRINGS:
-        if name in fields:
-            value = _string(fields[name])
-            if hasattr(frame, name):
-                setattr(frame, name, value)
-    agent = fields.get("agent")
-    if agent is not None:
-        if not isinstance(agent, _Obj):
-            raise FrameError(ERR_JSON)
-        folded = match_fields(agent, _ACTOR_FIELDS)
-        frame.agent = {k: _string(v) for k, v in folded.items()}
-    caps = fields.get("capabilities")
-    if caps is not None:
-        if not isinstance(caps, _Obj):
-            raise FrameError(ERR_JSON)
-        for value in match_fields(caps, _CAPS).values():
-            if value is not None and not isinstance(value, bool):
-                raise FrameError(ERR_JSON)
-    beat = fields.get("heartbeat_interval_ms")
-    if beat is not None and (isinstance(beat, bool) or not isinstance(beat, int)):
-        raise FrameError(ERR_JSON)
-    event = fields.get("event")
-    if event is not None and not isinstance(event, _Obj):
-        raise FrameError(ERR_JSON)
-    return frame
+    agent = None if frame.agent is None else frame.agent.model_dump(exclude_unset=True)  # the fields sent
+    return Frame(frame.op, frame.version, frame.network_id, frame.cursor, frame.error, agent)
 
 
 # Exact texts of the frames idle clients send every 2.5 s (the Go node's PONG, ours, bare ones):

@@ -1,8 +1,9 @@
-"""Request body decoding with Go's encoding/json semantics (spec 02 §1.3).
+"""The one decoder of the wire: JSON documents into typed models with Go's encoding/json rules.
 
-Exactly one JSON value, case-insensitive field names, unknown fields ignored, `null` means
-"zero value", wrong types are 400. Request shapes are pydantic models deriving from WireModel;
-the Go rules themselves live in `moltnet.gocompat.jsondecode`.
+Request bodies (through `@api(body=…)`), attachment frames, a pairing partner's answers and the
+bridge config all decode here: exactly one JSON value, case-insensitive field names, unknown
+fields ignored, `null` means "zero value", a wrong type refuses the document (spec 02 §1.3).
+Models derive from WireModel; the Go rules themselves live in `moltnet.gocompat.jsondecode`.
 """
 
 from __future__ import annotations
@@ -19,24 +20,41 @@ M = TypeVar("M", bound="WireModel")
 
 
 class WireModel(GoModel):
-    """Base for request bodies and partner documents: decoded as the Go server decodes them."""
+    """Base for request bodies, frames and partner documents: decoded as the Go server decodes them."""
 
 
-def parse_single_json(raw: bytes) -> Any:
-    """Decode exactly one JSON value; whitespace may follow it. Go's decoder errors are 400s."""
-    if len(raw) > MAX_BODY_BYTES:
-        raise ApiError(400, "http: request body too large")
-    try:
-        return loads_one(raw)
-    except JsonError as exc:
-        raise ApiError(400, str(exc)) from exc
+class DecodeError(ValueError):
+    """A document that is not JSON, or does not fit its model; the text says where."""
+
+    def __init__(self, text: str, *, syntax: bool) -> None:
+        super().__init__(text)
+        self.syntax = syntax  # True: not one JSON value; False: a field of the wrong type
 
 
-def decode_body[M: "WireModel"](raw: bytes, model: type[M]) -> M:
-    value = parse_single_json(raw)
+def decode_value[M: "WireModel"](value: Any, model: type[M]) -> M:
+    """An already-parsed JSON value as `model`; DecodeError("field: why") if it does not fit."""
     try:
         return model.model_validate(value)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        raise ApiError(400, f"json: cannot unmarshal {where or 'body'}: {first.get('msg', 'invalid value')}") from exc
+        where = ".".join(str(p) for p in first.get("loc", ())) or "body"
+        raise DecodeError(f"{where}: {first.get('msg', 'invalid value')}", syntax=False) from None
+
+
+def decode_document[M: "WireModel"](raw: bytes | str, model: type[M]) -> M:
+    """Exactly one JSON value (whitespace may follow) as `model`; DecodeError with Go's text."""
+    try:
+        value = loads_one(raw)
+    except JsonError as exc:
+        raise DecodeError(str(exc), syntax=True) from None
+    return decode_value(value, model)
+
+
+def decode_body[M: "WireModel"](raw: bytes, model: type[M]) -> M:
+    """A request body as `model`: over 1 MiB, not JSON or not fitting, a 400 with Go's text."""
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError(400, "http: request body too large")
+    try:
+        return decode_document(raw, model)
+    except DecodeError as exc:
+        raise ApiError(400, str(exc) if exc.syntax else f"json: cannot unmarshal {exc}") from exc

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 from collections.abc import Mapping
@@ -183,8 +182,8 @@ def load_bridge_file(path: str | Path) -> BridgeConfig:
         raise ConfigError(f"read bridge config: open {path}: {go_cause(exc)}") from None
     try:
         # Lenient, as Go decodes bridge JSON: names fold case, unknown keys are ignored.
-        data = typed.from_json(json.loads(text), BRIDGE_SCHEMA, "", strict=False)
-    except (json.JSONDecodeError, ConfigError) as exc:
+        data = typed.from_json(typed.parse_json(text), BRIDGE_SCHEMA, "", strict=False)
+    except ConfigError as exc:
         raise ConfigError(f"decode bridge config: {exc}") from None
     if data is None:
         data = {}
@@ -237,7 +236,7 @@ def _read_node_document(path: Path) -> dict:
         else:
             data = typed.decode_yaml(text, NODE_SCHEMA)
         return data or {}  # a `null` document is an empty config, as in Go
-    except (json.JSONDecodeError, yaml.YAMLError, ConfigError) as exc:
+    except (yaml.YAMLError, ConfigError) as exc:
         cause = " ".join(str(exc).split())
         # The spec's text first, then which file (and for an empty one, what to write).
         where = f"in {quote(str(path))}"

@@ -19,13 +19,14 @@ from typing import Any
 import httpx
 
 from moltnet.config import PairingConfig
+from moltnet.decoding import DecodeError
+from moltnet.gocompat.jsondecode import JsonError, loads_first
 from moltnet.ids import trim
 from pairings import wire
 
 REQUEST_TIMEOUT = 10.0
 MAX_BODY = 1 << 20
 MAX_REDIRECTS = 9  # Go's client stops before its 11th request: "stopped after 10 redirects"
-_JSON_SPACE = " \t\r\n"
 
 
 class RemoteError(Exception):
@@ -92,17 +93,6 @@ def http_client(pairing: PairingConfig) -> httpx.Client:
         return client
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"invalid JSON literal {name}")
-
-
-def first_json_value(data: bytes) -> Any:
-    """What Go's json.Decoder.Decode reads: the first JSON value; anything after it is ignored."""
-    text = data.decode("utf-8", errors="replace").lstrip(_JSON_SPACE)
-    value, _ = json.JSONDecoder(parse_constant=_reject_constant).raw_decode(text)
-    return value
-
-
 def request(pairing: PairingConfig, method: str, path: str, body: Any = None,
             timeout: float = REQUEST_TIMEOUT) -> Any:
     """One call within `timeout` seconds in total: a 2xx with a JSON body is success (its first
@@ -140,15 +130,15 @@ def request(pairing: PairingConfig, method: str, path: str, body: Any = None,
         text = f"{label}: remote answered {status}" + (f" ({detail})" if detail else "")
         raise RemoteError(redact(text, pairing), status, redact(detail, pairing), retry_after)
     try:
-        return first_json_value(data)
-    except (ValueError, RecursionError):
+        return loads_first(data)  # what Go's json.Decoder.Decode reads: the rest is ignored
+    except JsonError:
         raise RemoteError(f"{label}: response is not JSON", status) from None
 
 
 def _decode[M: wire.WireModel](value: Any, model: type[M], label: str) -> M:
     try:
         return wire.decode(value, model)
-    except wire.DecodeError as exc:
+    except DecodeError as exc:
         raise RemoteError(f"{label}: response does not decode: {exc}") from None
 
 

@@ -13,19 +13,15 @@ from __future__ import annotations
 import re
 from typing import Any, TypeVar
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
 from moltnet import wireshapes
-from moltnet.decoding import WireModel
+from moltnet.decoding import WireModel, decode_value
 from moltnet.ids import ZERO_TIME, parse_time
 
 M = TypeVar("M", bound=WireModel)
 # time.Time's JSON form: RFC 3339 with optional fractional seconds and a `Z` or numeric offset.
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})")
-
-
-class DecodeError(ValueError):
-    """The remote's JSON does not decode into the expected shape."""
 
 
 class ProtocolsIn(WireModel):
@@ -124,12 +120,8 @@ class MessageAcceptedIn(WireModel):
 
 
 def decode[M: WireModel](value: Any, model: type[M]) -> M:
-    try:
-        return model.model_validate(value)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or "body"
-        raise DecodeError(f"{where}: {first.get('msg', 'invalid value')}") from None
+    """A partner's decoded answer as `model`, by the one decoder of the wire (moltnet.decoding)."""
+    return decode_value(value, model)
 
 
 # --- re-encoding in the local schemas (spec 01 §4.1, §4.7, §4.10): the shared builders -----------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 from pathlib import Path
@@ -110,13 +109,12 @@ def read_document_located(path: Path, label: str = "Moltnet config") -> tuple[di
     marks: Marks = {}
     try:
         if _extension(path) == ".json":
-            # encoding/json replaces invalid UTF-8 inside strings with U+FFFD.
-            data = decode_json(content.decode("utf-8", errors="replace"), SCHEMA)
+            data = decode_json(content, SCHEMA)  # invalid UTF-8 inside strings becomes U+FFFD, as in Go
         else:
             data, marks = decode_yaml_located(content, SCHEMA)
     except EmptyDocumentError as exc:
         raise ConfigError(f'decode {label} {quoted(path)}: EOF ({EMPTY_HINT})') from exc
-    except (json.JSONDecodeError, yaml.YAMLError, ConfigError) as exc:
+    except (yaml.YAMLError, ConfigError) as exc:
         raise ConfigError(f'decode {label} {quoted(path)}: {_one_line(exc)}') from exc
     return data or {}, marks
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 from pathlib import Path
@@ -11,7 +10,7 @@ from moltnet.config.decode import PAIRING_SCHEMA, _pairing, apply_document, find
 from moltnet.config.hints import Marks, located
 from moltnet.config.model import ConfigError, ServerConfig, os_error, quoted
 from moltnet.config.startable import check_declared, check_exposure, check_startable, environment_source
-from moltnet.config.typed import from_json
+from moltnet.config.typed import from_json, parse_json
 from moltnet.config.validate import (
     check_private_file,
     has_embedded_secrets,
@@ -120,8 +119,8 @@ def apply_environment(cfg: ServerConfig, environ: dict) -> None:
 def _env_pairings(raw: str) -> list:
     """MOLTNET_PAIRINGS_JSON: a JSON array of pairings, typed like the file's; unknown keys ignored."""
     try:
-        items = from_json(json.loads(raw), [PAIRING_SCHEMA], "pairings", strict=False)
-    except (json.JSONDecodeError, ConfigError) as exc:
+        items = from_json(parse_json(raw), [PAIRING_SCHEMA], "pairings", strict=False)
+    except ConfigError as exc:
         raise ConfigError(f"MOLTNET_PAIRINGS_JSON must contain valid JSON: {exc}") from exc
     return [_pairing(item) for item in items or []]
 

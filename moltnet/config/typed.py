@@ -13,7 +13,6 @@ case-insensitively, and text after the first value is not read. `null` leaves a 
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -24,7 +23,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from moltnet.config import hints
 from moltnet.config.hints import Marks
 from moltnet.config.model import ConfigError, EmptyDocumentError, quoted
-from moltnet.gocompat.jsondecode import field_name
+from moltnet.gocompat.jsondecode import JsonError, OutOfRange, field_name, loads_first, loads_one
 
 TIME = "time"  # schema leaf: an RFC 3339 timestamp, decoded to an aware datetime
 
@@ -182,12 +181,20 @@ def _rfc3339(value: str, where: str) -> datetime:
 
 # --- JSON ----------------------------------------------------------------------------------------
 
-def decode_json(text: str, schema: dict) -> dict | None:
+def parse_json(text: str | bytes, *, first: bool = False) -> Any:
+    """A JSON document by the wire's Go rules (moltnet.gocompat.jsondecode): exactly one value, or
+    with `first` only the first (as json.Decoder.Decode reads a file). ConfigError if it is not JSON."""
+    try:
+        return loads_first(text) if first else loads_one(text)
+    except JsonError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def decode_json(text: str | bytes, schema: dict) -> dict | None:
     """The first JSON value, typed by `schema` (as json.Decoder.Decode: later text is not read)."""
-    stripped = text.lstrip(" \t\r\n")
-    if not stripped:
+    if not (text.lstrip(b" \t\r\n") if isinstance(text, bytes) else text.lstrip(" \t\r\n")):
         raise EmptyDocumentError()
-    value, _ = json.JSONDecoder().raw_decode(stripped)
+    value = parse_json(text, first=True)
     if value is None:
         return None
     if not isinstance(value, dict):
@@ -206,6 +213,8 @@ def _zero(schema: Any) -> Any:
 def _json_kind(value: Any) -> str:
     if isinstance(value, bool):
         return "bool"
+    if isinstance(value, OutOfRange):
+        return "number"
     return {dict: "object", list: "array", str: "string", int: "number", float: "number"}.get(type(value), "null")
 
 

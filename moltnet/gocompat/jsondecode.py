@@ -1,6 +1,7 @@
 """Go's encoding/json decoding rules (spec 02 §1.3), the one place they are written down.
 
-- `loads_one`: exactly one JSON value; Go's texts for syntax errors; invalid UTF-8 and lone
+- `loads_one`: exactly one JSON value (a request body, a frame; `loads_first`: the first value of a
+  stream, as json.Decoder.Decode reads it); Go's texts for syntax errors; invalid UTF-8 and lone
   surrogates become U+FFFD; `NaN`/`Infinity` refused; numbers no float64 holds kept as OutOfRange.
 - `match_fields`: struct field matching — exact name, else case-insensitive; the last duplicate wins.
 - `GoModel`: a pydantic base applying those rules to a struct: strict types, unknown fields ignored,
@@ -180,33 +181,58 @@ def _fix_surrogates(value: Any) -> Any:
     return root[0]
 
 
-def loads_one(raw: bytes) -> Any:
-    """Decode exactly one JSON value as json.Decoder does for a body; whitespace may follow it.
+_DECODER = json.JSONDecoder(object_pairs_hook=_last_key_wins, parse_constant=_no_constant,
+                            parse_float=_parse_float, parse_int=_parse_int)
 
-    Raises JsonError with Go's text (`EOF`, `invalid character ...`, `expected a single JSON object`).
-    """
-    text = raw.decode("utf-8", errors="moltnet-go-utf8")  # a U+FFFD outside a string is a syntax error below
+
+def _text(raw: bytes | str) -> str:
+    """The document without leading whitespace; invalid UTF-8 (only legal inside strings) → U+FFFD."""
+    text = raw.decode("utf-8", errors="moltnet-go-utf8") if isinstance(raw, bytes) else raw
     stripped = text.lstrip(" \t\r\n")
     if not stripped:
         raise JsonError("EOF")
-    decoder = json.JSONDecoder(object_pairs_hook=_last_key_wins, parse_constant=_no_constant,
-                               parse_float=_parse_float, parse_int=_parse_int)
+    return stripped
+
+
+def _first(stripped: str) -> tuple[Any, int]:
+    """The first value of the document and where it ends; JsonError where Go's decoder fails."""
     try:
-        value, end = decoder.raw_decode(stripped)
+        return _DECODER.raw_decode(stripped)
     except json.JSONDecodeError as exc:
         raise JsonError(f"invalid JSON: {exc.msg}") from exc
     except ValueError as exc:
         raise JsonError(str(exc)) from exc
     except RecursionError as exc:
         raise JsonError("exceeded max depth") from exc
+
+
+def _finish(value: Any, stripped: str) -> Any:
+    return _fix_surrogates(value) if _SURROGATE_ESCAPE.search(stripped) else value
+
+
+def loads_first(raw: bytes | str) -> Any:
+    """What json.Decoder.Decode reads from a stream (a partner's answer, a config file): the first
+    JSON value; the text after it is not read."""
+    stripped = _text(raw)
+    value, end = _first(stripped)
+    return _finish(value, stripped[:end])
+
+
+def loads_one(raw: bytes | str) -> Any:
+    """Decode exactly one JSON value as json.Decoder does for a body; whitespace may follow it.
+
+    Raises JsonError with Go's text (`EOF`, `invalid character ...`, `expected a single JSON object`).
+    """
+    stripped = _text(raw)  # a U+FFFD outside a string is a syntax error below
+    value, end = _first(stripped)
     rest = stripped[end:].lstrip(" \t\r\n")
     if rest:
         # Go reads one more token: any value start (even an unfinished `{` or `[`) is a second value.
         if rest[0] in "{[":
             raise JsonError("expected a single JSON object")
         try:
-            decoder.raw_decode(rest)
+            _DECODER.raw_decode(rest)
         except (ValueError, RecursionError) as exc:
             raise JsonError(f"invalid character {rest[0]!r} after top-level value") from exc
         raise JsonError("expected a single JSON object")
-    return _fix_surrogates(value) if _SURROGATE_ESCAPE.search(stripped) else value
+    return _finish(value, stripped)

@@ -33,7 +33,8 @@ def test_decoding_follows_go_rules():
 
 @pytest.mark.parametrize("text", ['{"op":5}', "[]", '"IDENTIFY"', "12", '{"agent":"luna"}', '{"agent":{"id":1}}',
                                   '{"capabilities":{"rooms":"yes"}}', '{"heartbeat_interval_ms":1.5}', "{",
-                                  '{"event":[]}'])
+                                  '{"event":[]}', '{"op":"PING","x":NaN}', '{"op":"PING"} {}',
+                                  '{"heartbeat_interval_ms":1e400}'])
 def test_undecodable_frames(text):
     with pytest.raises(FrameError, match="attachment frame must be valid JSON"):
         decode(text)

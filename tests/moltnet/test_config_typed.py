@@ -115,6 +115,17 @@ def test_json_reads_only_the_first_value(tmp_path):
         "first"
 
 
+def test_json_files_decode_by_the_wires_go_rules(tmp_path):
+    """The config's JSON goes through the same decoder as request bodies (moltnet.gocompat.jsondecode)."""
+    # Of two keys naming one field, the later in the document wins, as in Go.
+    assert load(tmp_path, '{"network": {"ID": "first", "id": "second"}}', "m.json").network_id == "second"
+    assert load(tmp_path, '{"network": {"id": "a", "ID": "b", "id": "c"}}', "m.json").network_id == "c"
+    assert error_of(tmp_path, '{"network": {"id": NaN}}', "m.json").endswith(
+        "invalid character 'N' looking for beginning of value")
+    assert error_of(tmp_path, '{"server": {"human_ingress": 1e400}}', "m.json").endswith(
+        "server.human_ingress: expected a bool, got number")
+
+
 def test_json_empty_and_null_files(tmp_path):
     assert error_of(tmp_path, "  \n", "moltnet.json") == (
         f'decode Moltnet config "{tmp_path / "moltnet.json"}": EOF (the file is empty; write at least '
