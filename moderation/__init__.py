@@ -2,6 +2,7 @@
 credential in one action, refusing registration of agent ids matching operator-set patterns, and
 who posts most; plus the operator's loop-guard controls (resume, a room's budget).
 
-Owns no tables: it writes `messages.hidden_at/hidden_by` (rooms), the loop guard's tables through
-rooms.loopguard, and audit rows through agents.audit. It must not touch the send path.
+Domain app above `rooms` and `agents`. Owns no tables: it writes `messages.hidden_at/hidden_by`
+(rooms), the loop guard's tables through rooms.loopguard, and audit rows through agents.audit. It
+must not touch the send path, and imports no transport or program (the console calls it).
 """

@@ -1,4 +1,11 @@
-"""The `moltnet` command: dispatch to server, operator, node and agent-side commands (spec 11)."""
+"""The `moltnet` command: dispatch to server, operator, node and agent-side commands (docs/protocol/cli.md).
+
+A program, at the top of the layers: it owns argument parsing, usage texts and what each command
+prints. Agent-side commands talk to a server through `moltnet.client` (HTTP), never through the
+server's apps; `start` calls the entry points (`moltnet.startup`, `moltnet.serving`), `node` and
+`bridge` run the node, `mcp` runs the MCP stdio server. Nothing below the programs may import this
+package.
+"""
 
 from __future__ import annotations
 

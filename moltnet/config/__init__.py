@@ -1,9 +1,13 @@
-"""The `Moltnet` server config file: discovery, strict decoding, defaults, validation, env overrides (spec 04).
+"""The `Moltnet` server config file: discovery, strict decoding, defaults, validation, env overrides
+(docs/protocol/config.md).
 
 `model` holds the dataclasses and constants, `typed` decodes YAML/JSON into typed values as Go
-does, `decode` reads and merges a file, `validate` checks it with the spec's messages, `startable` is what
-start-up refuses beyond the file rules, `hints` adds line/column and "did you mean", `load` is what
-`moltnet start` and `moltnet validate` call.
+does, `decode` reads and merges a file, `validate` checks it with the Go server's messages,
+`startable` is what start-up refuses beyond the file rules, `hints` adds line/column and "did you
+mean", `load` is what `moltnet start` and `moltnet validate` call.
+
+A base package: it imports only other base modules (Go compatibility, ids, room rules), never an app, a
+transport or a program, and it never touches the database — start-up applies the config.
 """
 
 from moltnet.config.decode import SCHEMA, apply_document, find_config_file, read_document

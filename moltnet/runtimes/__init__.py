@@ -1,4 +1,5 @@
-"""What Moltnet knows about each agent runtime, declared once (spec 09 §4.3, §5; spec 10; spec 08 §3; spec 11 §7).
+"""What Moltnet knows about each agent runtime, declared once (docs/protocol/node.md §4.3, §5;
+docs/protocol/runtimes.md; docs/protocol/discovery-metrics.md §3; docs/protocol/cli.md §7).
 
 One module per runtime (`openclaw.py`, `picoclaw.py`, …) declares a `RuntimeSpec`: its name, the optional
 `runtime.*` fields it accepts, its defaults and seam-presence rule, where `moltnet skill install` writes the

@@ -1,8 +1,11 @@
-"""Runtime adapters, one sub-package per runtime kind (spec 10); `build_adapter` picks the seam.
+"""Runtime adapters, one sub-package per runtime kind (docs/protocol/runtimes.md); `build_adapter`
+picks the seam.
 
 Which runtimes exist, and what each accepts, is declared in `moltnet.runtimes` (one module per runtime,
 registered in `moltnet.runtimes.registry`); each declaration names its adapter here by a dotted path, which
-is imported only when a node runs that runtime.
+is imported only when a node runs that runtime. Adapters own their runtime's local wire protocol; they
+must not decide which runtimes exist or what config they accept (that is the declaration's), and, as
+part of the node, never import a server package.
 """
 
 from __future__ import annotations
