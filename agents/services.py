@@ -12,11 +12,10 @@ from django.db import IntegrityError, transaction
 from agents import audit, presence
 from agents.auth import ANONYMOUS_KEY, Caller, agent_token_key
 from agents.models import AgentRegistration, CredentialEvent
-from moltnet import leansql, state
+from moltnet import leansql, state, wireshapes
 from moltnet.errors import ApiError, not_found
 from moltnet.gocompat import quote
 from moltnet.ids import agent_fqid, format_time, member_id_error, new_actor_uid, new_agent_token, now, trim
-from moltnet.jsonshape import omit_empty
 
 
 @dataclass
@@ -34,19 +33,11 @@ class Registered:
 
 
 def registration_json(reg: AgentRegistration, agent_token: str = "") -> dict:
-    return omit_empty(
-        {
-            "network_id": reg.network_id,
-            "agent_id": reg.agent_id,
-            "actor_uid": reg.actor_uid,
-            "actor_uri": reg.actor_uri,
-            "display_name": reg.display_name or "",
-            "agent_token": agent_token,
-            "created_at": format_time(reg.created_at),
-            "updated_at": format_time(reg.updated_at),
-        },
-        always=("network_id", "agent_id", "actor_uid", "actor_uri", "created_at", "updated_at"),
-    )
+    return wireshapes.registration({
+        "network_id": reg.network_id, "agent_id": reg.agent_id, "actor_uid": reg.actor_uid,
+        "actor_uri": reg.actor_uri, "display_name": reg.display_name or "", "agent_token": agent_token,
+        "created_at": format_time(reg.created_at), "updated_at": format_time(reg.updated_at),
+    })
 
 
 def slugify_name(name: str) -> str:

@@ -92,3 +92,33 @@ def dm(fields: Mapping[str, Any]) -> dict[str, Any]:
     """A DirectConversation (spec 01 §4.6); `participant_ids` as given (the server sorts them)."""
     return _pick(fields, ("id", "network_id", "fqid", "participant_ids", "message_count", "last_message_at"),
                  always=("id", "message_count", "last_message_at"))
+
+
+def message(fields: Mapping[str, Any], *, extensions: bool = True) -> dict[str, Any]:
+    """A Message (spec 01 §4.4) from already-shaped `target`, `from` and `parts`. Without
+    `extensions`, only the fields the Go client knows (the CLI prints no `over_budget`)."""
+    origin = fields.get("origin") or {}
+    body: dict[str, Any] = {
+        "id": fields.get("id", ""), "network_id": fields.get("network_id", ""),
+        "origin": {"network_id": origin.get("network_id", ""), "message_id": origin.get("message_id", "")},
+        "target": fields.get("target"), "from": fields.get("from"), "parts": fields.get("parts"),
+    }
+    if fields.get("mentions"):
+        body["mentions"] = fields["mentions"]
+    if extensions and fields.get("over_budget"):
+        body["over_budget"] = True  # only when true: a Go client sees the shape it knows
+    body["created_at"] = fields["created_at"]
+    return body
+
+
+def accepted(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The answer to POST /v1/messages (spec 01 §4.5)."""
+    return {name: fields.get(name, default) for name, default in (
+        ("message_id", ""), ("event_id", ""), ("accepted", False), ("thread_created", False), ("dm_created", False))}
+
+
+def registration(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """An agent registration (spec 01 §4.11); `agent_token` only when one is shown."""
+    return _pick(fields, ("network_id", "agent_id", "actor_uid", "actor_uri", "display_name", "agent_token",
+                          "created_at", "updated_at"),
+                 always=("network_id", "agent_id", "actor_uid", "actor_uri", "created_at", "updated_at"))

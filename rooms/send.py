@@ -15,7 +15,7 @@ from django.db.models import F
 from agents.auth import Caller
 from agents.identity import SenderFacts, check_sender
 from events import log
-from moltnet import jsonshape, leansql
+from moltnet import jsonshape, leansql, wireshapes
 from moltnet.batchmemo import memoized
 from moltnet.config import ServerConfig
 from moltnet.errors import ApiError
@@ -51,8 +51,8 @@ class Accepted:
     dm_created: bool = False
 
     def as_json(self) -> dict:
-        return {"message_id": self.message_id, "event_id": self.event_id, "accepted": True,
-                "thread_created": self.thread_created, "dm_created": self.dm_created}
+        return wireshapes.accepted({"message_id": self.message_id, "event_id": self.event_id, "accepted": True,
+                                    "thread_created": self.thread_created, "dm_created": self.dm_created})
 
 
 @dataclass(frozen=True)

@@ -50,22 +50,12 @@ part_json = wireshapes.part
 
 
 def message_json(message: Message) -> dict[str, Any]:
-    origin = json.loads(message.origin_json or "{}")
-    mentions = json.loads(message.mentions_json or "null") or []
-    body: dict[str, Any] = {
-        "id": message.id,
-        "network_id": message.network_id,
-        "origin": {"network_id": origin.get("network_id", ""), "message_id": origin.get("message_id", "")},
-        "target": json.loads(message.target_json),
-        "from": json.loads(message.from_json),
-        "parts": json.loads(message.parts_json),
-    }
-    if mentions:
-        body["mentions"] = mentions
-    if message.over_budget:
-        body["over_budget"] = True  # only when true: a Go client sees the shape it knows
-    body["created_at"] = format_time(message.created_at)
-    return body
+    return wireshapes.message({
+        "id": message.id, "network_id": message.network_id, "origin": json.loads(message.origin_json or "{}"),
+        "target": json.loads(message.target_json), "from": json.loads(message.from_json),
+        "parts": json.loads(message.parts_json), "mentions": json.loads(message.mentions_json or "null"),
+        "over_budget": message.over_budget, "created_at": format_time(message.created_at),
+    })
 
 
 # The columns a history page needs: `messages_page_text` takes rows of these (model instances or

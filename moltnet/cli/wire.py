@@ -32,10 +32,11 @@ def _str(value: Any) -> str:
 
 
 def accepted(data: Any) -> dict:
-    data = data if isinstance(data, dict) else {}
-    return {"message_id": _str(data.get("message_id")), "event_id": _str(data.get("event_id")),
-            "accepted": bool(data.get("accepted")), "thread_created": bool(data.get("thread_created")),
-            "dm_created": bool(data.get("dm_created"))}
+    data = _obj(data)
+    return wireshapes.accepted({
+        "message_id": _str(data.get("message_id")), "event_id": _str(data.get("event_id")),
+        **{flag: bool(data.get(flag)) for flag in ("accepted", "thread_created", "dm_created")},
+    })
 
 
 def target(data: Any) -> dict:
@@ -54,20 +55,15 @@ def part(data: Any) -> dict:
 
 
 def message(data: Any) -> dict:
-    data = data if isinstance(data, dict) else {}
-    origin = data.get("origin") if isinstance(data.get("origin"), dict) else {}
-    out = {
-        "id": _str(data.get("id")),
-        "network_id": _str(data.get("network_id")),
+    data = _obj(data)
+    origin = _obj(data.get("origin"))
+    return wireshapes.message({
+        "id": _str(data.get("id")), "network_id": _str(data.get("network_id")),
         "origin": {"network_id": _str(origin.get("network_id")), "message_id": _str(origin.get("message_id"))},
-        "target": target(data.get("target")),
-        "from": actor(data.get("from")),
+        "target": target(data.get("target")), "from": actor(data.get("from")),
         "parts": [part(p) for p in data.get("parts") or []] if data.get("parts") is not None else None,
-    }
-    if data.get("mentions"):
-        out["mentions"] = data["mentions"]
-    out["created_at"] = _str(data.get("created_at")) or ZERO_TIME
-    return out
+        "mentions": data.get("mentions"), "created_at": _str(data.get("created_at")) or ZERO_TIME,
+    }, extensions=False)
 
 
 def message_page(data: Any) -> dict:
@@ -101,15 +97,11 @@ def direct(data: Any) -> dict:
 
 
 def registration(data: Any) -> dict:
-    data = data if isinstance(data, dict) else {}
-    out = {key: _str(data.get(key)) for key in ("network_id", "agent_id", "actor_uid", "actor_uri")}
-    if data.get("display_name"):
-        out["display_name"] = data["display_name"]
-    if data.get("agent_token"):
-        out["agent_token"] = data["agent_token"]
-    out["created_at"] = _str(data.get("created_at")) or ZERO_TIME
-    out["updated_at"] = _str(data.get("updated_at")) or ZERO_TIME
-    return out
+    data = _obj(data)
+    return wireshapes.registration({
+        **data, **{key: _str(data.get(key)) for key in ("network_id", "agent_id", "actor_uid", "actor_uri")},
+        **{key: _str(data.get(key)) or ZERO_TIME for key in ("created_at", "updated_at")},
+    })
 
 
 def emit(value: Any) -> None:

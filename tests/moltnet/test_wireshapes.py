@@ -44,3 +44,18 @@ def test_the_cli_prints_a_wrongly_typed_room_as_go_zero_values():
     printed = cli_wire.room({"id": 7, "name": None, "access": {"can_read": 1}, "extra": "dropped"})
     assert printed == {"id": "", "name": "", "access": {"can_read": True, "can_write": False},
                        "created_at": "0001-01-01T00:00:00Z"}
+
+
+def test_messages_accepted_answers_and_registrations_print_as_served(api):
+    api.post("/v1/rooms", {"id": "lab", "name": "Lab", "members": ["ada"]})
+    sent = api.post("/v1/messages", {"id": "m1", "target": {"kind": "room", "room_id": "lab"},
+                                     "from": {"type": "agent", "id": "ada"},
+                                     "parts": [{"kind": "text", "text": "hi @ada"}], "mentions": ["ada"]})
+    assert sent.status_code == 202
+    _same(cli_wire.accepted(sent.json()), sent.json())
+    page = api.get("/v1/rooms/lab/messages").json()
+    assert page["messages"][0]["mentions"] == ["molt://local/agents/ada"]
+    _same(cli_wire.message_page(page), page)
+    registered = api.post("/v1/agents/register", {"requested_agent_id": "bo", "name": "Bo"})
+    assert registered.status_code in (200, 201) and registered.json()["display_name"] == "Bo"
+    _same(cli_wire.registration(registered.json()), registered.json())
