@@ -23,7 +23,7 @@ def _register_limit(request: HttpRequest, caller: Caller) -> None:
         check_rate_limit("register", caller.remote_addr)
 
 
-@api("POST", "/v1/agents/register", auth=REG, body=RegisterAgentRequest, limit=_register_limit)
+@api("POST", "/v1/agents/register", auth=REG, body=RegisterAgentRequest, limit=_register_limit, status=201)
 def register_agent(request: HttpRequest, caller: Caller, body: RegisterAgentRequest) -> HttpResponse:
     registered = do_register(caller, body.requested_agent_id, body.name, state.network_id())
     return json_response(registered.as_json(), status=registered.status)

@@ -1,8 +1,9 @@
 """GET /v1/openapi.json: an OpenAPI 3.1 document generated from the route table.
 
-Paths, methods, auth classes and request bodies come from `moltnet.routing.ROUTES`: the body
-model a route declares with `@api(body=…)` is the one its view is handed, so the document
-cannot disagree with what the server decodes.
+Everything about a route comes from its `@api(...)` declaration in `moltnet.routing.ROUTES`
+(method, path, auth class, body model, success status, page and query parameters, media type):
+the body model is the one its view is handed, so the document cannot disagree with what the
+server decodes, and there is no per-route table here to forget.
 """
 
 from __future__ import annotations
@@ -18,11 +19,6 @@ from moltnet import __version__, routing
 from moltnet.responses import json_response
 from moltnet.routing import api
 
-PAGINATED = re.compile(r"^GET /v1/(rooms|agents|dms|pairings|artifacts|rooms/\{roomID\}/(messages|threads)|"
-                       r"threads/\{threadID\}/messages|dms/\{dmID\}/messages|pairings/\{pairingID\}/(rooms|agents))$")
-SUCCESS = {"POST /v1/rooms": "201", "POST /v1/messages": "202", "POST /v1/agents/register": "201"}
-TEXT_ROUTES = {"GET /metrics": "text/plain", "GET /llms.txt": "text/plain", "GET /install.md": "text/markdown",
-               "GET /skill.md": "text/markdown"}
 # Served outside the route table (Channels consumers), documented for completeness.
 STREAMS = {
     "/v1/attach": {"get": {"summary": "Attachment WebSocket (moltnet.attach.v1)", "x-moltnet-auth": "ATTACH",
@@ -55,21 +51,20 @@ def _operation(route: routing.Route, components: dict[str, Any]) -> dict[str, An
         operation["security"] = [{}, {"bearer": []}]
     params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
               for name in re.findall(r"\{(\w+)\}", route.pattern)]
-    if PAGINATED.match(label):
+    if route.page:
         params += [{"name": "limit", "in": "query", "schema": {"type": "integer", "default": 100, "maximum": 500}},
                    {"name": "before", "in": "query", "schema": {"type": "string"}},
                    {"name": "after", "in": "query", "schema": {"type": "string"}}]
-    params += getattr(route.view, "openapi_query", [])  # query parameters a view declares itself
-    if label == "GET /v1/artifacts":
-        params += [{"name": n, "in": "query", "schema": {"type": "string"}} for n in ("room_id", "thread_id", "dm_id")]
+    params += [{"name": name, "in": "query", "required": name in route.required,
+                **({"description": text} if text else {}), "schema": {"type": "string"}}
+               for name, text in route.query.items()]
     if params:
         operation["parameters"] = params
     if route.body is not None:
         operation["requestBody"] = {"required": True,
                                     "content": {"application/json": {"schema": _schema(route.body, components)}}}
-    media = TEXT_ROUTES.get(label, "application/json")
     operation["responses"] = {
-        SUCCESS.get(label, "200"): {"description": "success", "content": {media: {}}},
+        str(route.status): {"description": "success", "content": {route.media: {}}},
         "default": {"description": "error envelope",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
     }

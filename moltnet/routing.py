@@ -9,8 +9,8 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
@@ -36,6 +36,12 @@ class Route:
     view: Callable[..., HttpResponse]
     body: type[WireModel] | None = None  # request model: decoded before the view, described by OpenAPI
     limit: Callable[[HttpRequest, Any], None] | None = None  # a rate check run before the body is read
+    # For the OpenAPI document only (moltnet.openapi reads nothing else):
+    status: int = 200  # the success status
+    page: bool = False  # takes the page parameters limit, before, after
+    query: Mapping[str, str] = field(default_factory=dict)  # other query parameters: name → description
+    required: tuple[str, ...] = ()  # the query parameters that must be given
+    media: str = "application/json"  # the success body's media type
 
     @property
     def label(self) -> str:
@@ -46,17 +52,21 @@ ROUTES: dict[str, dict[str, Route]] = {}
 
 
 def api(method: str, pattern: str, *, auth: Authenticator, body: type[WireModel] | None = None,
-        limit: Callable[[HttpRequest, Any], None] | None = None) -> Callable:
+        limit: Callable[[HttpRequest, Any], None] | None = None, status: int = 200, page: bool = False,
+        query: Mapping[str, str] | None = None, required: tuple[str, ...] = (),
+        media: str = "application/json") -> Callable:
     """Declare a view for `method pattern` behind `auth`; the view gets (request, caller, **params).
 
     With `body`, the request body is decoded into that model (400 on failure) and passed as the
     `body` argument; the same model describes the body in the OpenAPI document. `limit` runs
     after authentication and before the body is read (an over-limit caller is a 429 whatever
-    it sent).
+    it sent). `status`, `page`, `query`, `required` and `media` describe the route in the OpenAPI
+    document, which is generated from these declarations alone.
     """
 
     def register(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        ROUTES.setdefault(pattern, {})[method] = Route(method, pattern, auth, view, body, limit)
+        ROUTES.setdefault(pattern, {})[method] = Route(method, pattern, auth, view, body, limit, status, page,
+                                                       dict(query or {}), required, media)
         return view
 
     return register

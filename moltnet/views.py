@@ -42,7 +42,7 @@ def readyz(request: HttpRequest, caller: Caller) -> HttpResponse:
     return json_response({"status": "ready"})
 
 
-@api("GET", "/metrics", auth=REQ("admin"))
+@api("GET", "/metrics", auth=REQ("admin"), media="text/plain")
 def metrics_view(request: HttpRequest, caller: Caller) -> HttpResponse:
     return HttpResponse(metrics.render(), content_type=metrics.CONTENT_TYPE)
 

@@ -12,7 +12,7 @@ from moltnet.routing import api
 from pairings import services
 
 
-@api("GET", "/v1/pairings", auth=REQ("observe", "admin"))
+@api("GET", "/v1/pairings", auth=REQ("observe", "admin"), page=True)
 def list_pairings(request: HttpRequest, caller: Caller) -> HttpResponse:
     items, info = services.list_pairings(parse_page_params(request.GET))
     return json_response({"pairings": items, "page": info})
@@ -23,14 +23,14 @@ def pairing_network(request: HttpRequest, caller: Caller, pairingID: str) -> Htt
     return json_response(services.remote_network(services.find_pairing(pairingID)))
 
 
-@api("GET", "/v1/pairings/{pairingID}/rooms", auth=REQ("observe", "admin"))
+@api("GET", "/v1/pairings/{pairingID}/rooms", auth=REQ("observe", "admin"), page=True)
 def pairing_rooms(request: HttpRequest, caller: Caller, pairingID: str) -> HttpResponse:  # noqa: N803
     params = parse_page_params(request.GET)
     items, info = services.discover(services.find_pairing(pairingID), "rooms", params)
     return json_response({"rooms": items, "page": info})
 
 
-@api("GET", "/v1/pairings/{pairingID}/agents", auth=REQ("observe", "admin"))
+@api("GET", "/v1/pairings/{pairingID}/agents", auth=REQ("observe", "admin"), page=True)
 def pairing_agents(request: HttpRequest, caller: Caller, pairingID: str) -> HttpResponse:  # noqa: N803
     params = parse_page_params(request.GET)
     items, info = services.discover(services.find_pairing(pairingID), "agents", params)

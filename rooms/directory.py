@@ -27,7 +27,7 @@ def _rooms(caller: Caller | None) -> dict[str, list[str]]:
     return members_by_room(rooms)
 
 
-@api("GET", "/v1/agents", auth=PUB("observe", "admin", "pair"))
+@api("GET", "/v1/agents", auth=PUB("observe", "admin", "pair"), page=True)
 def list_agents(request: HttpRequest, caller: Caller) -> HttpResponse:
     params = parse_page_params(request.GET)
     entries = roster.build_roster(caller, _rooms(caller), state.network_id())

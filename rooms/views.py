@@ -37,7 +37,7 @@ def _require_dms() -> None:
         raise ApiError(403, DMS_DISABLED)
 
 
-@api("GET", "/v1/rooms", auth=PUB("observe", "admin", "pair"))
+@api("GET", "/v1/rooms", auth=PUB("observe", "admin", "pair"), page=True)
 def list_rooms(request: HttpRequest, caller: Caller) -> HttpResponse:
     params = parse_page_params(request.GET)
     rooms = [r for r in queries.live_rooms() if can_read(caller, r)]
@@ -48,7 +48,7 @@ def list_rooms(request: HttpRequest, caller: Caller) -> HttpResponse:
     return json_response({"rooms": items, "page": info})
 
 
-@api("POST", "/v1/rooms", auth=REQ("admin"), body=CreateRoomRequest)
+@api("POST", "/v1/rooms", auth=REQ("admin"), body=CreateRoomRequest, status=201)
 def create_room(request: HttpRequest, caller: Caller, body: CreateRoomRequest) -> HttpResponse:
     room, members = do_create_room(body, state.network_id())
     return json_response(shapes.room_json(room, members), status=201)
@@ -75,7 +75,7 @@ def update_members(request: HttpRequest, caller: Caller, roomID: str,  # noqa: N
     return json_response(shapes.room_json(room, members))
 
 
-@api("GET", "/v1/rooms/{roomID}/messages", auth=PUB("observe", "admin"))
+@api("GET", "/v1/rooms/{roomID}/messages", auth=PUB("observe", "admin"), page=True)
 def room_messages(request: HttpRequest, caller: Caller, roomID: str) -> HttpResponse:  # noqa: N803
     params = parse_page_params(request.GET)
     room = get_live_room(roomID)
@@ -84,7 +84,7 @@ def room_messages(request: HttpRequest, caller: Caller, roomID: str) -> HttpResp
     return json_text_response(shapes.messages_page_text(rows, info))
 
 
-@api("GET", "/v1/rooms/{roomID}/threads", auth=PUB("observe", "admin"))
+@api("GET", "/v1/rooms/{roomID}/threads", auth=PUB("observe", "admin"), page=True)
 def room_threads(request: HttpRequest, caller: Caller, roomID: str) -> HttpResponse:  # noqa: N803
     params = parse_page_params(request.GET)
     room = get_live_room(roomID)
@@ -100,7 +100,7 @@ def get_thread_view(request: HttpRequest, caller: Caller, threadID: str) -> Http
     return json_response(shapes.thread_json(thread))
 
 
-@api("GET", "/v1/threads/{threadID}/messages", auth=PUB("observe", "admin"))
+@api("GET", "/v1/threads/{threadID}/messages", auth=PUB("observe", "admin"), page=True)
 def thread_messages(request: HttpRequest, caller: Caller, threadID: str) -> HttpResponse:  # noqa: N803
     params = parse_page_params(request.GET)
     thread, room = get_thread(threadID)
@@ -109,7 +109,7 @@ def thread_messages(request: HttpRequest, caller: Caller, threadID: str) -> Http
     return json_text_response(shapes.messages_page_text(rows, info))
 
 
-@api("GET", "/v1/dms", auth=REQ("observe", "admin"))
+@api("GET", "/v1/dms", auth=REQ("observe", "admin"), page=True)
 def list_dms(request: HttpRequest, caller: Caller) -> HttpResponse:
     params = parse_page_params(request.GET)
     _require_dms()
@@ -126,7 +126,7 @@ def get_dm_view(request: HttpRequest, caller: Caller, dmID: str) -> HttpResponse
     return json_response(shapes.dm_json(dm, queries.participants_by_dm([dm])[dm.dm_id]))
 
 
-@api("GET", "/v1/dms/{dmID}/messages", auth=REQ("observe", "admin"))
+@api("GET", "/v1/dms/{dmID}/messages", auth=REQ("observe", "admin"), page=True)
 def dm_messages(request: HttpRequest, caller: Caller, dmID: str) -> HttpResponse:  # noqa: N803
     params = parse_page_params(request.GET)
     _require_dms()
@@ -135,7 +135,8 @@ def dm_messages(request: HttpRequest, caller: Caller, dmID: str) -> HttpResponse
     return json_text_response(shapes.messages_page_text(rows, info))
 
 
-@api("GET", "/v1/artifacts", auth=REQ("observe", "admin"))
+@api("GET", "/v1/artifacts", auth=REQ("observe", "admin"), page=True,
+     query={"room_id": "only this room", "thread_id": "only this thread", "dm_id": "only this direct conversation"})
 def list_artifacts(request: HttpRequest, caller: Caller) -> HttpResponse:
     params = parse_page_params(request.GET)
     room_id, thread_id, dm_id = (trim(query_value(request.GET, k)) for k in ("room_id", "thread_id", "dm_id"))
@@ -157,7 +158,7 @@ def _send_limit(request: HttpRequest, caller: Caller) -> None:
     check_send_limit(caller)  # before the body is read and anything stored: a 429 and no event
 
 
-@api("POST", "/v1/messages", auth=REQ("write", "pair"), body=SendMessageRequest, limit=_send_limit)
+@api("POST", "/v1/messages", auth=REQ("write", "pair"), body=SendMessageRequest, limit=_send_limit, status=202)
 def send_message(request: HttpRequest, caller: Caller, body: SendMessageRequest) -> HttpResponse:
     accepted = do_send(caller, body, state.config())
     return json_response(accepted.as_json(), status=202)

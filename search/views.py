@@ -14,7 +14,7 @@ from moltnet.responses import json_text_response
 from moltnet.routing import api
 from search.services import agent_of, search_page_text
 
-# Documented in the OpenAPI document (moltnet.openapi reads `openapi_query`).
+# The query parameters, as the OpenAPI document describes them.
 QUERY_PARAMETERS = {
     "q": "the words to search for: word, \"a phrase\", either OR other, -excluded (required)",
     "room_id": "only this room (and its threads)",
@@ -31,7 +31,7 @@ QUERY_PARAMETERS = {
 
 # Agent tokens (write, attach) get in to find their own conversations; a static token with only
 # write or attach finds what it can read: public rooms under public_read, else nothing.
-@api("GET", "/v1/search", auth=PUB("observe", "admin", "write", "attach"))
+@api("GET", "/v1/search", auth=PUB("observe", "admin", "write", "attach"), query=QUERY_PARAMETERS, required=("q",))
 def search(request: HttpRequest, caller: Caller) -> HttpResponse:
     """Full-text search over the messages the caller can read."""
     agent = agent_of(caller)
@@ -46,6 +46,3 @@ def search(request: HttpRequest, caller: Caller) -> HttpResponse:
                             until=value["until"], limit=value["limit"], before=value["before"], order=value["order"])
     return json_text_response(text)
 
-
-search.openapi_query = [{"name": name, "in": "query", "required": name == "q", "description": text,
-                         "schema": {"type": "string"}} for name, text in QUERY_PARAMETERS.items()]

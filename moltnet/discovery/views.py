@@ -15,18 +15,18 @@ from moltnet.routing import api
 MARKDOWN = "text/markdown; charset=utf-8"
 
 
-@api("GET", "/llms.txt", auth=PUB("observe", "admin"))
+@api("GET", "/llms.txt", auth=PUB("observe", "admin"), media="text/plain")
 def llms_txt(request: HttpRequest, caller: Caller) -> HttpResponse:
     ctx = build_context(request, caller, state.config(), list_rooms=False)
     return HttpResponse(render_llms(ctx), content_type="text/plain; charset=utf-8")
 
 
-@api("GET", "/install.md", auth=PUB("observe", "admin"))
+@api("GET", "/install.md", auth=PUB("observe", "admin"), media="text/markdown")
 def install_md(request: HttpRequest, caller: Caller) -> HttpResponse:
     return HttpResponse(render_install(build_context(request, caller, state.config())), content_type=MARKDOWN)
 
 
-@api("GET", "/skill.md", auth=SKILL)
+@api("GET", "/skill.md", auth=SKILL, media="text/markdown")
 def skill_md(request: HttpRequest, caller: Caller) -> HttpResponse:
     ctx = build_context(request, caller, state.config(), list_rooms=False)
     if rooms_visible(ctx):

@@ -54,3 +54,20 @@ def test_every_body_a_view_is_handed_is_the_documented_one(api):
             else:
                 assert "requestBody" not in operation, route.label
     assert doc["paths"]["/v1/apply"]["post"]["requestBody"]
+
+
+def test_status_media_and_query_parameters_come_from_the_declarations(api):
+    doc = api.get("/v1/openapi.json").json()
+    assert set(doc["paths"]["/v1/rooms"]["post"]["responses"]) == {"201", "default"}
+    assert set(doc["paths"]["/v1/agents/register"]["post"]["responses"]) == {"201", "default"}
+    assert "text/plain" in doc["paths"]["/metrics"]["get"]["responses"]["200"]["content"]
+    assert "text/markdown" in doc["paths"]["/skill.md"]["get"]["responses"]["200"]["content"]
+    search = {p["name"]: p for p in doc["paths"]["/v1/search"]["get"]["parameters"]}
+    assert search["q"]["required"] is True and search["room_id"]["required"] is False
+    artifacts = [p["name"] for p in doc["paths"]["/v1/artifacts"]["get"]["parameters"]]
+    assert artifacts == ["limit", "before", "after", "room_id", "thread_id", "dm_id"]
+    paged = {(m, p) for p, ops in doc["paths"].items() for m, op in ops.items()
+             if any(q["name"] == "before" and q["in"] == "query" for q in op.get("parameters", []))}
+    declared = {(r.method.lower(), r.pattern) for ms in routing.ROUTES.values() for r in ms.values()
+                if r.page or "before" in r.query}
+    assert paged == declared and ("get", "/v1/pairings/{pairingID}/agents") in paged
