@@ -7,6 +7,7 @@ from django.db import transaction
 
 from agents.auth import Caller, Claims
 from agents.models import CredentialEvent
+from agents.ratelimit import count_hit
 from moltnet import leansql
 from moltnet.ids import format_time, now
 
@@ -45,8 +46,6 @@ def record_for(kind: str, caller: Caller, agent_id: str, detail: str = "") -> Cr
 
 def note_auth_failure(remote_addr: str, reason: str) -> None:
     """Count a refused credential; the burst-th failure in a minute from one address is audited."""
-    from agents.ratelimit import count_hit
-
     with transaction.atomic():
         count, _ = count_hit("auth_failure", remote_addr)
         if count == AUTH_FAILURE_BURST:

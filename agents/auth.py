@@ -9,6 +9,10 @@ import hashlib
 import hmac
 from dataclasses import dataclass, field
 
+from django.http import HttpRequest
+
+from agents.models import AgentRegistration
+from moltnet import clientaddr
 from moltnet.config import ServerConfig
 from moltnet.errors import ApiError
 from moltnet.ids import default_token_id, sha256_hex, trim
@@ -129,8 +133,6 @@ def agent_token_key(token: str) -> str:
 
 def lookup_agent_token(token: str) -> Claims | None:
     """Resolve a generated agent token through the registry (stored only as a derived key)."""
-    from agents.models import AgentRegistration
-
     if not trim(token).startswith(AGENT_TOKEN_PREFIX):
         return None
     key = agent_token_key(token)
@@ -168,3 +170,30 @@ def resolve_claims(policy: AuthPolicy, token: str, *, accept_agent_tokens: bool 
     if claims is None:
         raise ApiError(401, "invalid token")
     return claims
+
+
+@dataclass(frozen=True)
+class RequestCredentials:
+    """The parts of a request that carry credentials."""
+
+    headers: dict[str, str]
+    cookies: dict[str, str]
+    path: str
+    query: dict[str, str]
+    remote_addr: str = ""
+
+    def token(self) -> str | None:
+        return read_credential(self.headers, self.cookies, self.path, self.query)
+
+
+
+def credentials_of(request: HttpRequest) -> RequestCredentials:
+    """The credential-bearing parts of a Django request."""
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    return RequestCredentials(
+        headers=headers,
+        cookies=dict(request.COOKIES),
+        path=request.path,
+        query={k: request.GET.get(k, "") for k in request.GET},
+        remote_addr=clientaddr.of_request(request),
+    )

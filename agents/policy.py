@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 
-from agents.auth import AuthPolicy, Caller, Claims, read_credential, resolve_claims
-from moltnet import clientaddr, state
+from agents.audit import note_auth_failure
+from agents.auth import AuthPolicy, Caller, Claims, RequestCredentials, credentials_of, resolve_claims
+from moltnet import state
 from moltnet.errors import ApiError
 
 log = logging.getLogger("moltnet.auth")
@@ -18,38 +19,10 @@ BAD_CREDENTIAL = ("invalid token", "invalid authorization header", "authorizatio
 
 
 def _note_failure(remote_addr: str, reason: str) -> None:
-    from agents.audit import note_auth_failure
-
     try:
         note_auth_failure(remote_addr, reason)
     except Exception:  # auditing must never turn a 401 into a 500
         log.warning("could not record an authentication failure", exc_info=True)
-
-
-@dataclass(frozen=True)
-class RequestCredentials:
-    """The parts of a request that carry credentials."""
-
-    headers: dict[str, str]
-    cookies: dict[str, str]
-    path: str
-    query: dict[str, str]
-    remote_addr: str = ""
-
-    def token(self) -> str | None:
-        return read_credential(self.headers, self.cookies, self.path, self.query)
-
-
-def credentials_of(request: HttpRequest) -> RequestCredentials:
-    """The credential-bearing parts of a Django request."""
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    return RequestCredentials(
-        headers=headers,
-        cookies=dict(request.COOKIES),
-        path=request.path,
-        query={k: request.GET.get(k, "") for k in request.GET},
-        remote_addr=clientaddr.of_request(request),
-    )
 
 
 def _caller(policy: AuthPolicy, creds: RequestCredentials, claims: Claims | None = None) -> Caller:

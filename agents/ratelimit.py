@@ -19,9 +19,8 @@ import time
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.db.models import F
 
-from agents.auth import AGENT_TOKEN_PREFIX, Caller
+from agents.auth import AGENT_TOKEN_PREFIX, Caller, credentials_of
 from agents.models import RateLimitBucket
-from agents.policy import credentials_of
 from moltnet import clientaddr, state
 from moltnet.errors import ApiError
 from moltnet.ids import sha256_hex, trim

@@ -30,6 +30,8 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from moltnet import jsonshape
 from moltnet.errors import error_envelope
+from moltnet.ids import new_request_id, trim
+from moltnet.middleware import REQUEST_ID
 
 # Go's http.Server default (MaxHeaderBytes, 1 MiB): above it, 431.
 MAX_HEADER_BYTES = 1 << 20
@@ -205,9 +207,6 @@ class MoltnetHttpProtocol(HttpToolsProtocol):
 
     def _request_id(self) -> str:
         """The client's X-Request-Id when its head was read and the id is valid (spec 02 §1.5), else a new one."""
-        from moltnet.ids import new_request_id, trim
-        from moltnet.middleware import REQUEST_ID
-
         if self.phase == "body":
             for name, value in self.headers:
                 if name == b"x-request-id":

@@ -15,6 +15,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from agents.auth import Caller
 from agents.policy import ATTACH, STREAM, RequestCredentials
+from agents.ratelimit import check_rate_limit
+from attach import db
 from moltnet import clientaddr, jsonshape, metrics, state
 from moltnet.errors import ApiError, error_envelope
 from moltnet.ids import new_request_id
@@ -115,12 +117,7 @@ def authenticate_attach(scope: dict) -> tuple[Caller | None, Denial | None, str]
         caller = ATTACH.authenticate(state.auth_policy(), creds)
         if caller.claims is None and caller.mode != "none" and (caller.registration == "open"
                                                                  or caller.mode == "open"):
-            try:
-                from agents.ratelimit import check_rate_limit
-            except ImportError:  # pragma: no cover - older trees without rate limits
-                check_rate_limit = None
-            if check_rate_limit is not None:
-                check_rate_limit("attach", creds.remote_addr)
+            check_rate_limit("attach", creds.remote_addr)
     except ApiError as exc:
         return None, json_denial(exc, rid), rid
     if not origin_allowed(headers):
@@ -155,8 +152,6 @@ async def send_denial(send, denial: Denial) -> None:
 
 async def attach_http(scope: dict, receive, send) -> None:
     """`/v1/attach` without `Upgrade: websocket`: auth first (401/403/429 JSON), then the handshake's 400."""
-    from attach import db
-
     if scope.get("method") not in ("GET", "HEAD"):
         rid = request_id(header_map(scope))
         await send_denial(send, json_denial(ApiError(405, "method not allowed", {"Allow": "GET, HEAD"}), rid))

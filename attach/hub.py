@@ -26,6 +26,7 @@ from attach.replay import LogEvent
 from attach.visibility import room_of
 from events import broadcast, retention
 from moltnet import metrics
+from rooms.models import Room
 
 log = logging.getLogger("moltnet.hub")
 POLL_SECONDS = 1.0
@@ -317,8 +318,6 @@ class Hub:
 
 
 def _room_state(room_id: str) -> tuple[bool, bool]:
-    from rooms.models import Room
-
     room = Room.objects.filter(id=room_id).values_list("deleted_at", "visibility").first()
     if room is None or room[0] is not None:
         return False, False

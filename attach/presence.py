@@ -22,6 +22,7 @@ from django.db import transaction
 
 from agents.models import AgentRegistration
 from attach.models import AttachmentSession
+from moltnet import state
 from moltnet.ids import now
 
 PROCESS_ID = "proc_" + uuid.uuid4().hex
@@ -45,8 +46,6 @@ _lock = threading.Lock()  # claims are taken on the DB worker threads
 
 
 def in_memory() -> bool:
-    from moltnet import state
-
     return state.config().storage_kind in ("sqlite", "memory")
 
 
@@ -133,7 +132,5 @@ def heartbeat() -> None:
 def forget_other_processes() -> None:
     """On single-process storage (SQLite holds an exclusive lock) every other session is stale:
     it belonged to a previous run of this server, perhaps killed without cleaning up."""
-    from moltnet import state
-
     if state.config().storage_kind in ("sqlite", "memory"):
         AttachmentSession.objects.exclude(process_id=PROCESS_ID).delete()

@@ -17,6 +17,7 @@ from events.log import build_event
 from events.models import Event
 from moltnet import jsonshape
 from moltnet.ids import message_event_id, replay_gap_event_id
+from rooms.models import Message
 
 REPLAY_WINDOW = 256
 PAGE = 500
@@ -56,8 +57,6 @@ def read_after(after: int, limit: int = PAGE) -> list[LogEvent]:
 
 def hidden_event_ids() -> set[str]:
     """`message.created` event ids of the messages a moderator hid (few: a partial index finds them)."""
-    from rooms.models import Message
-
     ids = Message.objects.filter(hidden_at__isnull=False).values_list("id", flat=True)
     return {message_event_id(message_id) for message_id in ids}
 

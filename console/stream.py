@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.contrib import auth
 
+from agents.auth import Caller
 from attach.handshake import credentials, header_map, json_denial, request_id
 from attach.sse import EventStreamConsumer
 from console.access import user_caller
@@ -25,8 +26,6 @@ def authenticate_session(scope: dict):
     rid = request_id(headers)
     creds = credentials(scope, headers)
     if not state.auth_policy().enabled:
-        from agents.auth import Caller
-
         return Caller(mode="none", remote_addr=creds.remote_addr, path=creds.path), None, rid, creds
     session_key = creds.cookies.get(settings.SESSION_COOKIE_NAME, "")
     if session_key:

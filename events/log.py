@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from events.broadcast import announce_appended
 from events.models import Event
 from moltnet import batchmemo, jsonshape, leansql
 from moltnet.ids import format_time, new_event_id, now
@@ -87,6 +88,4 @@ def record_all(events: list[dict[str, Any]]) -> None:
 def announce(seq: int | None = None, row: tuple[int, str, str, str] | None = None) -> None:
     """Tell every server process that the log grew to `seq`; `row` is the committed event as
     (seq, event id, type, body), for this process's readers."""
-    from events.broadcast import announce_appended
-
     announce_appended(seq, row)

@@ -9,6 +9,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from moltnet import state
+from moltnet.metrics import REGISTRY
+from pairings import services, status
 
 FAMILIES = (
     ("moltnet_relay_queued_messages", "Locally-originated messages waiting to be relayed, per pairing."),
@@ -29,7 +31,6 @@ class RelayProgressCollector(Collector):
         pairings = state.config().pairings
         if not pairings:
             return
-        from pairings import services, status
 
         families = [GaugeMetricFamily(name, doc, labels=["pairing"]) for name, doc in FAMILIES]
         refused = CounterMetricFamily(*REFUSED, labels=["pairing"])  # kept in the database: survives restarts
@@ -49,8 +50,6 @@ _registered: list[RelayProgressCollector] = []
 
 def register() -> None:
     """Add the collector to the server's registry once (after the spec's families)."""
-    from moltnet.metrics import REGISTRY
-
     if not _registered:
         collector = RelayProgressCollector()
         REGISTRY.register(collector)

@@ -38,6 +38,7 @@ from typing import Any
 
 from django.db.models import F, Q
 
+from events.models import Event
 from moltnet import metrics, state
 from moltnet.config import PairingConfig
 from moltnet.ids import now, trim
@@ -235,8 +236,6 @@ class PairingRelay:
 
     def read_more(self) -> bool:
         """Append the next events to the window; True when the log had more than one batch."""
-        from events.models import Event
-
         events = list(Event.objects.filter(seq__gt=self.read_seq, type="message.created").order_by("seq")
                       .values_list("seq", "body")[:BATCH])
         local = state.network_id()

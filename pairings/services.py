@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from events.models import Event
 from moltnet import state
 from moltnet.config import PairingConfig
 from moltnet.errors import ApiError
@@ -45,8 +46,6 @@ def queued_events(row: PairingState, pairing: PairingConfig):
     """Locally-originated message events past the pairing's cursor that are meant for it: rooms and
     threads, and DMs with a participant scoped to its network (text match on the canonical JSON,
     so a DM whose text starts with `<remote>:` may count too)."""
-    from events.models import Event
-
     pending = Event.objects.filter(seq__gt=row.cursor_seq, type="message.created",
                                    body__contains=origin_marker(state.network_id()))
     remote = trim(pairing.remote_network_id)

@@ -10,6 +10,7 @@ import time
 
 from django.db import close_old_connections, connection
 
+from events.broadcast import add_local_listener, remove_local_listener
 from moltnet.config import ServerConfig
 from pairings import status
 from pairings.relay import OWNER, PairingRelay
@@ -76,8 +77,6 @@ def start_background(cfg: ServerConfig, settings: RelaySettings | None = None) -
     """Start the relay workers once per process (after prepare_server); stopped at exit."""
     import atexit
 
-    from events.broadcast import add_local_listener
-
     with _lock:
         settings = settings or RelaySettings.from_env()  # a bad MOLTNET_RELAY_* stops start-up, pairings or not
         if _workers or not cfg.pairings:
@@ -98,8 +97,6 @@ def start_background(cfg: ServerConfig, settings: RelaySettings | None = None) -
 
 def stop_background(timeout: float = 8.0) -> None:
     """Stop the workers (SIGTERM ends the server loop; this runs at exit) and release their leases."""
-    from events.broadcast import remove_local_listener
-
     with _lock:
         _stop.set()
         _wake_all()

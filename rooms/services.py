@@ -8,7 +8,7 @@ from events import log
 from moltnet import leansql
 from moltnet.errors import ApiError, conflict, not_found, unprocessable
 from moltnet.gocompat import quote
-from moltnet.ids import now, room_fqid, trim
+from moltnet.ids import is_valid_id, now, room_fqid, trim
 from rooms import shapes
 from rooms.models import DirectConversation, Room, RoomMember, Thread
 from rooms.schemas import CreateRoomRequest, UpdateRoomMembersRequest
@@ -129,7 +129,6 @@ def do_update_members(room_id: str, req: UpdateRoomMembersRequest) -> tuple[Room
 
 def do_remove_room(room_id: str) -> Room:
     room_id = trim(room_id)
-    from moltnet.ids import is_valid_id
 
     if not is_valid_id(room_id):
         raise unprocessable("room id is required")

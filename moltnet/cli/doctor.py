@@ -24,6 +24,7 @@ import httpx
 from moltnet.cli.flags import CliError
 from moltnet.cli.startlines import base_url, describe_storage, is_loopback
 from moltnet.config import ConfigError, ServerConfig, load_server_config, locate_config, parse_listen_addr
+from moltnet.gocompat.schema import LATEST_GO_VERSION
 
 MARKS = {"ok": "ok  ", "warn": "warn", "fail": "FAIL", "skip": "skip"}
 PROBE_TIMEOUT = 3.0
@@ -126,7 +127,6 @@ def check_database(report: Report, cfg: ServerConfig) -> None:
         return
     finally:
         conn.close()
-    from moltnet.gocompat.schema import LATEST_GO_VERSION
 
     if go_version is not None and go_version > LATEST_GO_VERSION:
         report.add("fail", "database", f"{where}: Go schema version {go_version} is newer than this server supports "

@@ -24,6 +24,7 @@ from moltnet.config import hints
 from moltnet.config.hints import Marks
 from moltnet.config.model import ConfigError, EmptyDocumentError, quoted
 from moltnet.gocompat.jsondecode import JsonError, OutOfRange, field_name, loads_first, loads_one
+from moltnet.ids import parse_time
 
 TIME = "time"  # schema leaf: an RFC 3339 timestamp, decoded to an aware datetime
 
@@ -169,8 +170,6 @@ def _aware(value: date | datetime) -> datetime:
 
 
 def _rfc3339(value: str, where: str) -> datetime:
-    from moltnet.ids import parse_time
-
     try:
         if "T" not in value.upper():
             raise ValueError(value)
