@@ -282,3 +282,14 @@ def test_pipelined_and_foreign_upgrade_requests_are_all_answered(none_server):
     reply, took = exchange(none_server.port, get + b"\x00\x01 nonsense\r\n\r\n")
     assert status_of(reply[reply.rfind(b"HTTP/1.1 "):]) == 400 and took < 5, reply
     assert_settled(none_server)
+
+
+def test_a_refused_upgrade_is_answered_on_the_raw_socket(none_server):
+    """uvicorn's side of docs/protocol/attach.md §3.2 (the consumer's checks run in-process in
+    test_handshake.py): the refusal is written to the socket as a plain-text 403, then closed."""
+    reply, _ = exchange(none_server.port, (UPGRADE + "Origin: https://evil.example\r\n\r\n").encode())
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert status_of(reply) == 403 and body == b"Forbidden\n"
+    lowered = head.lower()  # header names are case-insensitive
+    assert b"\r\ncontent-type: text/plain; charset=utf-8" in lowered, head
+    assert b"\r\nsec-websocket-version: 13" in lowered, head
