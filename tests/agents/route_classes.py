@@ -1,7 +1,8 @@
-"""The spec's route → auth class table (02 §0, 03 §4.1) that every declared route must match.
+"""The documented route → auth class table (docs/protocol/http-api.md §0, docs/protocol/auth.md §4.1) that
+every declared route must match.
 
 A route added to moltnet.routing.ROUTES without a row here fails tests/agents/test_route_matrix.py:
-add the row (from the spec, or for an extension the class you mean) in the same change.
+add the row (from the Go server's class, or for an extension the class you mean) in the same change.
 """
 
 SPEC_ROUTE_CLASSES: dict[tuple[str, str], str] = {

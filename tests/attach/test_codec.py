@@ -1,4 +1,5 @@
-"""Frame decoding mirrors Go's encoding/json; server frames have the spec's exact shape (spec 05 §4)."""
+"""Frame decoding mirrors Go's encoding/json; server frames have the documented exact
+shape (docs/protocol/attach.md §4)."""
 
 from __future__ import annotations
 

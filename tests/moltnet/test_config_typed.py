@@ -1,4 +1,5 @@
-"""Typed decoding of the `Moltnet` file as the Go server decodes it (spec 04 §1): yaml.v3 and encoding/json."""
+"""Typed decoding of the `Moltnet` file as the Go server decodes it (docs/protocol/config.md §1): yaml.v3
+and encoding/json."""
 
 import os
 from datetime import UTC, datetime
