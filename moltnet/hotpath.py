@@ -11,6 +11,7 @@ error envelope, metrics, access log); only the thread they run on differs:
   share one commit, and the 202 is sent only after that commit;
 - history pages and health checks run on long-lived reader threads.
 
+A route is hot when its declaration says so: `@api(..., serve="write")` or `serve="read"`.
 Everything else (the console, admin, pairing proxies, registration) stays on Django's handler.
 """
 
@@ -29,39 +30,34 @@ from django.urls import Resolver404, ResolverMatch, resolve
 from agents.ratelimit import early_refusal
 from moltnet import dbworkers
 from moltnet.middleware import ApiMiddleware
-from moltnet.routing import clean_path
+from moltnet.routing import ROUTES, Route, clean_path
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict]]
 Send = Callable[[dict], Awaitable[None]]
 
-# (method, route pattern as declared in moltnet.routing) → which thread serves it.
-WRITES = {("POST", "/v1/messages")}
-READS = {
-    ("GET", "/v1/rooms/{roomID}/messages"),
-    ("GET", "/v1/threads/{threadID}/messages"),
-    ("GET", "/v1/dms/{dmID}/messages"),
-    ("GET", "/healthz"),
-    ("GET", "/readyz"),
-}
 MAX_BODY_KEPT = (1 << 20) + 1  # enough to tell "over the 1 MiB limit" apart; the rest is drained
 
 
 @functools.lru_cache(maxsize=4096)
-def _hot_route(method: str, path: str) -> tuple[tuple[str, str], ResolverMatch] | None:
-    """The declared (method, pattern) and URL match of this request, if it is a hot one (cached:
-    the same few paths come back all the time, and the URL table does not change at run time).
+def _hot_route(method: str, path: str) -> tuple[Route, ResolverMatch] | None:
+    """The declared route and URL match of this request, if it is a hot one (cached: the same few
+    paths come back all the time, and the URL table does not change at run time).
 
     Matched once, by Django's resolver over the route table's URLs; the dispatcher it resolves to
-    names the declared pattern, so no second set of patterns is kept here."""
+    names the declared pattern, whose route says whether it is hot (`@api(serve=...)`)."""
     if method not in ("GET", "POST") or clean_path(path) != path:
         return None
     try:
         match = resolve(path)
     except Resolver404:
         return None
-    key = (method, getattr(match.func, "pattern", ""))
-    return (key, match) if key in WRITES or key in READS else None
+    route = _declared(method, match)
+    return (route, match) if route is not None and route.serve else None
+
+
+def _declared(method: str, match: ResolverMatch) -> Route | None:
+    return ROUTES.get(getattr(match.func, "pattern", ""), {}).get(method)
 
 
 def _view(request: HttpRequest) -> HttpResponse:
@@ -126,13 +122,13 @@ class HotPath:
         hot = _hot_route(scope.get("method", ""), scope.get("path", ""))
         if hot is None:
             return await self.fallback(scope, receive, send)
-        key, match = hot
+        route, match = hot
         body = await _read_body(receive)
         if body is None:  # the client went away before sending its body
             return None
         request = ASGIRequest(scope, io.BytesIO(body))
         request.resolver_match = match
-        await send_response(send, await _run(request, write=key in WRITES))
+        await send_response(send, await _run(request, write=route.serve == "write"))
         return None
 
 
@@ -149,5 +145,6 @@ async def _run(request: HttpRequest, *, write: bool) -> HttpResponse:
 async def serve_in_process(request: HttpRequest) -> HttpResponse:
     """Serve a request built in-process (the MCP tools) exactly as HotPath serves a hot route, on the
     thread its route would use; any other API route on a reader thread (they only read)."""
-    request.resolver_match = resolve(request.path)
-    return await _run(request, write=(request.method, request.path) in WRITES)
+    request.resolver_match = match = resolve(request.path)
+    route = _declared(request.method or "", match)
+    return await _run(request, write=route is not None and route.serve == "write")

@@ -36,6 +36,7 @@ class Route:
     view: Callable[..., HttpResponse]
     body: type[WireModel] | None = None  # request model: decoded before the view, described by OpenAPI
     limit: Callable[[HttpRequest, Any], None] | None = None  # a rate check run before the body is read
+    serve: str = ""  # "write" / "read": a hot route, served by moltnet.hotpath on the writer / a reader thread
     # For the OpenAPI document only (moltnet.openapi reads nothing else):
     status: int = 200  # the success status
     page: bool = False  # takes the page parameters limit, before, after
@@ -52,7 +53,7 @@ ROUTES: dict[str, dict[str, Route]] = {}
 
 
 def api(method: str, pattern: str, *, auth: Authenticator, body: type[WireModel] | None = None,
-        limit: Callable[[HttpRequest, Any], None] | None = None, status: int = 200, page: bool = False,
+        limit: Callable[[HttpRequest, Any], None] | None = None, serve: str = "", status: int = 200, page: bool = False,
         query: Mapping[str, str] | None = None, required: tuple[str, ...] = (),
         media: str = "application/json") -> Callable:
     """Declare a view for `method pattern` behind `auth`; the view gets (request, caller, **params).
@@ -60,13 +61,16 @@ def api(method: str, pattern: str, *, auth: Authenticator, body: type[WireModel]
     With `body`, the request body is decoded into that model (400 on failure) and passed as the
     `body` argument; the same model describes the body in the OpenAPI document. `limit` runs
     after authentication and before the body is read (an over-limit caller is a 429 whatever
-    it sent). `status`, `page`, `query`, `required` and `media` describe the route in the OpenAPI
-    document, which is generated from these declarations alone.
+    it sent). `serve` marks a hot route (see moltnet.hotpath). `status`, `page`, `query`,
+    `required` and `media` describe the route in the OpenAPI document, which is generated from
+    these declarations alone.
     """
 
     def register(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        ROUTES.setdefault(pattern, {})[method] = Route(method, pattern, auth, view, body, limit, status, page,
-                                                       dict(query or {}), required, media)
+        if serve not in ("", "write", "read"):
+            raise ValueError(f"{method} {pattern}: serve must be 'write' or 'read', not {serve!r}")
+        ROUTES.setdefault(pattern, {})[method] = Route(method, pattern, auth, view, body, limit, serve, status,
+                                                       page, dict(query or {}), required, media)
         return view
 
     return register

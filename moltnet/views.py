@@ -28,14 +28,14 @@ def store_healthy() -> bool:
     return healthy
 
 
-@api("GET", "/healthz", auth=HEALTH)
+@api("GET", "/healthz", auth=HEALTH, serve="read")
 def healthz(request: HttpRequest, caller: Caller) -> HttpResponse:
     if not store_healthy():
         raise ApiError(503)
     return json_response({"status": "ok"})
 
 
-@api("GET", "/readyz", auth=HEALTH)
+@api("GET", "/readyz", auth=HEALTH, serve="read")
 def readyz(request: HttpRequest, caller: Caller) -> HttpResponse:
     if not store_healthy():
         raise ApiError(503)

@@ -75,7 +75,7 @@ def update_members(request: HttpRequest, caller: Caller, roomID: str,  # noqa: N
     return json_response(shapes.room_json(room, members))
 
 
-@api("GET", "/v1/rooms/{roomID}/messages", auth=PUB("observe", "admin"), page=True)
+@api("GET", "/v1/rooms/{roomID}/messages", auth=PUB("observe", "admin"), page=True, serve="read")
 def room_messages(request: HttpRequest, caller: Caller, roomID: str) -> HttpResponse:  # noqa: N803
     params = parse_page_params(request.GET)
     room = get_live_room(roomID)
@@ -100,7 +100,7 @@ def get_thread_view(request: HttpRequest, caller: Caller, threadID: str) -> Http
     return json_response(shapes.thread_json(thread))
 
 
-@api("GET", "/v1/threads/{threadID}/messages", auth=PUB("observe", "admin"), page=True)
+@api("GET", "/v1/threads/{threadID}/messages", auth=PUB("observe", "admin"), page=True, serve="read")
 def thread_messages(request: HttpRequest, caller: Caller, threadID: str) -> HttpResponse:  # noqa: N803
     params = parse_page_params(request.GET)
     thread, room = get_thread(threadID)
@@ -126,7 +126,7 @@ def get_dm_view(request: HttpRequest, caller: Caller, dmID: str) -> HttpResponse
     return json_response(shapes.dm_json(dm, queries.participants_by_dm([dm])[dm.dm_id]))
 
 
-@api("GET", "/v1/dms/{dmID}/messages", auth=REQ("observe", "admin"), page=True)
+@api("GET", "/v1/dms/{dmID}/messages", auth=REQ("observe", "admin"), page=True, serve="read")
 def dm_messages(request: HttpRequest, caller: Caller, dmID: str) -> HttpResponse:  # noqa: N803
     params = parse_page_params(request.GET)
     _require_dms()
@@ -158,7 +158,8 @@ def _send_limit(request: HttpRequest, caller: Caller) -> None:
     check_send_limit(caller)  # before the body is read and anything stored: a 429 and no event
 
 
-@api("POST", "/v1/messages", auth=REQ("write", "pair"), body=SendMessageRequest, limit=_send_limit, status=202)
+@api("POST", "/v1/messages", auth=REQ("write", "pair"), body=SendMessageRequest, limit=_send_limit, status=202,
+     serve="write")
 def send_message(request: HttpRequest, caller: Caller, body: SendMessageRequest) -> HttpResponse:
     accepted = do_send(caller, body, state.config())
     return json_response(accepted.as_json(), status=202)

@@ -4,23 +4,31 @@ from __future__ import annotations
 
 import pytest
 
-from moltnet.hotpath import READS, WRITES, _hot_route
+from moltnet import routing
+from moltnet.hotpath import _hot_route
+
+HOT = [
+    ("POST", "/v1/messages", "/v1/messages", "write"),
+    ("GET", "/v1/rooms/lab/messages", "/v1/rooms/{roomID}/messages", "read"),
+    ("GET", "/v1/threads/t1/messages", "/v1/threads/{threadID}/messages", "read"),
+    ("GET", "/v1/dms/d1/messages", "/v1/dms/{dmID}/messages", "read"),
+    ("GET", "/healthz", "/healthz", "read"),
+    ("GET", "/readyz", "/readyz", "read"),
+]
 
 
-@pytest.mark.parametrize(("method", "path", "pattern"), [
-    ("POST", "/v1/messages", "/v1/messages"),
-    ("GET", "/v1/rooms/lab/messages", "/v1/rooms/{roomID}/messages"),
-    ("GET", "/v1/threads/t1/messages", "/v1/threads/{threadID}/messages"),
-    ("GET", "/v1/dms/d1/messages", "/v1/dms/{dmID}/messages"),
-    ("GET", "/healthz", "/healthz"),
-    ("GET", "/readyz", "/readyz"),
-])
-def test_the_hot_routes_resolve_to_their_declared_pattern(method, path, pattern):
+@pytest.mark.parametrize(("method", "path", "pattern", "serve"), HOT)
+def test_the_hot_routes_resolve_to_their_declared_pattern(method, path, pattern, serve):
     hot = _hot_route(method, path)
     assert hot is not None
-    key, match = hot
-    assert key == (method, pattern) and (key in WRITES or key in READS)
+    route, match = hot
+    assert (route.method, route.pattern, route.serve) == (method, pattern, serve)
     assert match.func.pattern == pattern
+
+
+def test_exactly_these_routes_are_declared_hot():
+    declared = {(r.method, r.pattern, r.serve) for ms in routing.ROUTES.values() for r in ms.values() if r.serve}
+    assert declared == {(method, pattern, serve) for method, _, pattern, serve in HOT}
 
 
 @pytest.mark.parametrize(("method", "path"), [
