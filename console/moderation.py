@@ -8,6 +8,7 @@ publishes the same events and writes the same audit rows.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.admin import AdminSite
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -59,9 +60,8 @@ def _act(request: HttpRequest) -> str:
     raise ApiError(422, f"unknown action {action!r}")
 
 
-def moderation_page(request: HttpRequest) -> HttpResponse:
-    from console.site import console_site
-
+def moderation_page(request: HttpRequest, site: AdminSite) -> HttpResponse:
+    """The moderation page, framed by `site` (the console's AdminSite, which routes here)."""
     if not access.resolve(request).admin:
         raise PermissionDenied
     if request.method == "POST":
@@ -70,7 +70,7 @@ def moderation_page(request: HttpRequest) -> HttpResponse:
         except ApiError as exc:
             messages.error(request, exc.message)
         return HttpResponseRedirect(PATH)
-    context = {**console_site.each_context(request), "title": "Moderation",
+    context = {**site.each_context(request), "title": "Moderation",
                "loop_guard": loopguard.status(state.config()), "posters": services.top_posters(),
                "window_minutes": int(services.TOP_POSTERS_WINDOW.total_seconds() // 60),
                "refused_patterns": state.config().refused_agent_patterns}

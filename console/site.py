@@ -12,7 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidde
 from django.urls import path
 from django.views.decorators.cache import never_cache
 
-from console import access, audit
+from console import access, audit, moderation, search, views
+from events.models import Event
 
 
 class ConsoleSite(admin.AdminSite):
@@ -29,13 +30,11 @@ class ConsoleSite(admin.AdminSite):
 
     def admin_view(self, view, cacheable: bool = False):
         """Without a usable credential every console page is the login page (401), never data."""
-        from console.views import bootstrapped, login_page
-
         guarded = super().admin_view(view, cacheable)
 
         def inner(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if not self.has_permission(request):
-                return login_page(request, status=access.resolve(request).refusal_status)
+                return views.login_page(request, status=access.resolve(request).refusal_status)
             try:
                 return guarded(request, *args, **kwargs)
             except PermissionDenied:
@@ -45,17 +44,15 @@ class ConsoleSite(admin.AdminSite):
                 return HttpResponseNotFound(str(exc) or "not found", content_type="text/plain")
 
         inner.csrf_exempt = getattr(guarded, "csrf_exempt", False)
-        return bootstrapped(inner)
+        return views.bootstrapped(inner)
 
     def get_urls(self):
-        from console import moderation, search, views
-
         b = views.bootstrapped
         custom = [
             path("", b(never_cache(views.live)), name="index"),
             path("search/", b(never_cache(search.search_page)), name="search"),
             path("manage/", self.admin_view(self.index), name="manage"),
-            path("manage/moderation/", self.admin_view(moderation.moderation_page), name="moderation"),
+            path("manage/moderation/", self.admin_view(self.moderation), name="moderation"),
             path("login/", b(views.login_view), name="login"),
             path("logout/", b(views.logout_view), name="logout"),
             path("static/<path:asset>", b(views.static_asset), name="static"),
@@ -67,8 +64,6 @@ class ConsoleSite(admin.AdminSite):
 
     def index(self, request: HttpRequest, extra_context=None):
         """The management index, with the newest events of the log beside the app list."""
-        from events.models import Event
-
         recent = list(Event.objects.order_by("-seq").only("seq", "type", "created_at")[:10])
         return super().index(request, {**(extra_context or {}), "recent_events": recent})
 
@@ -78,9 +73,11 @@ class ConsoleSite(admin.AdminSite):
             return HttpResponseNotFound("no password: this session uses a token", content_type="text/plain")
         return super().password_change(request, extra_context)
 
-    def each_context(self, request: HttpRequest) -> dict:
-        from console import views
+    def moderation(self, request: HttpRequest) -> HttpResponse:
+        """The moderation page (console.moderation), in this site's frame."""
+        return moderation.moderation_page(request, self)
 
+    def each_context(self, request: HttpRequest) -> dict:
         context = super().each_context(request)
         context["console_access"] = access.resolve(request)
         context["analytics_id"] = views.analytics_id()

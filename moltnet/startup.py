@@ -8,8 +8,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from moltnet import dbworkers
 from moltnet.config import ConfigError, ServerConfig, quoted
+from moltnet.errors import ApiError
+from moltnet.gocompat.schema import LATEST_GO_VERSION, newer_go_schema
 from moltnet.ids import default_token_id, trim
+from moltnet.storage import prepare_sqlite_directory
 
 log = logging.getLogger("moltnet.startup")
 _held: list = []  # keeps the SQLite lock file open for the process lifetime
@@ -53,8 +57,10 @@ def apply_declared_state(cfg: ServerConfig) -> None:
     The whole request is validated before anything changes, so a bad declared room or agent id
     stops start-up without having created or rewritten the entries before it.
     """
-    from moltnet.errors import ApiError
+    # Here, not at the top: the rooms app's modules read its models, which exist only once Django is
+    # set up, and `moltnet validate` and the CLI import this module before that (not a cycle).
     from rooms.apply import do_apply
+    from rooms.loopguard import apply_declared
     from rooms.schemas import ApplyAgentIn, ApplyConfigRequest, CreateRoomRequest
 
     request = ApplyConfigRequest(
@@ -67,7 +73,6 @@ def apply_declared_state(cfg: ServerConfig) -> None:
         do_apply(request, cfg.network_id)
     except ApiError as exc:
         raise ConfigError(exc.message) from None
-    from rooms.loopguard import apply_declared
 
     apply_declared(cfg.rooms)  # ours: rooms[].loop_guard.max_agent_hops
 
@@ -100,8 +105,6 @@ def refuse_newer_go_schema() -> None:
     """Stop start-up on a database whose Go schema is newer than the one these models know."""
     from django.db import connection
 
-    from moltnet.gocompat.schema import LATEST_GO_VERSION, newer_go_schema
-
     if (version := newer_go_schema(connection)) is not None:
         raise ConfigError(f"database schema version {version} is newer than this server supports "
                           f"(up to {LATEST_GO_VERSION}); upgrade Moltnet")
@@ -110,8 +113,6 @@ def refuse_newer_go_schema() -> None:
 def prepare_server(cfg: ServerConfig, *, verbosity: int = 0) -> None:
     """Everything between loading config and listening; raises ConfigError with one clear message."""
     from django.core.management import call_command
-
-    from moltnet.storage import prepare_sqlite_directory
 
     prepare_sqlite_directory(cfg)
     acquire_sqlite_lock(cfg)
@@ -128,8 +129,6 @@ def warm_up() -> None:
     """Pay before listening what the first requests would pay: Django imports the URL conf (every
     view module) on its first resolve, and the hot path's database threads connect on first use."""
     from django.urls import get_resolver
-
-    from moltnet import dbworkers
 
     get_resolver().url_patterns  # noqa: B018 - the lazy import is the point
     dbworkers.warm()

@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 
+from moltnet import __version__, logformat
 from moltnet.cli.flags import CliError, HelpShownError, help_requested
 from moltnet.cli.skills import INSTALL_LINE
 
@@ -80,6 +81,8 @@ BARE_NOTICE = "no command given, so starting the server (`moltnet start`); run `
 
 
 def _commands() -> dict[str, Command]:
+    # Each command's module is imported when the table is built for a run, not with this package:
+    # `moltnet` starts without loading Django, the node or the MCP SDK unless the command needs them.
     from moltnet.cli import server
 
     table: dict[str, Command] = {
@@ -102,23 +105,19 @@ def _commands() -> dict[str, Command]:
 
 
 def _doctor(args: list[str]) -> int:
-    from moltnet.cli.doctor import doctor
+    from moltnet.cli.doctor import doctor  # loaded only for `moltnet doctor` (see _commands)
 
     return doctor(args)
 
 
 def _log_line(level: int, message: str) -> None:
     """One line in the log format (moltnet.logformat), before any logging is configured."""
-    from moltnet import logformat
-
     record = logging.LogRecord("moltnet.cli", level, __file__, 0, message, None, None)
     sys.stderr.write(logformat.make_formatter().format(record) + "\n")
 
 
 def fail(message: str) -> int:
     """Spec 11 §1.4: `YYYY/MM/DD HH:MM:SS <error>` on stderr; a JSON line when MOLTNET_LOG_FORMAT=json asks."""
-    from moltnet import logformat
-
     if logformat.json_wanted():
         _log_line(logging.ERROR, message)
     else:
@@ -132,8 +131,6 @@ def main(argv: list[str] | None = None) -> int:
         _log_line(logging.INFO, BARE_NOTICE)
     first = args[0] if args else "start"
     if first in ("--version", "version"):
-        from moltnet import __version__
-
         print(__version__)
         return 0
     if first in ("--help", "-h", "help"):

@@ -175,6 +175,8 @@ def backup(args: list[str]) -> int:
 @guarded
 def restore(args: list[str]) -> int:
     """`moltnet restore BACKUP`: put a backup in place of the configured SQLite database."""
+    # Imported when this command runs: every `moltnet` run loads each command's module, so what only
+    # one command needs is loaded by that command (start-up stays quick; see moltnet.cli._commands).
     from moltnet import dblock
 
     source, values = _parse("restore", RESTORE_USAGE, args)

@@ -67,6 +67,7 @@ def doctor(args: list[str]) -> int:
         check_database(report, cfg)
         check_listen(report, cfg)
         check_auth(report, cfg)
+    # The node's modules load only for the node commands (see moltnet.cli._commands).
     from moltnet.cli.doctor_node import check_node
 
     check_node(report)

@@ -25,6 +25,7 @@ VERSION_TIMEOUT = 5.0
 
 
 def check_node(report: Report) -> None:
+    # The node's modules load only for the node commands (see moltnet.cli._commands).
     try:
         from node.config import discover_node_config, load_node_file
     except ModuleNotFoundError:
@@ -87,6 +88,7 @@ def check_token(report: Report, name: str, bridge: BridgeConfig) -> None:
         report.add("fail", name, f"token file {m.token_path} is missing",
                    "write the token there (mode 0600), or correct moltnet.token_path")
         return
+    # The node's modules load only for the node commands (see moltnet.cli._commands).
     from node.client import preflight
 
     try:

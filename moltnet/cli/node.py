@@ -42,6 +42,7 @@ def _early_signals() -> None:
 
 
 def _run(coro) -> int:
+    # The node's modules load only for the node commands (see moltnet.cli._commands).
     from node import logs
 
     logs.setup()
@@ -63,6 +64,7 @@ def status(args: list[str]) -> int:
     args = [a for a in args if a not in ("--json", "-json")]
     if len(args) > 1:
         raise CliError("invalid argument")
+    # The node's modules load only for the node commands (see moltnet.cli._commands).
     from node.config import discover_node_config, load_node_file
     from node.status import dumps, node_status, render
 
@@ -85,6 +87,7 @@ def node(args: list[str]) -> int:
         args = args[1:]
     if len(args) > 1:
         raise CliError("invalid argument")
+    # The node's modules load only for the node commands (see moltnet.cli._commands).
     from node.config import discover_node_config, load_node_file
     from node.runner import run_node
 
@@ -107,6 +110,7 @@ def _bridge(name: str, args: list[str]) -> int:
         args = args[1:]
     if len(args) != 1:
         raise CliError("invalid argument")
+    # The node's modules load only for the node commands (see moltnet.cli._commands).
     from node.config import load_bridge_file
     from node.runner import run_bridge
 

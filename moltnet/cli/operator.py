@@ -46,6 +46,8 @@ def credential_flags(command: str, *, member_selector: bool = True) -> FlagSet:
 
 def parse_credentials(flags: FlagSet, args: list[str]) -> tuple[dict, set[str], list[str]]:
     """(values, flags given on the command line, positional) — `given` drives the auth merge."""
+    # Imported when this command runs: every `moltnet` run loads each command's module, so what only
+    # one command needs is loaded by that command (start-up stays quick; see moltnet.cli._commands).
     from moltnet.cli.onboarding import given_flags
 
     values, positional = flags.parse(args)
@@ -54,6 +56,8 @@ def parse_credentials(flags: FlagSet, args: list[str]) -> tuple[dict, set[str], 
 
 def resolve_client(values: dict, given: set[str], *, member_selector: bool = True) -> Client:
     """Build the attachment from flags, fill blanks from a client config, resolve the token (§8.6)."""
+    # Imported when this command runs: every `moltnet` run loads each command's module, so what only
+    # one command needs is loaded by that command (start-up stays quick; see moltnet.cli._commands).
     from moltnet.cli.onboarding import merge_auth
 
     auth = {key: values[flag].strip() for key, flag in (("mode", "auth-mode"), ("token", "token"),
@@ -112,6 +116,8 @@ def split_apply_args(args: list[str]) -> tuple[list[str], str]:
 
 def build_apply_request(path: Path) -> dict:
     """The ApplyConfigRequest for a Moltnet file; token values never leave this process."""
+    # Imported when this command runs: every `moltnet` run loads each command's module, so what only
+    # one command needs is loaded by that command (start-up stays quick; see moltnet.cli._commands).
     from moltnet.config import ConfigError, load_file
     from moltnet.startup import declared_bindings
 
@@ -131,6 +137,8 @@ def build_apply_request(path: Path) -> dict:
 
 
 def find_server_config(path: str) -> Path:
+    # Imported when this command runs: every `moltnet` run loads each command's module, so what only
+    # one command needs is loaded by that command (start-up stays quick; see moltnet.cli._commands).
     from moltnet.config import ConfigError, locate_config
 
     if path:

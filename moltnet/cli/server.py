@@ -37,6 +37,7 @@ def start(args: list[str]) -> int:
     django.setup()
     from django.db import DatabaseError
 
+    # Only after Django is set up from the config above: these read models and settings at import.
     from moltnet.startup import prepare_server
     from pairings.worker import start_background
 
@@ -47,6 +48,7 @@ def start(args: list[str]) -> int:
         raise CliError(str(exc)) from None
     except DatabaseError as exc:  # unreachable Postgres, unwritable SQLite file: one line, no traceback
         raise CliError(f"open {cfg.storage_kind} storage: {' '.join(str(exc).split())}") from None
+    # Only after Django is set up from the config above: these read models and settings at import.
     from moltnet.asgi import application
     from moltnet.serving import build_server
 
@@ -114,6 +116,7 @@ token source, as start-up will.
 
 
 def _load_node(path: Path) -> None:
+    # The node's modules load only for the node commands (see moltnet.cli._commands).
     try:
         from node.config import load_node_file, startup_problems
     except ModuleNotFoundError:
@@ -133,6 +136,7 @@ def _is_bridge_file(path: Path) -> bool:
 
 
 def _load_bridge(path: Path) -> None:
+    # The node's modules load only for the node commands (see moltnet.cli._commands).
     from node.config import load_bridge_file, startup_problems
 
     problems = startup_problems([load_bridge_file(path)])

@@ -10,7 +10,6 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from moltnet.client.httpclient import Client
 from moltnet.gocompat.flags import CliError
 from moltnet.runtimes import registry
 
@@ -51,6 +50,10 @@ def _makedirs(path: Path) -> None:
 
 def server_skill(base_url: str, token: str) -> str | None:
     """The network's /skill.md if reachable and valid (front matter `name: moltnet`), else None."""
+    # Here, not at the top: the HTTP client loads httpx (~75 ms), which `moltnet skill install` and
+    # every other command importing this module never need.
+    from moltnet.client.httpclient import Client
+
     try:
         status, body = Client(base_url, token).fetch_text("/skill.md", SKILL_TIMEOUT, SKILL_LIMIT)
     except Exception:  # any failure falls back to the bundled skill (spec 11 §7.2)

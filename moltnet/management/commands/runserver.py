@@ -14,6 +14,8 @@ from django.conf import settings
 from django.core.management.base import CommandError
 
 from moltnet.config import ConfigError
+from moltnet.startup import prepare_server
+from pairings.worker import start_background
 
 
 class Command(DaphneRunserver):
@@ -27,8 +29,6 @@ class Command(DaphneRunserver):
 
     def inner_run(self, *args, **options):
         # Runs in the serving process (the autoreloader's child), which must own the SQLite lock.
-        from moltnet.startup import prepare_server
-        from pairings.worker import start_background
 
         try:
             prepare_server(settings.MOLTNET)
