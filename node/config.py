@@ -13,8 +13,9 @@ import yaml
 
 from moltnet.config import NODE_CONFIG_CANDIDATES, ConfigError, typed
 from moltnet.gocompat import quote
+from moltnet.gocompat.errors import os_cause
 from node.state import saved_token_path
-from node.tokens import effective_mode, go_cause, read_token_file, resolve_token
+from node.tokens import effective_mode, read_token_file, resolve_token
 from node.validation import apply_runtime_defaults, check_private, validate_bridge
 
 __all__ = ["BridgeConfig", "NodeConfig", "apply_runtime_defaults", "bridge_from_document", "discover_node_config",
@@ -179,7 +180,7 @@ def load_bridge_file(path: str | Path) -> BridgeConfig:
     try:
         text = path.read_text()
     except OSError as exc:
-        raise ConfigError(f"read bridge config: open {path}: {go_cause(exc)}") from None
+        raise ConfigError(f"read bridge config: open {path}: {os_cause(exc)}") from None
     try:
         # Lenient, as Go decodes bridge JSON: names fold case, unknown keys are ignored.
         data = typed.from_json(typed.parse_json(text), BRIDGE_SCHEMA, "", strict=False)
@@ -205,7 +206,7 @@ def discover_node_config(arg: str | None = None, environ: Mapping[str, str] | No
         try:
             info = os.stat(explicit)
         except OSError as exc:
-            raise ConfigError(f"stat {explicit}: {go_cause(exc)}") from None
+            raise ConfigError(f"stat {explicit}: {os_cause(exc)}") from None
         if stat.S_ISDIR(info.st_mode):
             raise ConfigError(f'MoltnetNode config "{explicit}" is a directory')
         return Path(explicit)
@@ -217,7 +218,7 @@ def discover_node_config(arg: str | None = None, environ: Mapping[str, str] | No
         except FileNotFoundError:
             continue
         except OSError as exc:
-            raise ConfigError(f"stat {candidate}: {go_cause(exc)}") from None
+            raise ConfigError(f"stat {candidate}: {os_cause(exc)}") from None
         if stat.S_ISDIR(info.st_mode):
             raise ConfigError(f'MoltnetNode config "{candidate}" is a directory')
         return candidate
@@ -228,7 +229,7 @@ def _read_node_document(path: Path) -> dict:
     try:
         text = path.read_text()
     except OSError as exc:
-        raise ConfigError(f"read MoltnetNode config: open {path}: {go_cause(exc)}") from None
+        raise ConfigError(f"read MoltnetNode config: open {path}: {os_cause(exc)}") from None
     try:
         # Typed as Go decodes it (yaml.v3 / encoding/json): `id: 007` stays "007", `name: yes` is "yes".
         if path.suffix.lower() == ".json":

@@ -4,23 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import uuid
 from pathlib import Path
 
 from moltnet.config import ConfigError
 from moltnet.gocompat import quote
+from moltnet.gocompat.times import rfc3339_nano
 
 STORE_VERSION = "moltnet.cli-sessions.v1"
-
-
-def go_timestamp(now: float | None = None) -> str:
-    """UTC RFC 3339 with nanoseconds, trailing zeros trimmed (Go's RFC3339Nano)."""
-    ns = time.time_ns() if now is None else int(now * 1e9)
-    seconds, frac = divmod(ns, 1_000_000_000)
-    base = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
-    digits = f"{frac:09d}".rstrip("0")
-    return base + (f".{digits}" if digits else "") + "Z"
 
 
 def new_session_id() -> str:
@@ -66,7 +57,7 @@ class SessionStore:
 
     def put(self, key: str, session_id: str) -> None:
         data = self.read()
-        now = go_timestamp()
+        now = rfc3339_nano()
         previous = data["sessions"].get(key) if isinstance(data["sessions"].get(key), dict) else {}
         data["sessions"][key] = {"runtime_session_id": session_id, "created_at": previous.get("created_at") or now,
                                  "updated_at": now}

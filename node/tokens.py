@@ -9,16 +9,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from moltnet.config import ConfigError
+from moltnet.gocompat.errors import os_cause
 
 
 class TokenError(ConfigError):
     """A configured token source cannot be used."""
-
-
-def go_cause(exc: OSError) -> str:
-    """Render an OSError like Go's `*PathError` cause: lower-case strerror."""
-    text = exc.strerror or str(exc)
-    return text[:1].lower() + text[1:]
 
 
 def effective_mode(auth_mode: str, token: str, token_env: str, token_path: str) -> str:
@@ -44,12 +39,12 @@ def read_token_file(path: str) -> str:
     try:
         info = os.lstat(path)
     except OSError as exc:
-        raise TokenError(f'stat moltnet token_path "{path}": lstat {path}: {go_cause(exc)}') from exc
+        raise TokenError(f'stat moltnet token_path "{path}": lstat {path}: {os_cause(exc)}') from exc
     _check_token_file(path, info)
     try:
         token = Path(path).read_text().strip()
     except OSError as exc:
-        raise TokenError(f'read moltnet token_path "{path}": {go_cause(exc)}') from exc
+        raise TokenError(f'read moltnet token_path "{path}": {os_cause(exc)}') from exc
     if not token:
         raise TokenError(f'moltnet token_path "{path}" is empty')
     return token
@@ -86,7 +81,7 @@ def _existing_ok(path: str) -> bool:
     except FileNotFoundError:
         return False
     except OSError as exc:
-        raise TokenError(f'stat moltnet token_path "{path}": lstat {path}: {go_cause(exc)}') from exc
+        raise TokenError(f'stat moltnet token_path "{path}": lstat {path}: {os_cause(exc)}') from exc
     _check_token_file(path, info)
     return True
 
@@ -96,7 +91,7 @@ def _make_parent(path: str) -> Path:
     try:
         parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
-        raise TokenError(f'create moltnet token_path directory "{parent}": {go_cause(exc)}') from exc
+        raise TokenError(f'create moltnet token_path directory "{parent}": {os_cause(exc)}') from exc
     return parent
 
 
@@ -114,7 +109,7 @@ def write_token_file(path: str, token: str) -> None:
         os.chmod(path, 0o600)
     except OSError as exc:
         temp.unlink(missing_ok=True)
-        raise TokenError(f'write moltnet token_path "{path}": {go_cause(exc)}') from exc
+        raise TokenError(f'write moltnet token_path "{path}": {os_cause(exc)}') from exc
 
 
 def prepare_first_claim(path: str) -> None:
@@ -128,4 +123,4 @@ def prepare_first_claim(path: str) -> None:
         os.close(fd)
         probe.unlink()
     except OSError as exc:
-        raise TokenError(f'moltnet token_path directory "{parent}" is not writable: {go_cause(exc)}') from exc
+        raise TokenError(f'moltnet token_path directory "{parent}" is not writable: {os_cause(exc)}') from exc

@@ -18,10 +18,10 @@ from moltnet.config import (
     find_config_file,
     load_checked,
     load_server_config,
-    os_error,
     parse_listen_addr,
     quoted,
 )
+from moltnet.gocompat.errors import path_error
 
 
 def start(args: list[str]) -> int:
@@ -73,12 +73,13 @@ def init(args: list[str]) -> int:
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
-        raise CliError(f'create init directory {quoted(directory)}: {os_error("mkdir", directory, exc)}') from None
+        raise CliError(f'create init directory {quoted(directory)}: {path_error("mkdir", directory, exc)}') from None
     if str(directory) != ".":
         try:
             os.chmod(directory, 0o700)
         except OSError as exc:
-            raise CliError(f'secure init directory {quoted(directory)}: {os_error("chmod", directory, exc)}') from None
+            error = path_error("chmod", directory, exc)
+            raise CliError(f"secure init directory {quoted(directory)}: {error}") from None
     files = ((directory / "Moltnet", DEFAULT_SERVER_FILE), (directory / "MoltnetNode", DEFAULT_NODE_FILE))
     created = []
     for path, body in files:
@@ -90,13 +91,13 @@ def init(args: list[str]) -> int:
         except FileNotFoundError:
             pass
         except OSError as exc:  # a symlink loop, a permission problem: not "missing"
-            raise CliError(f'inspect {quoted(label)}: {os_error("stat", label, exc)}') from None
+            raise CliError(f'inspect {quoted(label)}: {path_error("stat", label, exc)}') from None
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as handle:
                 handle.write(body)
         except OSError as exc:
-            raise CliError(f'write {quoted(label)}: {os_error("open", label, exc)}') from None
+            raise CliError(f'write {quoted(label)}: {path_error("open", label, exc)}') from None
         created.append(label)
     print(f"initialized {directory}")
     if not created:
@@ -155,7 +156,7 @@ def validate(args: list[str]) -> int:
         is_dir = target.is_dir()
         target.stat()
     except OSError as exc:
-        raise CliError(f'inspect {quoted(target)}: {os_error("stat", target, exc)}') from None
+        raise CliError(f'inspect {quoted(target)}: {path_error("stat", target, exc)}') from None
     try:
         if is_dir:
             server = find_config_file(target, CONFIG_CANDIDATES, inspect="inspect")

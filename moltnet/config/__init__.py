@@ -33,7 +33,6 @@ from moltnet.config.model import (
     RoomConfig,
     ServerConfig,
     TokenConfig,
-    os_error,
     quoted,
 )
 from moltnet.config.startable import check_startable, parse_listen_addr
@@ -51,6 +50,6 @@ __all__ = [
     "VISIBILITIES", "WRITE_POLICIES", "ConfigError", "EmptyDocumentError", "PairingConfig", "RoomConfig",
     "ServerConfig", "TokenConfig", "SCHEMA", "apply_document", "apply_environment", "check_private_file",
     "check_startable", "find_config_file", "has_embedded_secrets", "load_checked", "load_file", "load_server_config",
-    "locate_config", "os_error", "parse_listen_addr", "quoted", "read_document", "resolve_relative",
+    "locate_config", "parse_listen_addr", "quoted", "read_document", "resolve_relative",
     "validate_analytics", "validate_auth", "validate_document", "validate_pairing",
 ]

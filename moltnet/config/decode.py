@@ -18,10 +18,10 @@ from moltnet.config.model import (
     RoomConfig,
     ServerConfig,
     TokenConfig,
-    os_error,
     quoted,
 )
 from moltnet.config.typed import TIME, decode_json, decode_yaml_located
+from moltnet.gocompat.errors import path_error
 
 _DIAGNOSTICS = {
     "checked_at": TIME, "remote_version": str, "remote_network_id": str,
@@ -86,7 +86,7 @@ def find_config_file(cwd: Path | None = None, candidates: tuple[str, ...] = CONF
         except FileNotFoundError:
             continue
         except OSError as exc:
-            raise ConfigError(f'{inspect} {quoted(path)}: {os_error("stat", path, exc)}') from exc
+            raise ConfigError(f'{inspect} {quoted(path)}: {path_error("stat", path, exc)}') from exc
         if not stat.S_ISDIR(info.st_mode):
             return path
     return None
@@ -105,7 +105,7 @@ def read_document_located(path: Path, label: str = "Moltnet config") -> tuple[di
     try:
         content = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f'read {label} {quoted(path)}: {os_error("open", path, exc)}') from exc
+        raise ConfigError(f'read {label} {quoted(path)}: {path_error("open", path, exc)}') from exc
     marks: Marks = {}
     try:
         if _extension(path) == ".json":

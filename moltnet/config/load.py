@@ -8,7 +8,7 @@ from pathlib import Path
 
 from moltnet.config.decode import PAIRING_SCHEMA, _pairing, apply_document, find_config_file, read_document_located
 from moltnet.config.hints import Marks, located
-from moltnet.config.model import ConfigError, ServerConfig, os_error, quoted
+from moltnet.config.model import ConfigError, ServerConfig, quoted
 from moltnet.config.startable import check_declared, check_exposure, check_startable, environment_source
 from moltnet.config.typed import from_json, parse_json
 from moltnet.config.validate import (
@@ -18,6 +18,7 @@ from moltnet.config.validate import (
     validate_auth,
     validate_document,
 )
+from moltnet.gocompat.errors import path_error
 
 
 def load_file(path: Path, *, label: str = "Moltnet config") -> ServerConfig:
@@ -133,7 +134,7 @@ def locate_config(environ: dict | None = None, cwd: Path | None = None) -> Path 
         try:
             info = path.stat()
         except OSError as exc:
-            raise ConfigError(f'stat Moltnet config {quoted(explicit)}: {os_error("stat", explicit, exc)}') from exc
+            raise ConfigError(f'stat Moltnet config {quoted(explicit)}: {path_error("stat", explicit, exc)}') from exc
         if stat.S_ISDIR(info.st_mode):
             raise ConfigError(f'moltnet config {quoted(explicit)} is a directory')
         return path

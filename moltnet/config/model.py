@@ -67,12 +67,6 @@ def quoted(value: object) -> str:
     return quote(str(value))
 
 
-def os_error(op: str, path: object, exc: OSError) -> str:
-    """Go's *PathError text, e.g. `stat Moltnet: no such file or directory`."""
-    reason = exc.strerror or str(exc)
-    return f"{op} {path}: {reason[:1].lower()}{reason[1:]}"
-
-
 @dataclass
 class TokenConfig:
     id: str

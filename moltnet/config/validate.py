@@ -14,11 +14,11 @@ from moltnet.config.model import (
     ConfigError,
     PairingConfig,
     ServerConfig,
-    os_error,
     quoted,
 )
 from moltnet.config.proxies import parse_trusted
 from moltnet.gocompat import UrlError, parse_url
+from moltnet.gocompat.errors import path_error
 
 ANALYTICS = "server.console.analytics"
 
@@ -195,7 +195,7 @@ def check_private_file(path: Path) -> None:
     try:
         info = path.lstat()
     except OSError as exc:
-        raise ConfigError(f'stat Moltnet config {quoted(path)}: {os_error("lstat", path, exc)}') from exc
+        raise ConfigError(f'stat Moltnet config {quoted(path)}: {path_error("lstat", path, exc)}') from exc
     if stat.S_ISLNK(info.st_mode):
         raise ConfigError(f'moltnet config {quoted(path)} must not be a symlink when secrets are present')
     if info.st_mode & 0o077:

@@ -2,9 +2,9 @@
 
 Owns Go's `%q` quoting (`quoting`), Go's `encoding/json` decoding rules (`jsondecode`),
 `net/url.Parse` verdicts and error texts (`urls`), the `flag` package's parsing (`flags`),
-`strconv` numbers (`numbers`), `time.ParseDuration` (`durations`) and the Go server's migration
-bookkeeping (`schema`). Domain code imports the neutral names (`quote`, `parse_url`, ...) and never
-re-implements a Go rule of its own.
+`strconv` numbers (`numbers`), `time.ParseDuration` (`durations`), RFC3339Nano (`times`), the
+texts of OS errors (`errors`) and the Go server's migration bookkeeping (`schema`). Domain code
+imports the neutral names (`quote`, `parse_url`, ...) and never re-implements a Go rule of its own.
 
 This is a base package: it imports the standard library, pydantic and `moltnet.fields` only — never a
 domain app, a transport or a program.

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from moltnet.gocompat import quote
+from moltnet.gocompat.errors import os_cause
 from node import logs
 from node.client import backoff
 from node.render import cli_session_key, compact_bootstrap, context_id, queued_batch
 from node.runtimes.base import Adapter
 from node.sessions import SessionStore
 from node.state import now
-from node.tokens import go_cause
 from node.workspace import client_config_path, ensure_client_config, ensure_workspace
 
 QUEUE_LIMIT = 256
@@ -54,7 +54,7 @@ def exit_cause(returncode: int) -> str:
 
 def start_cause(command: str, argv0: str, exc: OSError, path: str | None) -> str:
     """Go's error for a command that cannot start: a failed PATH lookup, else `fork/exec <path>: <errno text>`."""
-    reason = go_cause(exc)
+    reason = os_cause(exc)
     if os.sep not in command:
         if shutil.which(command, path=path) is None:
             return f"exec: {quote(command)}: executable file not found in $PATH"
