@@ -19,16 +19,9 @@ from node.runner import Runner
 from tests.support.live import LiveServer
 
 FAKES = Path(__file__).resolve().parents[1] / "node" / "fakes"
-
-
 _scratch: list[str] = []
-
-
 atexit.register(lambda: [shutil.rmtree(d, ignore_errors=True) for d in _scratch])
-
-
 REPO = Path(__file__).resolve().parents[2]
-
 
 STUDIO = """version: moltnet.v1
 network: {id: studio, name: Studio}
