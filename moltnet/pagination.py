@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -11,6 +10,7 @@ from django.db.models import Q, QuerySet, Subquery
 
 from moltnet.errors import unprocessable
 from moltnet.gocompat import quote
+from moltnet.gocompat.numbers import atoi
 from moltnet.ids import id_error, trim
 
 DEFAULT_LIMIT = 100
@@ -34,13 +34,13 @@ def query_value(query: dict[str, str] | Any, name: str) -> str:
 def parse_page_params(query: dict[str, str] | Any) -> PageParams:
     """Parse and format-check `limit`, `before`, `after`; 422 on malformed cursors."""
     raw = trim(query_value(query, "limit"))
-    limit = DEFAULT_LIMIT
-    # Go's strconv.Atoi: base 10, optional sign, no underscores; out of int64 range is a parse error.
-    if re.fullmatch(r"[+-]?[0-9]+", raw) and -(1 << 63) <= int(raw) < (1 << 63):
-        limit = int(raw)
-        if limit <= 0:
-            limit = DEFAULT_LIMIT
-        limit = min(limit, MAX_LIMIT)
+    try:
+        limit = atoi(raw)  # Go reads `limit` with strconv.Atoi; what it refuses is the default
+    except ValueError:
+        limit = DEFAULT_LIMIT
+    if limit <= 0:
+        limit = DEFAULT_LIMIT
+    limit = min(limit, MAX_LIMIT)
     before = trim(query_value(query, "before"))
     after = trim(query_value(query, "after"))
     if before and after:

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 PREFIXES = {"0x": 16, "0o": 8, "0b": 2}
+_DECIMAL = re.compile(r"[+-]?[0-9]+")
+
+
+def atoi(text: str) -> int:
+    """strconv.Atoi (64-bit): base 10, an optional sign, no `_`; out of int64 range is an error."""
+    if not _DECIMAL.fullmatch(text):
+        raise ValueError("invalid syntax")
+    value = int(text)
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError("value out of range")
+    return value
 
 
 def parse_int(text: str) -> int:
