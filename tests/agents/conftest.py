@@ -1,4 +1,4 @@
-"""Helpers for auth tests: one static token per scope, clients per credential, rooms and sends."""
+"""Fixtures for auth tests: clients per credential, rooms with members, registered agents."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from agents.models import AgentRegistration
 from moltnet.ids import agent_fqid, now
 from rooms.schemas import CreateRoomRequest
 from rooms.services import do_create_room
-from tests.conftest import ApiClient
 from tests.support.agents import SECRET
+from tests.support.api import ApiClient
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""CLI test helpers: run `moltnet` for real (subprocess) or in-process, against real servers."""
+"""CLI fixtures: the in-process `cli` runner and real servers per module; helpers are in tests/support/cli.py."""
 
 from __future__ import annotations
 

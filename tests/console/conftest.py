@@ -1,4 +1,4 @@
-"""Console test helpers: a bearer network with one token per console role, and browser-like clients."""
+"""Console fixtures: a bearer network with one token per console role, and browser-like clients."""
 
 from __future__ import annotations
 

@@ -1,3 +1,5 @@
+"""Events fixtures: the attach tests' live servers and their in-process networks."""
+
 from tests.attach.conftest import (  # noqa: F401 - shared live servers and their in-process networks
     bearer_network,
     bearer_server,

@@ -1,4 +1,4 @@
-"""MCP test helpers: real `moltnet start` servers and the SDK's own clients (streamable HTTP, stdio)."""
+"""MCP fixtures: real `moltnet start` servers per module; the SDK clients are in tests/support/mcpserver.py."""
 
 from __future__ import annotations
 

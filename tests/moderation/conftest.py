@@ -6,7 +6,8 @@ import pytest
 
 from rooms.schemas import CreateRoomRequest
 from rooms.services import do_create_room
-from tests.conftest import ApiClient
+from tests.attach.conftest import own_hub  # noqa: F401 - fixture (in-process attach/SSE tests)
+from tests.support.api import ApiClient
 from tests.support.moderation import TOKENS
 
 

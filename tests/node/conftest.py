@@ -1,4 +1,4 @@
-"""Node test helpers: one real `moltnet start` per module, in-process attachments, fake runtime executables."""
+"""Node fixtures: one real `moltnet start` per module and fake runtime executables (tests/support/node.py)."""
 
 from __future__ import annotations
 

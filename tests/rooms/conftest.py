@@ -1,9 +1,10 @@
-"""Helpers for conversation API tests: rooms on demand and a compact `send`."""
+"""Fixtures for conversation API tests: rooms on demand, a compact `send`, an admin client."""
 
 from __future__ import annotations
 
 import pytest
 
+from tests.support.api import ApiClient
 from tests.support.rooms import text
 
 
@@ -31,6 +32,4 @@ def send(api):
 @pytest.fixture
 def as_admin(db):
     """A JSON client with the `admin-secret` token (configure a token with that value)."""
-    from tests.conftest import ApiClient
-
     return ApiClient("admin-secret")
