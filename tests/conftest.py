@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from moltnet.config import ServerConfig, apply_document, validate_auth
 from tests.support.api import ApiClient
@@ -66,3 +67,16 @@ def redis_server():
     server = RedisServer()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def runtime_connections(django_db_setup, django_db_blocker):
+    """In-process attach/SSE tests leave threads (attach.db's ORM pool, asgiref's sync thread) holding
+    connections to the test database; end those sessions before it is dropped (Postgres refuses to drop
+    a database in use, and the run would end with a warning)."""
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                       " WHERE datname = current_database() AND pid <> pg_backend_pid()")

@@ -39,7 +39,7 @@ def public_none_server(tmp_path_factory):
 
 
 @pytest.fixture
-async def own_hub(monkeypatch):
+async def own_hub(monkeypatch, runtime_connections):
     """A hub on this test's event loop, stopped afterwards (in-process tests)."""
     monkeypatch.setattr(hub, "_hub", None)
     yield
