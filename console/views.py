@@ -171,7 +171,7 @@ def api_proxy(request: HttpRequest, rest: str) -> HttpResponse:
         if (reason := CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})) is not None:
             return reason
     request.route_label = route.label
-    return route.view(request, who.caller, **match.kwargs)
+    return route.call(request, who.caller, match.kwargs)
 
 
 def spec_patterns() -> dict[str, str]:
