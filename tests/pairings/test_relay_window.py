@@ -140,12 +140,14 @@ def test_retry_after_from_the_partner_is_honoured(api, configure_alpha, beta) ->
 def test_the_cursor_never_passes_an_unanswered_message_and_a_crash_resends_it(api, configure_alpha, beta) -> None:
     relay = configure_alpha()
     body = json.dumps(ACCEPTED | {"message_id": "msg_slow"}).encode()
-    beta.by_message["msg_slow"] = (202, Drip([body[:5], body[5:]], 1.5))
+    beta.by_message["msg_slow"] = (202, Drip([body[:5], body[5:]], 3.0))
     ids = ["msg_slow"] + [f"msg_fast_{i}" for i in range(5)]
     send(api, *ids)
     cursor_before = PairingState.objects.get(pairing_id="beta").cursor_seq
-    for _ in range(3):
-        relay.step(wait_for=0.1)  # issues all six, collects the five fast answers (well within 1.5 s)
+    issued_by = time.monotonic() + 2.0  # all six are issued well before the slow answer's 3 s
+    while len(beta.posts()) < 6 and time.monotonic() < issued_by:
+        relay.step(wait_for=0.1)
+    relay.step(wait_for=0.1)  # and the five fast answers collected
     assert len(beta.posts()) == 6
     # Five delivered, the first still in flight: the cursor (and what it counts) waits behind it.
     assert relay_state(api)["relay"]["queued"] == 6 and relay_state(api)["relay"]["relayed"] == 0
