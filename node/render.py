@@ -37,14 +37,17 @@ def _target_ids(target: dict) -> tuple[str, str, str, str]:
             _s(target.get("thread_id")).strip())
 
 
-def chat_id(network_id: str, target: dict, message_id: str = "") -> str:
+def _conversation(target: dict) -> str:
+    """`room:<id>`, `dm:<id>` or `thread:<id>` for a target that names its conversation, else ""."""
     kind, room, dm, thread = _target_ids(_d(target))
-    if kind == "room" and room:
-        return f"{network_id}:room:{room}"
-    if kind == "dm" and dm:
-        return f"{network_id}:dm:{dm}"
-    if kind == "thread" and thread:
-        return f"{network_id}:thread:{thread}"
+    ident = {"room": room, "dm": dm, "thread": thread}.get(kind, "")
+    return f"{kind}:{ident}" if ident else ""
+
+
+def chat_id(network_id: str, target: dict, message_id: str = "") -> str:
+    conversation = _conversation(target)
+    if conversation:
+        return f"{network_id}:{conversation}"
     if message_id.strip():
         return f"{network_id}:message:{message_id.strip()}"
     return network_id
@@ -52,13 +55,9 @@ def chat_id(network_id: str, target: dict, message_id: str = "") -> str:
 
 def context_id(network_id: str, target: dict, message_id: str = "") -> str:
     """`moltnet:<net>:<kind>:<id>`; threads are their own conversation (spec 09 §10)."""
-    kind, room, dm, thread = _target_ids(_d(target))
-    if kind == "room" and room:
-        return f"moltnet:{network_id}:room:{room}"
-    if kind == "dm" and dm:
-        return f"moltnet:{network_id}:dm:{dm}"
-    if kind == "thread" and thread:
-        return f"moltnet:{network_id}:thread:{thread}"
+    conversation = _conversation(target)
+    if conversation:
+        return f"moltnet:{network_id}:{conversation}"
     if message_id.strip():
         return f"moltnet:{network_id}:{message_id.strip()}"
     return ""
