@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import secrets
-import stat
 from collections.abc import Mapping
 from pathlib import Path
 
+from moltnet.client.clientconfig import token_file_problem
 from moltnet.config import ConfigError
 from moltnet.gocompat.errors import os_cause
 
@@ -26,12 +26,9 @@ def effective_mode(auth_mode: str, token: str, token_env: str, token_path: str) 
 
 
 def _check_token_file(path: str, info: os.stat_result) -> None:
-    if stat.S_ISLNK(info.st_mode):
-        raise TokenError(f'moltnet token_path "{path}" must not be a symlink')
-    if stat.S_ISDIR(info.st_mode):
-        raise TokenError(f'moltnet token_path "{path}" must be a file')
-    if info.st_mode & 0o077:
-        raise TokenError(f'moltnet token_path "{path}" must not be group/world readable')
+    problem = token_file_problem(path, info.st_mode)
+    if problem:
+        raise TokenError(problem)
 
 
 def read_token_file(path: str) -> str:

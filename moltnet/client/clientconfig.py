@@ -312,18 +312,29 @@ def select_attachment(attachments: list[dict], network: str = "", member: str = 
     raise CliError("multiple Moltnet attachments are configured; --network is required")
 
 
+def token_file_problem(path: object, mode: int) -> str:
+    """Why a token file of lstat mode `mode` may not be used (spec 09 §6.3), or "" when it may.
+
+    Shared with the node's token sources, which give the same texts.
+    """
+    if stat.S_ISLNK(mode):
+        return f'moltnet token_path "{path}" must not be a symlink'
+    if stat.S_ISDIR(mode):
+        return f'moltnet token_path "{path}" must be a file'
+    if mode & 0o077:
+        return f'moltnet token_path "{path}" must not be group/world readable'
+    return ""
+
+
 def read_token_file(path: Path) -> str:
     """Token file rules of spec 09 §6.3."""
     try:
         info = path.lstat()
     except OSError as exc:
         raise CliError(f'stat moltnet token_path "{path}": {os_cause(exc)}') from None
-    if stat.S_ISLNK(info.st_mode):
-        raise CliError(f'moltnet token_path "{path}" must not be a symlink')
-    if stat.S_ISDIR(info.st_mode):
-        raise CliError(f'moltnet token_path "{path}" must be a file')
-    if info.st_mode & 0o077:
-        raise CliError(f'moltnet token_path "{path}" must not be group/world readable')
+    problem = token_file_problem(path, info.st_mode)
+    if problem:
+        raise CliError(problem)
     token = path.read_text().strip()
     if not token:
         raise CliError(f'moltnet token_path "{path}" is empty')
