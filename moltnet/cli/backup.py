@@ -134,14 +134,19 @@ def _temporary(target: Path) -> Path:
     return target.parent / f".{target.name}.partial-{os.getpid()}"
 
 
-def _install(source: Path, target: Path) -> None:
-    """Copy `source` to a temporary file beside `target`, then rename it into place."""
+def _install(source: Path, target: Path, *, mode: str, failed: str, stale: tuple[Path, ...] = ()) -> None:
+    """Copy `source` to a temporary file beside `target`, then rename it into place.
+
+    `failed` begins the error when SQLite cannot copy; `stale` files are removed just before the rename.
+    """
     partial = _temporary(target)
     try:
-        copy_database(source, partial, mode="rw")  # opens, never creates; writes nothing
+        copy_database(source, partial, mode=mode)
+        for path in stale:
+            path.unlink(missing_ok=True)
         os.replace(partial, target)
     except sqlite3.Error as exc:
-        raise CliError(f"copy {quoted(source)}: {' '.join(str(exc).split())}") from None
+        raise CliError(f"{failed}: {' '.join(str(exc).split())}") from None
     finally:
         partial.unlink(missing_ok=True)
     _sync_dir(target.parent)
@@ -167,7 +172,8 @@ def backup(args: list[str]) -> int:
     if target.resolve() == source.resolve():
         raise CliError("backup: the backup path is the database itself")
     target.parent.mkdir(parents=True, exist_ok=True)
-    _install(source, target)
+    # "rw" opens the live database without creating it and writes nothing (see copy_database).
+    _install(source, target, mode="rw", failed=f"copy {quoted(source)}")
     print(f"backed up {source} to {target} ({_size(target)}, integrity ok)")
     return 0
 
@@ -189,17 +195,8 @@ def restore(args: list[str]) -> int:
         with dblock.exclusive(target):
             if target.exists() and not values["force"]:
                 raise CliError(f"restore: {quoted(target)} exists; pass --force to replace it with the backup")
-            partial = _temporary(target)
-            try:
-                copy_database(source, partial)
-                for stale in (Path(f"{target}-wal"), Path(f"{target}-shm")):  # they belong to the old file
-                    stale.unlink(missing_ok=True)
-                os.replace(partial, target)
-            except sqlite3.Error as exc:
-                raise CliError(f"restore: read {quoted(source)}: {' '.join(str(exc).split())}") from None
-            finally:
-                partial.unlink(missing_ok=True)
-            _sync_dir(target.parent)
+            _install(source, target, mode="ro", failed=f"restore: read {quoted(source)}",
+                     stale=(Path(f"{target}-wal"), Path(f"{target}-shm")))  # they belong to the old file
     except dblock.InUseError as exc:
         raise CliError(f"restore: {quoted(target)} is in use: {exc}; stop the server first") from None
     print(f"restored {source} to {target} ({_size(target)}, integrity ok); start the server with `moltnet start`")
