@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple
 
@@ -82,12 +83,17 @@ def all_dms() -> list[DirectConversation]:
     return sorted(DirectConversation.objects.all(), key=lambda d: d.dm_id)
 
 
+def sorted_groups(keys: Iterable[str], rows: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """`{key: sorted values}` of (key, value) rows, in the order of `keys`; a key no row names gets []."""
+    result: dict[str, list[str]] = {key: [] for key in keys}
+    for key, value in rows:
+        result[key].append(value)
+    return {key: sorted(values) for key, values in result.items()}
+
+
 def participants_by_dm(dms: list[DirectConversation]) -> dict[str, list[str]]:
-    result: dict[str, list[str]] = {dm.dm_id: [] for dm in dms}
-    rows = DirectParticipant.objects.filter(dm_id__in=list(result)).values_list("dm_id", "participant_id")
-    for dm_id, participant in rows:
-        result[dm_id].append(participant)
-    return {k: sorted(v) for k, v in result.items()}
+    ids = [dm.dm_id for dm in dms]
+    return sorted_groups(ids, DirectParticipant.objects.filter(dm_id__in=ids).values_list("dm_id", "participant_id"))
 
 
 def artifacts_for(*, thread_id: str = "", dm_id: str = "", room_id: str = "", include_hidden: bool = False) -> QuerySet:

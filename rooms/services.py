@@ -11,6 +11,7 @@ from moltnet.gocompat import quote
 from moltnet.ids import is_valid_id, now, room_fqid, trim
 from rooms import shapes
 from rooms.models import DirectConversation, Room, RoomMember, Thread
+from rooms.queries import sorted_groups
 from rooms.schemas import CreateRoomRequest, UpdateRoomMembersRequest
 from rooms.validation import check_member_list, dedupe, room_request_error
 
@@ -23,11 +24,8 @@ def members_of(room: Room) -> list[str]:
 
 def members_by_room(rooms: list[Room]) -> dict[str, list[str]]:
     """Member lists for many rooms in one query."""
-    result: dict[str, list[str]] = {room.id: [] for room in rooms}
-    rows = RoomMember.objects.filter(room_id__in=list(result)).values_list("room_id", "member_id")
-    for room_id, member_id in rows:
-        result[room_id].append(member_id)
-    return {room_id: sorted(members) for room_id, members in result.items()}
+    ids = [room.id for room in rooms]
+    return sorted_groups(ids, RoomMember.objects.filter(room_id__in=ids).values_list("room_id", "member_id"))
 
 
 def live_room(room_id: str) -> Room | None:
