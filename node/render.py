@@ -45,22 +45,15 @@ def _conversation(target: dict) -> str:
 
 
 def chat_id(network_id: str, target: dict, message_id: str = "") -> str:
-    conversation = _conversation(target)
-    if conversation:
-        return f"{network_id}:{conversation}"
-    if message_id.strip():
-        return f"{network_id}:message:{message_id.strip()}"
-    return network_id
+    message_id = message_id.strip()
+    key = _conversation(target) or (f"message:{message_id}" if message_id else "")
+    return f"{network_id}:{key}" if key else network_id
 
 
 def context_id(network_id: str, target: dict, message_id: str = "") -> str:
     """`moltnet:<net>:<kind>:<id>`; threads are their own conversation (spec 09 §10)."""
-    conversation = _conversation(target)
-    if conversation:
-        return f"moltnet:{network_id}:{conversation}"
-    if message_id.strip():
-        return f"moltnet:{network_id}:{message_id.strip()}"
-    return ""
+    key = _conversation(target) or message_id.strip()
+    return f"moltnet:{network_id}:{key}" if key else ""
 
 
 def session_suffix(context: str) -> str:
