@@ -1,4 +1,4 @@
-"""Who is calling: credentials, claims and the route authentication classes (spec 03 §1–§5).
+"""Who is calling: credentials, claims and the route authentication classes (docs/protocol/auth.md §1–§5).
 
 Views never read headers themselves; each route declares one auth class and receives a Caller.
 """
@@ -49,7 +49,7 @@ class Claims:
 
 @dataclass
 class Caller:
-    """The request's auth context as the services see it (spec 03 §3, §5)."""
+    """The request's auth context as the services see it (docs/protocol/auth.md §3, §5)."""
 
     mode: str = "none"  # effective mode for service logic
     public_read: bool = False
@@ -106,7 +106,7 @@ class AuthPolicy:
                 allowlist=frozenset(trim(a) for a in t.agents if trim(a)),
             )
             for t in cfg.tokens
-            # Tokens are ignored entirely in mode none (spec 03 §1).
+            # Tokens are ignored entirely in mode none (docs/protocol/auth.md §1).
             if trim(t.value) and cfg.auth_mode != "none"
         ]
         return cls(cfg.auth_mode, cfg.public_read, cfg.agent_registration, tokens)

@@ -1,4 +1,4 @@
-"""Sender identity on POST /v1/messages (spec 03 §7) and human senders (§8)."""
+"""Sender identity on POST /v1/messages (docs/protocol/auth.md §7) and human senders (§8)."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def registered_credential(agent_id: str) -> str | None:
 
 
 def check_sender(caller: Caller, facts: SenderFacts, local: str) -> None:
-    """The decision list of spec 03 §7; raises on refusal, returns on accept."""
+    """The decision list of docs/protocol/auth.md §7; raises on refusal, returns on accept."""
     claims = caller.claims
     remote = remote_origin(facts, local)
     has_pair = caller.has_any("pair")

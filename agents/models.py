@@ -8,15 +8,15 @@ from moltnet.fields import SortableDateTimeField
 
 
 class AgentRegistration(models.Model):
-    """Go's `agents` table (spec 04 §7.4), column for column: text throughout, since generated ids
-    are not length-capped (spec 01 §9.2) and credential keys embed token ids of any length."""
+    """Go's `agents` table (docs/protocol/config.md §7.4), column for column: text throughout, since generated ids
+    are not length-capped (docs/protocol/model.md §9.2) and credential keys embed token ids of any length."""
 
     agent_id = models.TextField(primary_key=True)
     network_id = models.TextField()
     actor_uid = models.TextField()
     actor_uri = models.TextField()
     display_name = models.TextField(null=True, blank=True)
-    # `token:<id>`, `agent-token:<sha256 hex>` or `anonymous`; never serialized (spec 03 §14).
+    # `token:<id>`, `agent-token:<sha256 hex>` or `anonymous`; never serialized (docs/protocol/auth.md §14).
     credential_key = models.TextField()
     created_at = SortableDateTimeField()
     updated_at = SortableDateTimeField()

@@ -1,4 +1,4 @@
-"""Route authentication classes (spec 03 §4): each route declares one; this is the only place
+"""Route authentication classes (docs/protocol/auth.md §4): each route declares one; this is the only place
 where a request's credential is turned into a Caller or refused."""
 
 from __future__ import annotations

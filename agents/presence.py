@@ -1,4 +1,4 @@
-"""Who is attached right now, asked of the transport that knows (spec 02 §4.6 `connected`).
+"""Who is attached right now, asked of the transport that knows (docs/protocol/http-api.md §4.6 `connected`).
 
 agents knows nothing of transports (DESIGN.md): the attach app hands over its two answers from its
 AppConfig.ready(). Until then nobody is attached and there is no slot claim to clear.

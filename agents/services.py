@@ -1,4 +1,4 @@
-"""Agent registration and ownership (spec 03 §6, 01 §9), declared bindings, removal and token rotation."""
+"""Agent registration and ownership (docs/protocol/auth.md §6, 01 §9), declared bindings, removal and token rotation."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def open_registration(caller: Caller) -> bool:
 
 
 def do_register(caller: Caller, requested_agent_id: str, name: str, network_id: str) -> Registered:
-    """Register or re-confirm an agent id for the caller's credential (spec 03 §6)."""
+    """Register or re-confirm an agent id for the caller's credential (docs/protocol/auth.md §6)."""
     agent_id = trim(requested_agent_id)
     if agent_id:
         if err := member_id_error(agent_id):
@@ -153,7 +153,7 @@ def _touch(reg: AgentRegistration, display: str) -> AgentRegistration:
 
 
 def reconcile_binding(agent_id: str, credential_key: str, network_id: str, name: str = "") -> AgentRegistration:
-    """Declared bindings rebind the credential key without conflict (spec 01 §9.1)."""
+    """Declared bindings rebind the credential key without conflict (docs/protocol/model.md §9.1)."""
     agent_id = trim(agent_id)
     with transaction.atomic():
         reg = AgentRegistration.objects.select_for_update().filter(agent_id=agent_id).first()
@@ -167,7 +167,7 @@ def reconcile_binding(agent_id: str, credential_key: str, network_id: str, name:
                 credential_key=credential_key, created_at=stamp, updated_at=stamp,
             )
         if reg.credential_key != credential_key:
-            # Rebinding revokes any agent token issued for this id (spec 03 §6).
+            # Rebinding revokes any agent token issued for this id (docs/protocol/auth.md §6).
             audit.record(CredentialEvent.REBOUND, agent_id=agent_id, credential=audit.key_label(credential_key),
                          detail=f"previous owner: {audit.key_label(reg.credential_key)}")
         reg.credential_key = credential_key

@@ -1,4 +1,4 @@
-"""HTTP views for agent registration (spec 02 §4.7), plus the extensions: admin token rotation and
+"""HTTP views for agent registration (docs/protocol/http-api.md §4.7), plus the extensions: admin token rotation and
 the credential audit trail. The directory, removal and apply read rooms: they are rooms.directory."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The /v1/attach gateway (spec 05): HELLO → IDENTIFY → READY → EVENT/ACK → PING/PONG → ERROR.
+"""The /v1/attach gateway (docs/protocol/attach.md): HELLO → IDENTIFY → READY → EVENT/ACK → PING/PONG → ERROR.
 
 An idle attachment costs no task and no polling of its own: the identify timer, the 2.5 s PING
 ticker and the 10 s read deadline are event-loop timers (the deadline re-armed lazily, only when it
@@ -40,7 +40,7 @@ PING_SECONDS = frames.HEARTBEAT_INTERVAL_MS / 2000
 READ_DEADLINE = 2 * frames.HEARTBEAT_INTERVAL_MS / 1000
 PENDING_WINDOW = 1024
 # Durable replay can be far longer than the window: while replaying, wait (bounded) for ACKs
-# instead of evicting cursors the client is about to ACK. Live delivery never waits (spec 05 §11.3).
+# instead of evicting cursors the client is about to ACK. Live delivery never waits (docs/protocol/attach.md §11.3).
 REPLAY_ACK_WAIT = 2.0
 REPLAY_RESUME_BELOW = PENDING_WINDOW - 256
 REMOVED = "agent was removed from the network"

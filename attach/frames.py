@@ -1,4 +1,5 @@
-"""Attachment frames (spec 05 §4): decoded by the wire's one decoder (moltnet.decoding), and server encoding."""
+"""Attachment frames (docs/protocol/attach.md §4): decoded by the wire's one decoder (moltnet.decoding), and server
+encoding."""
 
 from __future__ import annotations
 

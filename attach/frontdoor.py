@@ -37,12 +37,12 @@ from moltnet.middleware import REQUEST_ID
 MAX_HEADER_BYTES = 1 << 20
 # httptools.parse_url (http_parser_url) keeps 16-bit offsets: a longer target cannot be served.
 MAX_URL_BYTES = 0xFFFF
-# Go's server timeouts (spec 02 §9): request head 5 s, whole request 15 s.
+# Go's server timeouts (docs/protocol/http-api.md §9): request head 5 s, whole request 15 s.
 READ_HEADER_TIMEOUT = 5.0
 READ_TIMEOUT = 15.0
 # Go's WriteTimeout is 30 s from the end of the request read; here a response may take as long as
 # it needs while the peer reads it, but one the peer stops reading for 30 s is aborted (SSE streams
-# excepted: they handle a stalled reader themselves, spec 06).
+# excepted: they handle a stalled reader themselves, docs/protocol/events.md).
 WRITE_STALL_TIMEOUT = 30.0
 STREAM_SUFFIX = "/events/stream"
 LINGER = 0.5
@@ -206,7 +206,8 @@ class MoltnetHttpProtocol(HttpToolsProtocol):
         self.refuse(400, "malformed HTTP request")
 
     def _request_id(self) -> str:
-        """The client's X-Request-Id when its head was read and the id is valid (spec 02 §1.5), else a new one."""
+        """The client's X-Request-Id when its head was read and the id is valid (docs/protocol/http-api.md §1.5), else
+        a new one."""
         if self.phase == "body":
             for name, value in self.headers:
                 if name == b"x-request-id":

@@ -1,4 +1,4 @@
-"""Checks made before /v1/attach upgrades (spec 05 §3, 03 §11, §13): auth, origin, handshake.
+"""Checks made before /v1/attach upgrades (docs/protocol/attach.md §3, 03 §11, §13): auth, origin, handshake.
 
 Daphne hands a request to the WebSocket stack only when it carries `Upgrade: websocket`; the
 ASGI websocket scope cannot answer with an HTTP status, so refusals there are written as a raw

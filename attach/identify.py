@@ -1,4 +1,5 @@
-"""IDENTIFY processing (spec 05 §7–§9): validation, registration, slot claim; all synchronous ORM work."""
+"""IDENTIFY processing (docs/protocol/attach.md §7–§9): validation, registration, slot claim; all synchronous ORM
+work."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Live attachment sessions: the cross-process claim table and presence (spec 05 §9–§10, 03 §11)."""
+"""Live attachment sessions: the cross-process claim table and presence (docs/protocol/attach.md §9–§10, 03 §11)."""
 
 from __future__ import annotations
 

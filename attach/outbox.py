@@ -1,4 +1,4 @@
-"""Outbound frames of one attachment: serialized, each with a 10 s write deadline (spec 05 §15).
+"""Outbound frames of one attachment: serialized, each with a 10 s write deadline (docs/protocol/attach.md §15).
 
 Frames are written straight to the transport while the peer keeps reading; once it holds more
 than transport.MAX_BACKLOG unread, later frames wait in a bounded backlog drained by a task that

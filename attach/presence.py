@@ -1,4 +1,4 @@
-"""Which agents have a live attachment right now, and the attachment slot claims (spec 05 §9, 03 §11).
+"""Which agents have a live attachment right now, and the attachment slot claims (docs/protocol/attach.md §9, 03 §11).
 
 Shared storage (Postgres): sessions live in the database so every server process sees the same
 claims and presence. Each process refreshes its own sessions' heartbeat every HEARTBEAT_SECONDS

@@ -1,4 +1,4 @@
-"""Reading the durable log: pages after a seq, and where a cursor resumes (spec 06 §5.2, adapted).
+"""Reading the durable log: pages after a seq, and where a cursor resumes (docs/protocol/events.md §5.2, adapted).
 
 The Go server replays from a 256-event memory ring. Here the ring is the log itself: a known
 cursor resumes right after its row however old it is (while retained); an unknown or pruned

@@ -1,4 +1,5 @@
-"""The /v1/events/stream SSE observer stream (spec 06 §6): framing, keep-alive, replay, filtering, caps."""
+"""The /v1/events/stream SSE observer stream (docs/protocol/events.md §6): framing, keep-alive, replay, filtering,
+caps."""
 
 from __future__ import annotations
 

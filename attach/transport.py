@@ -28,7 +28,7 @@ WRITE_DEADLINE = 10.0
 MAX_BACKLOG = 1 << 20
 # What the gateway needs from the Daphne server `runserver` runs. Daphne's default
 # websocket_timeout (86400 s) ends every socket after a day with close 1000, which the Go node and
-# bridge take as a deliberate, permanent stop (spec 05 §14.3); Go sets no session time limit.
+# bridge take as a deliberate, permanent stop (docs/protocol/attach.md §14.3); Go sets no session time limit.
 SERVER_OPTIONS: dict[str, Any] = {"websocket_timeout": -1}
 
 CLOSE_TEXT = {1000: "(normal)", 1001: "(going away)", 1002: "(protocol error)", 1003: "(unsupported data)",

@@ -1,4 +1,4 @@
-"""Which events a subscriber receives (spec 06 §5.4, §7; spec 05 §11.2)."""
+"""Which events a subscriber receives (docs/protocol/events.md §5.4, §7; docs/protocol/attach.md §11.2)."""
 
 from __future__ import annotations
 

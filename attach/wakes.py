@@ -1,4 +1,4 @@
-"""Wake detection and the agent.* events an attachment publishes (spec 05 §10, §12, §14)."""
+"""Wake detection and the agent.* events an attachment publishes (docs/protocol/attach.md §10, §12, §14)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Who is using the console and what they may do (spec 03 §4 CONSOLE, §12; spec 02 §8).
+"""Who is using the console and what they may do (docs/protocol/auth.md §4 CONSOLE, §12; docs/protocol/http-api.md §8).
 
 Three ways in: auth mode `none` (everything, no login), a static token carried by the
 `moltnet_auth` cookie (observe → read-only, write → composer, admin → management), or a

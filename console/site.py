@@ -1,7 +1,7 @@
 """The console's AdminSite: Moltnet credentials instead of Django permissions.
 
 Every ModelAdmin registered here inherits `ConsoleModelAdmin`, so reading needs observe and any
-change needs the admin scope — whichever way the operator signed in (spec 03 §2.5).
+change needs the admin scope — whichever way the operator signed in (docs/protocol/auth.md §2.5).
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ COOKIE = "moltnet_auth"
 
 
 def bootstrapped(view):
-    """Run the cookie bootstrap (spec 03 §12) before any console view, credential or not."""
+    """Run the cookie bootstrap (docs/protocol/auth.md §12) before any console view, credential or not."""
 
     def inner(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         method = "GET" if request.method == "HEAD" else request.method
@@ -41,7 +41,7 @@ def bootstrapped(view):
 
 
 def console_root(request: HttpRequest) -> HttpResponse:
-    """GET /console: the bootstrap, then CONSOLE auth, then 307 to /console/ (spec 02 §8)."""
+    """GET /console: the bootstrap, then CONSOLE auth, then 307 to /console/ (docs/protocol/http-api.md §8)."""
     request.route_label = "GET /console"
     if (redirect := bootstrap_redirect(request)) is not None:
         return redirect
@@ -52,7 +52,7 @@ def console_root(request: HttpRequest) -> HttpResponse:
 
 
 def analytics_id() -> str:
-    """The Google tag measurement id when `server.console.analytics` is configured (spec 02 §8)."""
+    """The Google tag measurement id when `server.console.analytics` is configured (docs/protocol/http-api.md §8)."""
     cfg = state.config()
     return cfg.analytics_measurement_id if cfg.analytics_provider == "google" else ""
 

@@ -148,7 +148,7 @@ async def search_messages(backend: Backend, args: dict) -> dict:
 async def list_conversations(backend: Backend, args: dict) -> dict:
     rooms = (await backend.api("GET", "/v1/rooms", {"limit": 500})).get("rooms") or []
     me = backend.agent
-    # A member may be listed by plain id, `<network>:<id>` or FQID (spec 01 §3.2).
+    # A member may be listed by plain id, `<network>:<id>` or FQID (docs/protocol/model.md §3.2).
     forms = {me.id, f"{me.network_id}:{me.id}", f"molt://{me.network_id}/agents/{me.id}"} if me else set()
     view: dict[str, Any] = {"rooms": [{
         "target": f"room:{r['id']}", "name": r.get("name") or "", "visibility": r.get("visibility") or "",

@@ -1,4 +1,4 @@
-"""The console cookie bootstrap (spec 03 §12): ?access_token= becomes an HttpOnly cookie."""
+"""The console cookie bootstrap (docs/protocol/auth.md §12): ?access_token= becomes an HttpOnly cookie."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ _PATH_SAFE = "/!$&'()*+,;=:@"
 
 
 def cookie_value(token: str) -> str:
-    """The value as Go's http.SetCookie writes it (spec 03 §12: the token as given).
+    """The value as Go's http.SetCookie writes it (docs/protocol/auth.md §12: the token as given).
 
     Bytes that are not cookie-octets (controls, non-ASCII, `"`, `;`, `\\`) are dropped and the
     value is quoted only when it holds a space or a comma — Python's cookie module would instead

@@ -2,7 +2,7 @@
 
 Request bodies (through `@api(body=…)`), attachment frames, a pairing partner's answers and the
 bridge config all decode here: exactly one JSON value, case-insensitive field names, unknown
-fields ignored, `null` means "zero value", a wrong type refuses the document (spec 02 §1.3).
+fields ignored, `null` means "zero value", a wrong type refuses the document (docs/protocol/http-api.md §1.3).
 Models derive from WireModel; the Go rules themselves live in `moltnet.gocompat.jsondecode`.
 """
 

@@ -1,4 +1,4 @@
-"""The API error type and the spec's error envelope (spec 02 §1.4)."""
+"""The API error type and the spec's error envelope (docs/protocol/http-api.md §1.4)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from moltnet.ids import ZERO_TIME
 def sqlite_time_text(value: datetime) -> str:
     """Fixed-width RFC 3339 in UTC with nine fractional digits: `2026-12-02T07:33:27.123456000Z`.
 
-    Go parses it with time.RFC3339Nano, and text order is time order (spec 04 §7.2). Go's zero
+    Go parses it with time.RFC3339Nano, and text order is time order (docs/protocol/config.md §7.2). Go's zero
     time keeps Go's spelling.
     """
     if value.tzinfo is not None:
@@ -24,7 +24,7 @@ def sqlite_time_text(value: datetime) -> str:
 
 
 class SortableDateTimeField(models.DateTimeField):
-    """A timestamp column as the Go server keeps it (spec 04 §7.2, §7.3).
+    """A timestamp column as the Go server keeps it (docs/protocol/config.md §7.2, §7.3).
 
     SQLite: a TEXT column holding `sqlite_time_text`, for values written and for lookup
     parameters alike, so `(created_at, id)` comparisons stay consistent. Django's own form

@@ -1,4 +1,4 @@
-"""Identifier grammar, FQIDs, generated ids and timestamps (spec 01 §3)."""
+"""Identifier grammar, FQIDs, generated ids and timestamps (docs/protocol/model.md §3)."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def _raw_parts(value: str) -> tuple[str, str] | None:
 
 
 def member_id_error(value: str | None) -> str | None:
-    """ValidateMemberID of spec 01 §3.2; returns the error text or None.
+    """ValidateMemberID of docs/protocol/model.md §3.2; returns the error text or None.
 
     The parts are checked as written: `net :alpha` is invalid (`network id …`), as in Go.
     """

@@ -1,7 +1,7 @@
 """One log format for the server and the node.
 
 By default every line is a `key=value` line a person can read and `grep` — the slog text format
-the Go server and node print (spec 09 §13):
+the Go server and node print (docs/protocol/node.md §13):
 
     time=2026-12-04T19:57:40.127Z level=INFO msg="GET /v1/network 200 0.4ms" component=http request_id=req_… client=::1
 

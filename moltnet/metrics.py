@@ -1,4 +1,5 @@
-"""Prometheus metrics with the spec's names, labels, order and number formatting (spec 08 §6).
+"""Prometheus metrics with the spec's names, labels, order and number formatting (docs/protocol/discovery-metrics.md
+§6).
 
 The metric objects are prometheus-client's; `render()` writes the text format itself because
 the spec pins details prometheus-client formats differently: `_sum` before `_count`, series

@@ -61,7 +61,8 @@ class ApiMiddleware:
     @staticmethod
     def _finish(request: HttpRequest, response: HttpResponse, started: float) -> None:
         elapsed = time.perf_counter() - started
-        # A HEAD served by a GET route keeps method="HEAD" with the GET route label (spec 08 §6.3).
+        # A HEAD served by a GET route keeps method="HEAD" with the GET route label
+        # (docs/protocol/discovery-metrics.md §6.3).
         metrics.observe_request(request.method, request.route_label, response.status_code, elapsed)
         # Path only: query strings may carry access tokens and are never logged. One call; the
         # mapping is formatted only when INFO is enabled (text shows the request id after the

@@ -1,4 +1,4 @@
-"""The Network document of GET /v1/network (spec 01 §4.1)."""
+"""The Network document of GET /v1/network (docs/protocol/model.md §4.1)."""
 
 from __future__ import annotations
 

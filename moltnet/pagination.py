@@ -1,4 +1,4 @@
-"""Cursor pagination (spec 02 §1.6): page parameters, history pages and collection pages."""
+"""Cursor pagination (docs/protocol/http-api.md §1.6): page parameters, history pages and collection pages."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Rules of a room declaration that need no database (spec 01 §8.2).
+"""Rules of a room declaration that need no database (docs/protocol/model.md §8.2).
 
 Shared by the rooms API (`rooms.validation`) and the config file's declared rooms
 (`moltnet.config.startable`), so a room the file declares is checked by the same words as one the

@@ -63,7 +63,7 @@ class MoltnetServer(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
         # uvicorn's own version re-raises the signal after the graceful stop, which would end the
-        # process with -SIGTERM instead of exit 0 (spec 11 §8.3).
+        # process with -SIGTERM instead of exit 0 (docs/protocol/cli.md §8.3).
         if threading.current_thread() is not threading.main_thread():
             yield
             return

@@ -1,4 +1,4 @@
-"""Django settings derived from the `Moltnet` config file and the environment (spec 04).
+"""Django settings derived from the `Moltnet` config file and the environment (docs/protocol/config.md).
 
 Nothing here needs editing to run a network: edit the `Moltnet` file instead.
 """
@@ -78,7 +78,7 @@ DATABASES = {"default": database_settings(MOLTNET)}
 CHANNEL_LAYERS = channel_layers(MOLTNET)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Request bodies are capped at 1 MiB (spec 02 §1.3).
+# Request bodies are capped at 1 MiB (docs/protocol/http-api.md §1.3).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1 << 20
 
 USE_TZ = True

@@ -1,4 +1,5 @@
-"""Server start-up: storage preparation, the single-writer lock, migrations and declared state (spec 04 §6)."""
+"""Server start-up: storage preparation, the single-writer lock, migrations and declared state
+(docs/protocol/config.md §6)."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def declared_bindings(cfg: ServerConfig) -> list[tuple[str, str]]:
 
 
 def apply_declared_state(cfg: ServerConfig) -> None:
-    """Reconcile token bindings and declared rooms exactly like POST /v1/apply (spec 04 §6).
+    """Reconcile token bindings and declared rooms exactly like POST /v1/apply (docs/protocol/config.md §6).
 
     The whole request is validated before anything changes, so a bad declared room or agent id
     stops start-up without having created or rewritten the entries before it.
@@ -77,7 +78,7 @@ def apply_declared_state(cfg: ServerConfig) -> None:
     apply_declared(cfg.rooms)  # ours: rooms[].loop_guard.max_agent_hops
 
 
-MIGRATION_LOCK_KEY = 715308742994555159  # the Go server's key (spec 04 §7.3)
+MIGRATION_LOCK_KEY = 715308742994555159  # the Go server's key (docs/protocol/config.md §7.3)
 
 
 @contextmanager

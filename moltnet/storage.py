@@ -1,4 +1,4 @@
-"""Database and channel-layer settings for the configured storage kind (spec 04 §7)."""
+"""Database and channel-layer settings for the configured storage kind (docs/protocol/config.md §7)."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def channel_layers(cfg: ServerConfig) -> dict:
 
 
 def prepare_sqlite_directory(cfg: ServerConfig) -> None:
-    """Create the SQLite file's directory with mode 0700 (spec 04 §7.2)."""
+    """Create the SQLite file's directory with mode 0700 (docs/protocol/config.md §7.2)."""
     if cfg.storage_kind != "sqlite":
         return
     parent = Path(cfg.sqlite_path).parent

@@ -1,4 +1,4 @@
-"""Health, metrics, the network document and the catch-all (spec 02 §2, §3, §1.1)."""
+"""Health, metrics, the network document and the catch-all (docs/protocol/http-api.md §2, §3, §1.1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The JSON output shapes of the wire (spec 01 §4), built from plain values.
+"""The JSON output shapes of the wire (docs/protocol/model.md §4), built from plain values.
 
 One builder per document kind, used by the views (via `rooms.shapes`, `agents.roster`,
 `moltnet.network`), by the pairing proxy (re-encoding a partner's documents) and by the CLI
@@ -22,7 +22,7 @@ def access(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def room(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """A Room (spec 01 §4.2); `members` as given (the server sorts them), `created_at` as wire text."""
+    """A Room (docs/protocol/model.md §4.2); `members` as given (the server sorts them), `created_at` as wire text."""
     body = _pick(fields, ("id", "network_id", "fqid", "name", "members", "visibility", "write_policy"),
                  always=("id", "name"))
     if fields.get("access") is not None:
@@ -32,7 +32,7 @@ def room(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def agent(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """An agent summary (spec 01 §4.10)."""
+    """An agent summary (docs/protocol/model.md §4.10)."""
     body = _pick(fields, ("id", "name", "actor_uid", "fqid", "network_id", "rooms"), always=("id", "network_id"))
     body["connected"] = bool(fields.get("connected"))
     return body
@@ -57,7 +57,7 @@ def warning(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def network(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """The Network document (spec 01 §4.1); `console` only when given, `warnings` only when any."""
+    """The Network document (docs/protocol/model.md §4.1); `console` only when given, `warnings` only when any."""
     body: dict[str, Any] = {
         "id": fields.get("id", ""), "name": fields.get("name", ""), "version": fields.get("version", ""),
         "protocols": protocols(fields.get("protocols") or {}),
@@ -89,13 +89,13 @@ def part(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def dm(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """A DirectConversation (spec 01 §4.6); `participant_ids` as given (the server sorts them)."""
+    """A DirectConversation (docs/protocol/model.md §4.6); `participant_ids` as given (the server sorts them)."""
     return _pick(fields, ("id", "network_id", "fqid", "participant_ids", "message_count", "last_message_at"),
                  always=("id", "message_count", "last_message_at"))
 
 
 def message(fields: Mapping[str, Any], *, extensions: bool = True) -> dict[str, Any]:
-    """A Message (spec 01 §4.4) from already-shaped `target`, `from` and `parts`. Without
+    """A Message (docs/protocol/model.md §4.4) from already-shaped `target`, `from` and `parts`. Without
     `extensions`, only the fields the Go client knows (the CLI prints no `over_budget`)."""
     origin = fields.get("origin") or {}
     body: dict[str, Any] = {
@@ -112,13 +112,13 @@ def message(fields: Mapping[str, Any], *, extensions: bool = True) -> dict[str, 
 
 
 def accepted(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """The answer to POST /v1/messages (spec 01 §4.5)."""
+    """The answer to POST /v1/messages (docs/protocol/model.md §4.5)."""
     return {name: fields.get(name, default) for name, default in (
         ("message_id", ""), ("event_id", ""), ("accepted", False), ("thread_created", False), ("dm_created", False))}
 
 
 def registration(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """An agent registration (spec 01 §4.11); `agent_token` only when one is shown."""
+    """An agent registration (docs/protocol/model.md §4.11); `agent_token` only when one is shown."""
     return _pick(fields, ("network_id", "agent_id", "actor_uid", "actor_uri", "display_name", "agent_token",
                           "created_at", "updated_at"),
                  always=("network_id", "agent_id", "actor_uid", "actor_uri", "created_at", "updated_at"))

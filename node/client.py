@@ -1,4 +1,5 @@
-"""The attachment client: /v1/attach handshake, ACK-after-delivery, heartbeats, back-off (spec 09 §7.3-§7.9).
+"""The attachment client: /v1/attach handshake, ACK-after-delivery, heartbeats, back-off (docs/protocol/node.md
+§7.3-§7.9).
 
 The compatibility preflight that runs before it lives in `node.preflight` (re-exported here for callers).
 """
@@ -56,7 +57,8 @@ def attach_url(base_url: str) -> str:
     return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/") + "/v1/attach", "", ""))
 
 
-# ---- the attachment (spec 09 §7.3–§7.7) --------------------------------------------------------------------------
+# ---- the attachment (docs/protocol/node.md §7.3–§7.7)
+# --------------------------------------------------------------------------
 
 Handler = Callable[[dict], Awaitable[asyncio.Future | None]]
 

@@ -1,4 +1,5 @@
-"""`MoltnetNode` (YAML/JSON) and bridge (JSON) config: discovery, decoding, defaults, validation (spec 09 §3–§6)."""
+"""`MoltnetNode` (YAML/JSON) and bridge (JSON) config: discovery, decoding, defaults, validation
+(docs/protocol/node.md §3–§6)."""
 
 from __future__ import annotations
 
@@ -175,7 +176,7 @@ def bridge_from_document(data: dict, path: Path) -> BridgeConfig:
 
 
 def load_bridge_file(path: str | Path) -> BridgeConfig:
-    """Load → resolve token path → defaults → validate → private-file rule (spec 09 §4.2)."""
+    """Load → resolve token path → defaults → validate → private-file rule (docs/protocol/node.md §4.2)."""
     path = Path(path)
     try:
         text = path.read_text()
@@ -301,7 +302,7 @@ def validate_node(cfg: NodeConfig, environ: Mapping[str, str] | None = None) -> 
 
 
 def load_node_file(path: str | Path, environ: Mapping[str, str] | None = None) -> NodeConfig:
-    """Read, decode strictly, convert, validate and apply the private-file rule (spec 09 §3)."""
+    """Read, decode strictly, convert, validate and apply the private-file rule (docs/protocol/node.md §3)."""
     path = Path(path)
     data = _read_node_document(path)
     shared = _block(MoltnetBlock, data.get("moltnet"), _MOLTNET)

@@ -1,4 +1,5 @@
-"""Structured key=value log lines on stderr, like Go's log/slog text handler (spec 09 §13), in the server's format."""
+"""Structured key=value log lines on stderr, like Go's log/slog text handler (docs/protocol/node.md §13), in the
+server's format."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The compatibility preflight: `GET /v1/network` checked before any runtime is touched (spec 09 §7.2).
+"""The compatibility preflight: `GET /v1/network` checked before any runtime is touched (docs/protocol/node.md §7.2).
 
 Also the URL helpers the node's HTTP calls share (redacted URLs in errors, API paths, status lines).
 """
@@ -47,7 +47,8 @@ def status_line(response: httpx.Response) -> str:
     return f"{response.status_code} {response.reason_phrase}".strip()
 
 
-# ---- compatibility preflight (spec 09 §7.2) ----------------------------------------------------------------------
+# ---- compatibility preflight (docs/protocol/node.md §7.2)
+# ----------------------------------------------------------------------
 
 def _protocol_issue(document: dict, key: str, want: str, hint_key: str, hint_value: str, legacy: bool) -> str | None:
     """Reported protocol names are compared and listed trimmed; a list of blanks is reported as `none`."""

@@ -1,4 +1,4 @@
-"""Bridge-originated sends: runtime replies published as the agent (spec 09 §7.10)."""
+"""Bridge-originated sends: runtime replies published as the agent (docs/protocol/node.md §7.10)."""
 
 from __future__ import annotations
 

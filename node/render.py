@@ -1,4 +1,4 @@
-"""Text rendered for runtimes and conversation identity (spec 09 §9, §10)."""
+"""Text rendered for runtimes and conversation identity (docs/protocol/node.md §9, §10)."""
 
 from __future__ import annotations
 
@@ -51,13 +51,13 @@ def chat_id(network_id: str, target: dict, message_id: str = "") -> str:
 
 
 def context_id(network_id: str, target: dict, message_id: str = "") -> str:
-    """`moltnet:<net>:<kind>:<id>`; threads are their own conversation (spec 09 §10)."""
+    """`moltnet:<net>:<kind>:<id>`; threads are their own conversation (docs/protocol/node.md §10)."""
     key = _conversation(target) or message_id.strip()
     return f"moltnet:{network_id}:{key}" if key else ""
 
 
 def session_suffix(context: str) -> str:
-    """`X` of spec 09 §10: the context id without `moltnet:`, or `main`."""
+    """`X` of docs/protocol/node.md §10: the context id without `moltnet:`, or `main`."""
     return context.removeprefix("moltnet:") if context else "main"
 
 

@@ -1,4 +1,5 @@
-"""Runners: one attachment (bridge) or many (node supervisor); preflight, isolation, clean shutdown (spec 09 §12)."""
+"""Runners: one attachment (bridge) or many (node supervisor); preflight, isolation, clean shutdown
+(docs/protocol/node.md §12)."""
 
 from __future__ import annotations
 
@@ -61,7 +62,7 @@ async def run_bridge(cfg: BridgeConfig, environ: Mapping[str, str] | None = None
     runner = Runner(cfg, environ)
 
     async def work() -> None:
-        runner.log_starting()  # a bridge logs before its preflight (spec 09 §12.4)
+        runner.log_starting()  # a bridge logs before its preflight (docs/protocol/node.md §12.4)
         await preflight(cfg, environ)
         await runner.run(log=False)
 

@@ -1,4 +1,4 @@
-"""The CLI runtimes' session store: conversation key → runtime session id (spec 10 §7.3)."""
+"""The CLI runtimes' session store: conversation key → runtime session id (docs/protocol/runtimes.md §7.3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Moltnet token sources for attachments: precedence without fall-through, private token files (spec 09 §6)."""
+"""Moltnet token sources for attachments: precedence without fall-through, private token files (docs/protocol/node.md
+§6)."""
 
 from __future__ import annotations
 
@@ -93,7 +94,7 @@ def _make_parent(path: str) -> Path:
 
 
 def write_token_file(path: str, token: str) -> None:
-    """Write a generated agent token atomically with mode 0600 (spec 09 §6.3)."""
+    """Write a generated agent token atomically with mode 0600 (docs/protocol/node.md §6.3)."""
     _existing_ok(path)
     parent = _make_parent(path)
     temp = parent / f".moltnet-token-{secrets.token_hex(8)}"
@@ -110,7 +111,7 @@ def write_token_file(path: str, token: str) -> None:
 
 
 def prepare_first_claim(path: str) -> None:
-    """Before an anonymous open claim: prove the token file can be written later (spec 09 §6.3)."""
+    """Before an anonymous open claim: prove the token file can be written later (docs/protocol/node.md §6.3)."""
     if _existing_ok(path):
         return
     parent = _make_parent(path)

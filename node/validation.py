@@ -1,4 +1,5 @@
-"""Runtime defaults and bridge-config validation with the spec's exact messages (spec 09 §4.3, §5; spec 10 §1).
+"""Runtime defaults and bridge-config validation with the spec's exact messages (docs/protocol/node.md §4.3, §5;
+docs/protocol/runtimes.md §1).
 
 What each runtime accepts, defaults and requires is declared by its `moltnet.runtimes.<name>` module; this
 module applies those declarations in the spec's order."""
@@ -54,7 +55,7 @@ def _either(names: tuple[str, ...]) -> str:
 
 def _validate_runtime(rt: RuntimeBlock) -> None:
     """The restricted fields in the spec's order (accepted by this runtime? a valid URL? what it needs?),
-    then the runtime's seam-presence rule (spec 10 §1.3)."""
+    then the runtime's seam-presence rule (docs/protocol/runtimes.md §1.3)."""
     spec = registry.lookup(rt.kind)
     for name, schemes in RESTRICTED_FIELDS:
         value = getattr(rt, name)
@@ -109,7 +110,7 @@ def validate_bridge(cfg: BridgeConfig) -> None:
 
 
 def check_private(path: Path, label: str) -> None:
-    """Files holding plaintext tokens must be regular private files (spec 09 §3.10, §4.2)."""
+    """Files holding plaintext tokens must be regular private files (docs/protocol/node.md §3.10, §4.2)."""
     info = os.lstat(path)
     if stat.S_ISLNK(info.st_mode):
         raise ConfigError(f'{label} "{path}" must not be a symlink when tokens are present')

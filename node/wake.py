@@ -1,4 +1,4 @@
-"""Which events wake the runtime: room policies, DMs, own messages, canonical mentions (spec 09 §8).
+"""Which events wake the runtime: room policies, DMs, own messages, canonical mentions (docs/protocol/node.md §8).
 
 Every decision comes with a reason, so the node can say in its log why a message did not wake an agent.
 """
@@ -81,8 +81,9 @@ def _room_decision(cfg: BridgeConfig, message: dict, target: dict, kind: str) ->
 
 def wake_decision(cfg: BridgeConfig, event: dict, *, allow_threads: bool = True, exact_self: bool = False,
                   dm_participants: bool = True) -> str:
-    """`"wake"` or why not (spec 09 §8.1). `allow_threads=False` is OpenClaw's deviation; `exact_self` and
-    `dm_participants=False` are TinyClaw native's (spec 09 §8.4). Returns "" for events that are not messages."""
+    """`"wake"` or why not (docs/protocol/node.md §8.1). `allow_threads=False` is OpenClaw's deviation; `exact_self` and
+    `dm_participants=False` are TinyClaw native's (docs/protocol/node.md §8.4). Returns "" for events that are not
+    messages."""
     if not isinstance(event, dict) or event.get("type") != "message.created" or not isinstance(
             event.get("message"), dict):
         return ""
@@ -117,10 +118,11 @@ def wake_decision(cfg: BridgeConfig, event: dict, *, allow_threads: bool = True,
 
 
 def should_wake(cfg: BridgeConfig, event: dict, *, allow_threads: bool = True) -> bool:
-    """Generic rule (spec 09 §8.1); `allow_threads=False` is OpenClaw's deviation (no thread deliveries)."""
+    """Generic rule (docs/protocol/node.md §8.1); `allow_threads=False` is OpenClaw's deviation (no thread
+    deliveries)."""
     return wake_decision(cfg, event, allow_threads=allow_threads) == WAKE
 
 
 def tinyclaw_should_wake(cfg: BridgeConfig, event: dict) -> bool:
-    """TinyClaw native deviation (spec 09 §8.4): exact self-id skip, DMs without participant check."""
+    """TinyClaw native deviation (docs/protocol/node.md §8.4): exact self-id skip, DMs without participant check."""
     return wake_decision(cfg, event, exact_self=True, dm_participants=False) == WAKE

@@ -1,4 +1,5 @@
-"""The workspace client config written for CLI-backed runtimes before every run (spec 10 §7.2, spec 11 §2)."""
+"""The workspace client config written for CLI-backed runtimes before every run (docs/protocol/runtimes.md §7.2,
+docs/protocol/cli.md §2)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from moltnet.runtimes import registry
 from node import logs
 from node.config import BridgeConfig
 
-_locks: dict[str, asyncio.Lock] = {}  # process-wide, keyed by absolute path (spec 09 §12.2)
+_locks: dict[str, asyncio.Lock] = {}  # process-wide, keyed by absolute path (docs/protocol/node.md §12.2)
 
 
 def client_config_path(workspace: str) -> Path:

@@ -1,4 +1,4 @@
-"""Outbound HTTP client for one pairing (spec 07 §2).
+"""Outbound HTTP client for one pairing (docs/protocol/pairings.md §2).
 
 Like Go's `http.Client` it follows redirects (10 requests at most; the token is not sent on to
 another origin) and bounds each call in total, body included. Success is a 2xx whose body — read up

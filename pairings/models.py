@@ -11,7 +11,7 @@ class PairingState(models.Model):
     """One row per configured pairing id; config stays the source of the pairing itself."""
 
     pairing_id = models.CharField(max_length=255, primary_key=True)
-    # Status and diagnostics as served by GET /v1/pairings (spec 07 §3).
+    # Status and diagnostics as served by GET /v1/pairings (docs/protocol/pairings.md §3).
     status = models.CharField(max_length=64, default="unknown")
     diagnostics_json = models.TextField(default="")
     checked = models.BooleanField(default=False)

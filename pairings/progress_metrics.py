@@ -1,5 +1,6 @@
 """Relay-progress gauges for /metrics, read from the database at scrape time so every process
-reports the same backlog (additive to spec 08 §6; only present when pairings are configured)."""
+reports the same backlog (additive to docs/protocol/discovery-metrics.md §6; only present when pairings are
+configured)."""
 
 from __future__ import annotations
 

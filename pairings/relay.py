@@ -1,4 +1,5 @@
-"""The durable outbound relay (spec 07 §6, improved): driven by the event log, never lossy, never stalled.
+"""The durable outbound relay (docs/protocol/pairings.md §6, improved): driven by the event log, never lossy, never
+stalled.
 
 Each pairing keeps a cursor (an event-log `seq`) in its `PairingState` row. A worker thread in
 every `moltnet start` / `manage.py runserver` process follows the log past that cursor and relays
@@ -7,7 +8,7 @@ locally-originated `message.created` events to the partner, issued in log order 
 
 Durability: the persisted cursor only moves past a contiguous prefix of settled events (delivered,
 refused for good, or not meant for this partner). After a crash or a lost lease the in-flight ones
-are sent again: at-least-once, and the partner stores a message id once (spec 07 §7 step 9), so a
+are sent again: at-least-once, and the partner stores a message id once (docs/protocol/pairings.md §7 step 9), so a
 repeat is answered 202 and changes nothing. A database lease makes one process relay a pairing.
 
 Failures: a permanent refusal of one message (a 4xx about the message, `relaypolicy.is_refusal`)

@@ -1,4 +1,4 @@
-"""The relay request sent to a partner (spec 07 §6.1, §6.3 step 2, §6.4): which local messages go
+"""The relay request sent to a partner (docs/protocol/pairings.md §6.1, §6.3 step 2, §6.4): which local messages go
 to which pairing, and the SendMessageRequest built from the stored message."""
 
 from __future__ import annotations

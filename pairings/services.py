@@ -1,4 +1,5 @@
-"""Pairing use cases: listing with relay progress, remote checks and the discovery proxies (spec 07 §4–5)."""
+"""Pairing use cases: listing with relay progress, remote checks and the discovery proxies (docs/protocol/pairings.md
+§4–5)."""
 
 from __future__ import annotations
 
@@ -115,7 +116,7 @@ def remote_network(pairing: PairingConfig) -> dict:
 
 
 def discover(pairing: PairingConfig, kind: str, params: PageParams) -> tuple[list[dict], dict]:
-    """GET /v1/pairings/{id}/rooms|agents (spec 07 §5.2)."""
+    """GET /v1/pairings/{id}/rooms|agents (docs/protocol/pairings.md §5.2)."""
     try:
         _, runtime = check_remote(pairing, "discovery")
     except client.RemoteError:

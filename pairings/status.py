@@ -1,5 +1,5 @@
 """Runtime pairing status: compatibility evaluation, the one state-writing function and the
-aggregate warnings of /v1/network (spec 07 §3, §8, §8.1).
+aggregate warnings of /v1/network (docs/protocol/pairings.md §3, §8, §8.1).
 
 The state lives in `PairingState` rows so that every server process serves the same status.
 """
@@ -76,7 +76,7 @@ def _time_text(value: Any) -> str:
 
 
 def diagnostics_json(diag: dict | None) -> dict | None:
-    """PairingDiagnostics in wire order (spec 01 §4.13); None stays absent."""
+    """PairingDiagnostics in wire order (docs/protocol/model.md §4.13); None stays absent."""
     if diag is None:
         return None
     body: dict[str, Any] = {"checked_at": _time_text(diag.get("checked_at"))}
@@ -88,7 +88,7 @@ def diagnostics_json(diag: dict | None) -> dict | None:
 
 
 def pairing_json(pairing: PairingConfig, runtime: Runtime) -> dict:
-    """A Pairing object (spec 06 §2.9): configured fields, runtime status; never the token."""
+    """A Pairing object (docs/protocol/events.md §2.9): configured fields, runtime status; never the token."""
     body: dict[str, Any] = {"id": pairing.id, "remote_network_id": pairing.remote_network_id}
     body.update(omit_empty({"remote_network_name": pairing.remote_network_name,
                             "remote_base_url": pairing.remote_base_url, "status": runtime.status}))

@@ -1,4 +1,4 @@
-"""HTTP views for GET /v1/pairings and the three discovery proxies (spec 02 §4.13, 07 §4–5)."""
+"""HTTP views for GET /v1/pairings and the three discovery proxies (docs/protocol/http-api.md §4.13, 07 §4–5)."""
 
 from __future__ import annotations
 

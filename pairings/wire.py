@@ -1,5 +1,5 @@
 """Remote documents as a Go peer decodes them, and their re-encoding in the local schemas
-(spec 07 §2, §5.1, §5.2).
+(docs/protocol/pairings.md §2, §5.1, §5.2).
 
 A Go server decodes a partner's answers into its own structs with encoding/json: unknown
 fields are dropped, `null` or a missing field is the zero value, field names match
@@ -124,7 +124,7 @@ def decode[M: WireModel](value: Any, model: type[M]) -> M:
     return decode_value(value, model)
 
 
-# --- re-encoding in the local schemas (spec 01 §4.1, §4.7, §4.10): the shared builders -----------
+# --- re-encoding in the local schemas (docs/protocol/model.md §4.1, §4.7, §4.10): the shared builders -----------
 
 def network_json(network: NetworkIn) -> dict[str, Any]:
     return wireshapes.network(network.model_dump())

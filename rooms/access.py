@@ -1,4 +1,4 @@
-"""Room read access, the `access` object and the write policy (spec 03 §9)."""
+"""Room read access, the `access` object and the write policy (docs/protocol/auth.md §9)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""POST /v1/apply: reconcile declared agent bindings and rooms without touching history (spec 02 §4.12)."""
+"""POST /v1/apply: reconcile declared agent bindings and rooms without touching history (docs/protocol/http-api.md
+§4.12)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""HTTP views for the agent directory, agent removal and apply (spec 02 §4.6, 4.11, 4.12).
+"""HTTP views for the agent directory, agent removal and apply (docs/protocol/http-api.md §4.6, 4.11, 4.12).
 
 They read or change room memberships, so they live above agents, in rooms; registration, token
 rotation and the credential audit trail stay in agents.views.

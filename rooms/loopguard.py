@@ -1,7 +1,7 @@
 """The loop guard (ours; the Go server has none): a hop budget per conversation.
 
 Agents that answer each other can loop forever. Each room, thread and DM counts its consecutive
-agent-authored messages (any `from.type` but `human`, spec 01 §3) in one `loop_guard_hops` row,
+agent-authored messages (any `from.type` but `human`, docs/protocol/model.md §3) in one `loop_guard_hops` row,
 updated in the send's transaction with one statement. Past the budget, further messages are still
 accepted and stored but marked `over_budget` (no longer wakes); the first one publishes
 `conversation.paused`. A human message, or an operator's resume, deletes the row and publishes

@@ -1,4 +1,4 @@
-"""Mention extraction and resolution to canonical agent FQIDs (spec 01 §10)."""
+"""Mention extraction and resolution to canonical agent FQIDs (docs/protocol/model.md §10)."""
 
 from __future__ import annotations
 

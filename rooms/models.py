@@ -1,6 +1,6 @@
 """Conversation storage: rooms, members, threads, DMs, messages and their artifacts.
 
-Tables, columns, keys, indexes and database defaults are the Go server's schema (spec 04 §7.4),
+Tables, columns, keys, indexes and database defaults are the Go server's schema (docs/protocol/config.md §7.4),
 so a Go server can run on the tables these migrations make, and these models on a Go server's.
 """
 

@@ -15,7 +15,7 @@ from rooms.shapes import MESSAGE_COLUMNS
 
 
 def live_rooms() -> list[Room]:
-    # Byte order, not the database collation (spec 02 §1.6).
+    # Byte order, not the database collation (docs/protocol/http-api.md §1.6).
     return sorted(Room.objects.filter(deleted_at__isnull=True), key=lambda r: r.id)
 
 

@@ -1,4 +1,4 @@
-"""The agent directory: summaries from room memberships plus registrations (spec 02 §4.6), the
+"""The agent directory: summaries from room memberships plus registrations (docs/protocol/http-api.md §4.6), the
 full-visibility lookup, and removal (§4.11), which leaves rooms. It sits in rooms because it reads
 and changes memberships; agents below it knows nothing of rooms."""
 
@@ -92,7 +92,8 @@ def find_agent(agent_id: str) -> tuple[AgentRegistration | None, list[str]]:
 
 
 def do_remove_agent(caller: Caller, agent_id: str, network_id: str) -> str:
-    """Soft removal (spec 02 §4.11): drop memberships and the registration, publish `agent.removed`."""
+    """Soft removal (docs/protocol/http-api.md §4.11): drop memberships and the registration, publish
+    `agent.removed`."""
     agent_id = trim(agent_id)
     if member_id_error(agent_id):
         raise not_found(f"unknown agent {quote(agent_id)}")

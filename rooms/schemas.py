@@ -1,4 +1,4 @@
-"""Request bodies of the conversation API (spec 01 §4.16), decoded with Go's rules."""
+"""Request bodies of the conversation API (docs/protocol/model.md §4.16), decoded with Go's rules."""
 
 from __future__ import annotations
 

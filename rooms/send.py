@@ -1,4 +1,4 @@
-"""The one send path (spec 02 §4.8): every message — HTTP, console composer, relay — comes here.
+"""The one send path (docs/protocol/http-api.md §4.8): every message — HTTP, console composer, relay — comes here.
 
 `check_*` steps validate and resolve without writing; `do_send` writes the message, its
 conversation, artifacts and events in one transaction. Duplicate ids are accepted idempotently.

@@ -1,4 +1,4 @@
-"""Wire shapes of rooms, threads, DMs, messages and artifacts (spec 01 §4)."""
+"""Wire shapes of rooms, threads, DMs, messages and artifacts (docs/protocol/model.md §4)."""
 
 from __future__ import annotations
 

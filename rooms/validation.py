@@ -1,4 +1,4 @@
-"""Validation of send and room requests with the spec's exact error texts (spec 01 §8)."""
+"""Validation of send and room requests with the spec's exact error texts (docs/protocol/model.md §8)."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def target_error(target: TargetIn) -> str | None:
 
 
 def check_send(req: SendMessageRequest) -> None:
-    """Rules 1–9 of spec 01 §8.1; first failure wins."""
+    """Rules 1–9 of docs/protocol/model.md §8.1; first failure wins."""
     actor_id = trim(req.from_.id)
     if not actor_id:
         raise unprocessable("from.id is required")

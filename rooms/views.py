@@ -1,4 +1,4 @@
-"""HTTP views for rooms, threads, DMs, history, artifacts and POST /v1/messages (spec 02 §4)."""
+"""HTTP views for rooms, threads, DMs, history, artifacts and POST /v1/messages (docs/protocol/http-api.md §4)."""
 
 from __future__ import annotations
 

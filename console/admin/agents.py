@@ -2,7 +2,7 @@
 
 Removal and token rotation call the same services as DELETE /v1/agents/{id} and
 POST /v1/agents/{id}/token, so they publish the same events and audit rows. The credential key
-itself is never shown (spec 03 §14): only its kind.
+itself is never shown (docs/protocol/auth.md §14): only its kind.
 """
 
 from __future__ import annotations

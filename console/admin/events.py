@@ -12,7 +12,7 @@ from events.models import Event
 
 
 def subject_of(body: dict) -> str:
-    """What an event is about, in a few words (the payload key spec 01 §4.14 says is present)."""
+    """What an event is about, in a few words (the payload key docs/protocol/model.md §4.14 says is present)."""
     if message := body.get("message"):
         target = message.get("target") or {}
         where = {"room": f"# {target.get('room_id', '')}", "thread": f"thread {target.get('thread_id', '')}",

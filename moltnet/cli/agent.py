@@ -1,4 +1,4 @@
-"""Agent-side commands: send, read, conversations, participants (spec 11 §4–§5).
+"""Agent-side commands: send, read, conversations, participants (docs/protocol/cli.md §4–§5).
 
 Each command follows the spec's order of checks: flags → positional arguments → target syntax →
 text → config discovery/load → attachment selection → token → local permission → HTTP.
@@ -56,7 +56,7 @@ class Session:
         return self.attachment["member_id"]
 
     def check_target(self, target: Target) -> None:
-        """Local permission check (spec 11 §4.1)."""
+        """Local permission check (docs/protocol/cli.md §4.1)."""
         if target.kind == "dm":
             if not (self.attachment.get("dms") or {}).get("enabled"):
                 raise CliError(f'direct messages are not enabled for member "{self.member}"')

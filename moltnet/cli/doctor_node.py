@@ -1,5 +1,5 @@
 """`moltnet doctor`, the node half: the MoltnetNode file and, per attachment, its server, token,
-runtime and skill (spec 09 §3, §6, §7.2)."""
+runtime and skill (docs/protocol/node.md §3, §6, §7.2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`moltnet node`, `moltnet bridge`, `moltnet attachment` (spec 11 §8.4, spec 09 §2)."""
+"""`moltnet node`, `moltnet bridge`, `moltnet attachment` (docs/protocol/cli.md §8.4, docs/protocol/node.md §2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Onboarding commands: `moltnet connect` and `moltnet register-agent` (spec 11 §6).
+"""Onboarding commands: `moltnet connect` and `moltnet register-agent` (docs/protocol/cli.md §6).
 
 Under open registration the server shows a generated agent token exactly once, so both commands
 persist it before doing anything else that could fail.
@@ -92,7 +92,7 @@ def store_generated_token(auth: dict, token: str, base_dir: Path) -> None:
 
 
 def write_token_file(path: Path, token: str) -> None:
-    """Atomic 0600 token file inside a 0700 directory (spec 09 §6.3)."""
+    """Atomic 0600 token file inside a 0700 directory (docs/protocol/node.md §6.3)."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     temp = path.parent / f".moltnet-token-{secrets.token_hex(6)}"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

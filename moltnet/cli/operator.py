@@ -1,4 +1,4 @@
-"""Operator commands against a running server: `moltnet apply` and `moltnet admin …` (spec 11 §8.5, §8.6).
+"""Operator commands against a running server: `moltnet apply` and `moltnet admin …` (docs/protocol/cli.md §8.5, §8.6).
 
 Both need an admin-scoped bearer token; `apply` is the declarative path, `admin` the imperative one.
 """
@@ -25,7 +25,7 @@ or a client config via --config). `moltnet apply` is the declarative alternative
 the rooms and agent bindings of a Moltnet file.
 """
 
-# Two-dash spellings that consume the next argument during apply's pre-scan (spec 11 §8.5).
+# Two-dash spellings that consume the next argument during apply's pre-scan (docs/protocol/cli.md §8.5).
 APPLY_VALUE_FLAGS = ("--auth-mode", "--base-url", "--config", "--member", "--network", "--token", "--token-env",
                      "--token-path")
 

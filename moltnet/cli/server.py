@@ -1,4 +1,4 @@
-"""Server-side commands: start, init, validate (spec 11 §8.1–8.3, spec 04)."""
+"""Server-side commands: start, init, validate (docs/protocol/cli.md §8.1–8.3, docs/protocol/config.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`moltnet skill` (spec 11 §7); the skill files themselves are `moltnet.client.skillfiles`.
+"""`moltnet skill` (docs/protocol/cli.md §7); the skill files themselves are `moltnet.client.skillfiles`.
 
 Each runtime's paths are declared by its `moltnet.runtimes.<name>` module."""
 
@@ -8,7 +8,7 @@ from moltnet.cli.flags import HELP_WORDS, CliError, FlagSet, no_positional
 from moltnet.client.skillfiles import bundled_skill, install
 from moltnet.runtimes import registry
 
-# The runtimes with skill paths (spec 11 §7.1), as the usage line and the --runtime help list them.
+# The runtimes with skill paths (docs/protocol/cli.md §7.1), as the usage line and the --runtime help list them.
 _SUPPORTED = registry.with_skill()
 INSTALL_LINE = f"  moltnet skill install --runtime {'|'.join(_SUPPORTED)} --workspace <path>"
 RUNTIME_HELP = f"runtime: {', '.join(_SUPPORTED[:-1])} or {_SUPPORTED[-1]}"

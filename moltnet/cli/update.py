@@ -1,4 +1,4 @@
-"""`moltnet update` (spec 11 §8.7) for the Python distribution.
+"""`moltnet update` (docs/protocol/cli.md §8.7) for the Python distribution.
 
 A Python install is never a Go release tarball, so this command never downloads or replaces
 anything: it prints the spec's report, probes `--server` if asked, and refuses to mutate.

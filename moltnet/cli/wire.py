@@ -1,4 +1,4 @@
-"""JSON printed by the agent-side commands (spec 11 §9): re-encoded from the response with the
+"""JSON printed by the agent-side commands (docs/protocol/cli.md §9): re-encoded from the response with the
 server's own shape builders (`moltnet.wireshapes`), so unknown fields are dropped and keys follow
 the spec's order; values of the wrong type print as the Go client's zero values."""
 

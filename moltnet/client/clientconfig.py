@@ -1,4 +1,4 @@
-"""The workspace client config `.moltnet/config.json` and identity file (spec 11 §2, §3).
+"""The workspace client config `.moltnet/config.json` and identity file (docs/protocol/cli.md §2, §3).
 
 The file format is shared with the Go CLI: field names, key order, omitted empties and the
 private-file rules must match so either CLI can read what the other wrote.
@@ -142,7 +142,7 @@ class ClientConfig:
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
     def write(self) -> None:
-        """Validate, then write atomically with 0600 inside a 0700 directory (spec 11 §2.4)."""
+        """Validate, then write atomically with 0600 inside a 0700 directory (docs/protocol/cli.md §2.4)."""
         self.validate()
         check_writable(self.path)
         directory = self.path.parent
@@ -270,7 +270,7 @@ def _check_private(path: Path) -> None:
 
 
 def discover(explicit: str = "") -> Path:
-    """`--config`, then MOLTNET_CLIENT_CONFIG, then the workspace defaults (spec 11 §2.5)."""
+    """`--config`, then MOLTNET_CLIENT_CONFIG, then the workspace defaults (docs/protocol/cli.md §2.5)."""
     for value in (explicit.strip(), os.environ.get("MOLTNET_CLIENT_CONFIG", "").strip()):
         if value:
             path = Path(value)
@@ -313,7 +313,7 @@ def select_attachment(attachments: list[dict], network: str = "", member: str = 
 
 
 def token_file_problem(path: object, mode: int) -> str:
-    """Why a token file of lstat mode `mode` may not be used (spec 09 §6.3), or "" when it may.
+    """Why a token file of lstat mode `mode` may not be used (docs/protocol/node.md §6.3), or "" when it may.
 
     Shared with the node's token sources, which give the same texts.
     """
@@ -327,7 +327,7 @@ def token_file_problem(path: object, mode: int) -> str:
 
 
 def read_token_file(path: Path) -> str:
-    """Token file rules of spec 09 §6.3."""
+    """Token file rules of docs/protocol/node.md §6.3."""
     try:
         info = path.lstat()
     except OSError as exc:
@@ -352,7 +352,7 @@ def anchored_auth(auth: dict, base_dir: Path) -> dict:
 
 
 def resolve_token(auth: dict, base_dir: Path | None = None, mode: str | None = None) -> str:
-    """Client-side token resolution (spec 11 §2.6); "" means anonymous."""
+    """Client-side token resolution (docs/protocol/cli.md §2.6); "" means anonymous."""
     mode = mode or effective_mode(auth)
     if mode == "none":
         return ""

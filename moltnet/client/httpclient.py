@@ -1,4 +1,4 @@
-"""The agent-side HTTP client (spec 11 §1.5): bearer auth, 10 s timeout, Go-shaped error texts."""
+"""The agent-side HTTP client (docs/protocol/cli.md §1.5): bearer auth, 10 s timeout, Go-shaped error texts."""
 
 from __future__ import annotations
 

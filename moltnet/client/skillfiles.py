@@ -1,4 +1,4 @@
-"""The Moltnet skill files: the bundled SKILL.md, the network's /skill.md, installing them (spec 11 §7).
+"""The Moltnet skill files: the bundled SKILL.md, the network's /skill.md, installing them (docs/protocol/cli.md §7).
 
 Each runtime's paths are declared by its `moltnet.runtimes.<name>` module; `moltnet skill` and the
 node's workspace set-up both install through here.
@@ -56,7 +56,7 @@ def server_skill(base_url: str, token: str) -> str | None:
 
     try:
         status, body = Client(base_url, token).fetch_text("/skill.md", SKILL_TIMEOUT, SKILL_LIMIT)
-    except Exception:  # any failure falls back to the bundled skill (spec 11 §7.2)
+    except Exception:  # any failure falls back to the bundled skill (docs/protocol/cli.md §7.2)
         return None
     body = body.strip()
     if not 200 <= status < 300 or "name: moltnet" not in body:

@@ -1,4 +1,5 @@
-"""Finding, reading and strictly decoding a `Moltnet` file; merging it over the defaults (spec 04 §1, §3)."""
+"""Finding, reading and strictly decoding a `Moltnet` file; merging it over the defaults (docs/protocol/config.md §1,
+§3)."""
 
 from __future__ import annotations
 
@@ -139,7 +140,7 @@ def _strs(values: Any) -> list[str]:
 
 
 def apply_document(cfg: ServerConfig, data: dict) -> None:
-    """Merge a decoded file over the defaults (spec 04 §3)."""
+    """Merge a decoded file over the defaults (docs/protocol/config.md §3)."""
     network = data.get("network") or {}
     if _s(network.get("id")):
         cfg.network_id = _s(network["id"])

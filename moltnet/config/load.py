@@ -1,4 +1,5 @@
-"""Loading the effective config: file, validation, private-file rule, environment overrides (spec 04 §1–§5)."""
+"""Loading the effective config: file, validation, private-file rule, environment overrides (docs/protocol/config.md
+§1–§5)."""
 
 from __future__ import annotations
 
@@ -143,7 +144,7 @@ def locate_config(environ: dict | None = None, cwd: Path | None = None) -> Path 
 
 def load_server_config(environ: dict | None = None, cwd: Path | None = None, *,
                        declared: bool = False) -> ServerConfig:
-    """Load the effective config as `moltnet start` does (spec 04 §1–§4).
+    """Load the effective config as `moltnet start` does (docs/protocol/config.md §1–§4).
 
     With `declared`, also check the declared rooms and token agents as start-up's apply will (spec
     04 §6), so that `moltnet start` refuses them with the file and line before touching storage.

@@ -1,8 +1,8 @@
-"""What `moltnet start` refuses beyond the file rules of spec 04 §2, checked from the config alone.
+"""What `moltnet start` refuses beyond the file rules of docs/protocol/config.md §2, checked from the config alone.
 
 `moltnet start` and `moltnet validate` both run `check_startable` and `check_declared`, so a file `validate` accepts is
 one `start` accepts (apart from what only the running system can tell: a database that cannot be
-reached, a port in use — `moltnet doctor` checks those). The texts are start-up's own (spec 04 §6:
+reached, a port in use — `moltnet doctor` checks those). The texts are start-up's own (docs/protocol/config.md §6:
 `rooms[0]: room id id must match …`); each error names the config path it is about.
 """
 
@@ -15,7 +15,7 @@ from moltnet.roomrules import room_declaration_error
 STORAGE_KINDS = ("memory", "json", "sqlite", "postgres")
 JSON_UNSUPPORTED = 'storage kind "json" is not supported by this server; use "sqlite" (the default) or "postgres"'
 
-# Which environment variables can set the value behind a config path (spec 04 §4).
+# Which environment variables can set the value behind a config path (docs/protocol/config.md §4).
 ENVIRONMENT = {
     "server.listen_addr": ("MOLTNET_LISTEN_ADDR",),
     "storage.kind": ("MOLTNET_STORAGE_KIND", "MOLTNET_JSON_PATH", "MOLTNET_DATA_PATH", "MOLTNET_SQLITE_PATH",
@@ -63,7 +63,7 @@ def check_exposure(cfg: ServerConfig) -> None:
 
 
 def check_declared(cfg: ServerConfig) -> None:
-    """Token `agents` bindings and declared rooms, as start-up's apply checks them (spec 04 §6)."""
+    """Token `agents` bindings and declared rooms, as start-up's apply checks them (docs/protocol/config.md §6)."""
     owners: dict[str, str] = {}
     for index, token in enumerate(cfg.tokens):
         token_id = trim(token.id) or default_token_id(token.value)

@@ -1,4 +1,4 @@
-"""Decoding a config document into typed values the way Go decodes it into structs (spec 04 §1).
+"""Decoding a config document into typed values the way Go decodes it into structs (docs/protocol/config.md §1).
 
 A schema is a nested dict of known keys whose leaves are `str`, `bool`, `int`, `TIME` or a
 one-element list for sequences. Unknown keys, duplicate YAML keys and wrong types are errors

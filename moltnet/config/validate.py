@@ -1,4 +1,4 @@
-"""File-level validation with the spec's exact messages, and the private-file rule (spec 04 §2, §5)."""
+"""File-level validation with the spec's exact messages, and the private-file rule (docs/protocol/config.md §2, §5)."""
 
 from __future__ import annotations
 

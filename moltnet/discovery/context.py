@@ -1,4 +1,4 @@
-"""The caller access context shared by the discovery documents (spec 08 §1)."""
+"""The caller access context shared by the discovery documents (docs/protocol/discovery-metrics.md §1)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from rooms.services import members_by_room
 
 ROOM_LIMIT = 100
 BARE = re.compile(r"[A-Za-z0-9._:/,-]+")
-# The runtime values the documents offer (spec 08 §3.2: pi has no skill install and is not listed).
+# The runtime values the documents offer (docs/protocol/discovery-metrics.md §3.2: pi has no skill install and is not
+# listed).
 RUNTIMES = tuple(spec.name for spec, _snippet in registry.documented())
 # The example texts of the generated send commands, as the Go documents spell them.
 GREETING = '"Hello from <agent-id>."'
@@ -24,7 +25,7 @@ DM_TEXT = '"Can you review this?"'
 
 
 def base_url(request: HttpRequest) -> str:
-    """`<scheme>://<host>` from the request and X-Forwarded-* (spec 08 §1.1)."""
+    """`<scheme>://<host>` from the request and X-Forwarded-* (docs/protocol/discovery-metrics.md §1.1)."""
     scheme = "https" if request._get_scheme() == "https" else ""
     if not scheme:
         forwarded = (request.headers.get("X-Forwarded-Proto") or "").strip()

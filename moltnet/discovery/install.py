@@ -1,4 +1,4 @@
-"""GET /install.md and GET /llms.txt: how an agent joins this network (spec 08 §2–§3)."""
+"""GET /install.md and GET /llms.txt: how an agent joins this network (docs/protocol/discovery-metrics.md §2–§3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""GET /skill.md: the skill this network gives an agent, shaped by the caller's access (spec 08 §4).
+"""GET /skill.md: the skill this network gives an agent, shaped by the caller's access
+(docs/protocol/discovery-metrics.md §4).
 
 An agent executes these command lines verbatim, so a command appears only when the caller's
 access lets it succeed.
@@ -12,7 +13,7 @@ PLACEHOLDER_TARGET = "room:<room-id>"
 
 
 def access_label(ctx: AccessContext) -> tuple[str, str]:
-    """(front-matter label, summary) — first matching row of spec 08 §4.2."""
+    """(front-matter label, summary) — first matching row of docs/protocol/discovery-metrics.md §4.2."""
     flags = _flags(ctx)
     if ctx.public_read and ctx.caller.claims is None:
         return "public read", "public read access; registration availability is listed below"

@@ -1,4 +1,4 @@
-"""Discovery routes: GET /llms.txt, /install.md, /skill.md (spec 08 §5)."""
+"""Discovery routes: GET /llms.txt, /install.md, /skill.md (docs/protocol/discovery-metrics.md §5)."""
 
 from __future__ import annotations
 

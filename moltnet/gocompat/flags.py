@@ -1,4 +1,4 @@
-"""Go's `flag` package semantics for the `moltnet` subcommands (spec 11 §1.2): syntax, messages, usage."""
+"""Go's `flag` package semantics for the `moltnet` subcommands (docs/protocol/cli.md §1.2): syntax, messages, usage."""
 
 from __future__ import annotations
 

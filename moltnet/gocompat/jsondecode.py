@@ -1,4 +1,4 @@
-"""Go's encoding/json decoding rules (spec 02 §1.3), the one place they are written down.
+"""Go's encoding/json decoding rules (docs/protocol/http-api.md §1.3), the one place they are written down.
 
 - `loads_one`: exactly one JSON value (a request body, a frame; `loads_first`: the first value of a
   stream, as json.Decoder.Decode reads it); Go's texts for syntax errors; invalid UTF-8 and lone

@@ -1,4 +1,4 @@
-"""The Go server's migration bookkeeping, so both servers can share one database (spec 04 §7.4).
+"""The Go server's migration bookkeeping, so both servers can share one database (docs/protocol/config.md §7.4).
 
 Our Django migrations create Go's tables; `schema_migrations` then records Go's versions so a
 Go server finds its schema applied and runs nothing. On a database a Go server created, start-up

@@ -1,4 +1,5 @@
-"""Claude Code: a CLI run per wake in the workspace (spec 10 §9); adapter in `node.runtimes.claude_code`."""
+"""Claude Code: a CLI run per wake in the workspace (docs/protocol/runtimes.md §9); adapter in
+`node.runtimes.claude_code`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Codex: `codex exec` per wake in the workspace (spec 10 §8); adapter in `node.runtimes.codex`."""
+"""Codex: `codex exec` per wake in the workspace (docs/protocol/runtimes.md §8); adapter in `node.runtimes.codex`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""OpenClaw: the gateway WebSocket (spec 10 §2); adapter in `node.runtimes.openclaw`."""
+"""OpenClaw: the gateway WebSocket (docs/protocol/runtimes.md §2); adapter in `node.runtimes.openclaw`."""
 
 from __future__ import annotations
 

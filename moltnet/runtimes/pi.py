@@ -1,6 +1,8 @@
-"""Pi: the control-URL seam only, its reply published as the agent (spec 10 §6); adapter in `node.runtimes.pi`.
+"""Pi: the control-URL seam only, its reply published as the agent (docs/protocol/runtimes.md §6); adapter in
+`node.runtimes.pi`.
 
-Pi has no skill install paths (spec 11 §7.1) and is not offered by the discovery documents (spec 08 §3.2).
+Pi has no skill install paths (docs/protocol/cli.md §7.1) and is not offered by the discovery documents
+(docs/protocol/discovery-metrics.md §3.2).
 """
 
 from __future__ import annotations

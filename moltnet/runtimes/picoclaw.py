@@ -1,4 +1,4 @@
-"""PicoClaw: the event WebSocket, `picoclaw agent` command mode, or a control URL (spec 10 §3);
+"""PicoClaw: the event WebSocket, `picoclaw agent` command mode, or a control URL (docs/protocol/runtimes.md §3);
 adapters in `node.runtimes.picoclaw`."""
 
 from __future__ import annotations

@@ -55,12 +55,13 @@ def skill_paths(name: str) -> tuple[str, ...]:
 
 
 def with_skill() -> tuple[str, ...]:
-    """The runtimes `moltnet skill install` supports (spec 11 §7.1)."""
+    """The runtimes `moltnet skill install` supports (docs/protocol/cli.md §7.1)."""
     return tuple(spec.name for spec in RUNTIMES if spec.skill_paths)
 
 
 def documented() -> tuple[tuple[RuntimeSpec, DiscoverySnippet], ...]:
-    """The runtimes the discovery documents offer, with their snippets, in the documents' order (spec 08 §3.2)."""
+    """The runtimes the discovery documents offer, with their snippets, in the documents' order
+    (docs/protocol/discovery-metrics.md §3.2)."""
     listed = [(spec, spec.discovery) for spec in RUNTIMES if spec.discovery is not None]
     return tuple(sorted(listed, key=lambda pair: pair[1].rank))
 

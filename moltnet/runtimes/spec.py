@@ -6,7 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-# The `runtime.*` fields only some runtimes accept, in the order a bridge config is checked (spec 09 §4.3),
+# The `runtime.*` fields only some runtimes accept, in the order a bridge config is checked (docs/protocol/node.md
+# §4.3),
 # with the URL schemes each must use (None: not a URL).
 RESTRICTED_FIELDS: tuple[tuple[str, tuple[str, ...] | None], ...] = (
     ("gateway_url", ("ws", "wss")),
@@ -38,7 +39,8 @@ class RuntimeFields(Protocol):
 
 @dataclass(frozen=True)
 class DiscoverySnippet:
-    """This runtime's H3 section in /install.md and its place in the documents' runtime lists (spec 08 §3.2)."""
+    """This runtime's H3 section in /install.md and its place in the documents' runtime lists
+    (docs/protocol/discovery-metrics.md §3.2)."""
 
     rank: int  # position in the documents' lists: Go lists them in a fixed order unlike the CLI's
     runtime_yaml: tuple[str, ...]  # the `runtime:` block of the MoltnetNode example, one key per line
@@ -65,8 +67,8 @@ class RuntimeSpec:
     refusals: Mapping[str, str] = field(default_factory=dict)
     # A field that needs another when set: {"command": "config_path"}.
     requires: Mapping[str, str] = field(default_factory=dict)
-    apply_defaults: Callable[[RuntimeFields], None] = _no_defaults  # spec 09 §5, on blank-trimmed fields
-    seam_error: Callable[[RuntimeFields], str] = _no_seam_rule  # spec 10 §1.3: the error text, or ""
+    apply_defaults: Callable[[RuntimeFields], None] = _no_defaults  # docs/protocol/node.md §5, on blank-trimmed fields
+    seam_error: Callable[[RuntimeFields], str] = _no_seam_rule  # docs/protocol/runtimes.md §1.3: the error text, or ""
     skill_paths: tuple[str, ...] = ()  # where `moltnet skill install` writes SKILL.md; () = not supported
     discovery: DiscoverySnippet | None = None  # None: not offered by the discovery documents
     wake_queue: bool = False  # CLI-backed: wakes queue per conversation (shown by `moltnet node status`)
@@ -84,7 +86,8 @@ def field_required(field_name: str, kind: str) -> Callable[[RuntimeFields], str]
 
 def cli_runtime(*, name: str, title: str, command: str, adapter: str, skill_paths: tuple[str, ...], rank: int,
                 note: str, mcp_config: str) -> RuntimeSpec:
-    """A CLI-backed runtime (spec 10 §7): runs `command` (overridable) in `runtime.workspace_path` per wake."""
+    """A CLI-backed runtime (docs/protocol/runtimes.md §7): runs `command` (overridable) in `runtime.workspace_path`
+    per wake."""
     def apply_defaults(rt: RuntimeFields) -> None:
         rt.command = rt.command or command
 

@@ -1,4 +1,5 @@
-"""TinyClaw: native queue endpoints, or a single control URL (spec 10 §4); adapters in `node.runtimes.tinyclaw`."""
+"""TinyClaw: native queue endpoints, or a single control URL (docs/protocol/runtimes.md §4); adapters in
+`node.runtimes.tinyclaw`."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def queue_urls(base: str, channel: str) -> tuple[str, str, str]:
 
 
 def apply_defaults(rt: RuntimeFields) -> None:
-    """Native mode: missing endpoints default under the first configured one's origin (spec 09 §5)."""
+    """Native mode: missing endpoints default under the first configured one's origin (docs/protocol/node.md §5)."""
     if rt.control_url:
         return
     rt.channel = rt.channel or DEFAULT_CHANNEL

@@ -31,5 +31,6 @@ def adapter_factory(kind: str) -> AdapterFactory:
 
 
 def build_adapter(cfg: BridgeConfig, client: AttachmentClient, environ: Mapping[str, str] | None = None) -> Adapter:
-    """The adapter for `runtime.kind`, honouring seam precedence (spec 10 §1.4, decided by the runtime's package)."""
+    """The adapter for `runtime.kind`, honouring seam precedence (docs/protocol/runtimes.md §1.4, decided by the
+    runtime's package)."""
     return adapter_factory(cfg.runtime.kind)(cfg, client, environ)

@@ -1,4 +1,5 @@
-"""The adapter loop shared by every runtime: bootstrap, stream, deliver, back off, reconnect (spec 10 §2.2, §7.1)."""
+"""The adapter loop shared by every runtime: bootstrap, stream, deliver, back off, reconnect
+(docs/protocol/runtimes.md §2.2, §7.1)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ BOOTSTRAP_MODES = ("once", "always", "never")
 
 
 def bootstrap_rooms(cfg: BridgeConfig) -> list[str]:
-    """Rooms bound with `wake: all` (or empty), in binding order (spec 09 §11)."""
+    """Rooms bound with `wake: all` (or empty), in binding order (docs/protocol/node.md §11)."""
     return [r.id for r in cfg.rooms if r.id.strip() and r.wake in ("", "all")]
 
 
@@ -44,10 +45,10 @@ class Adapter:
         return f"bridge.{self.kind}"
 
     def check_seam(self) -> None:
-        """Raise the spec's run-time seam error (spec 10 §1.3) before anything starts."""
+        """Raise the spec's run-time seam error (docs/protocol/runtimes.md §1.3) before anything starts."""
 
     def decide(self, event: dict) -> str:
-        """`"wake"`, a reason not to, or "" for events that are not messages (spec 09 §8)."""
+        """`"wake"`, a reason not to, or "" for events that are not messages (docs/protocol/node.md §8)."""
         return wake_decision(self.cfg, event)
 
     def wants(self, event: dict) -> bool:

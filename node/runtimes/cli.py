@@ -1,4 +1,5 @@
-"""CLI-backed runtimes (codex, claude-code): per-conversation queues, batches, session store, runs (spec 10 §7)."""
+"""CLI-backed runtimes (codex, claude-code): per-conversation queues, batches, session store, runs
+(docs/protocol/runtimes.md §7)."""
 
 from __future__ import annotations
 
@@ -142,7 +143,8 @@ class CliAdapter(Adapter):
                 task.cancel()  # a running command is killed (run_command handles the cancellation)
             await asyncio.gather(*drainers, return_exceptions=True)
 
-    # -- queueing (spec 10 §7.4) --------------------------------------------------------------------------------
+    # -- queueing (docs/protocol/runtimes.md §7.4)
+    # --------------------------------------------------------------------------------
     def key_for(self, target: dict) -> str:
         return cli_session_key(self.rt.session_prefix, self.cfg.agent_id, context_id(self.net, target))
 
@@ -208,9 +210,10 @@ class CliAdapter(Adapter):
         target = {"kind": "room", "room_id": room_id}
         await self.dispatch(self.key_for(target), compact_bootstrap(self.net, room_id))
 
-    # -- one command run (spec 10 §7.5, with the session rules of today's runtimes) -----------------------------
+    # -- one command run (docs/protocol/runtimes.md §7.5, with the session rules of today's runtimes)
+    # -----------------------------
     async def dispatch(self, key: str, prompt: str) -> None:
-        # Resolved afresh for every run (spec 09 §6.2): a rotated token file reaches the agent's own CLI.
+        # Resolved afresh for every run (docs/protocol/node.md §6.2): a rotated token file reaches the agent's own CLI.
         token = self.cfg.moltnet.resolve_token(self.environ)
         await ensure_client_config(self.cfg, self.workspace, token)
         key = key or "main"

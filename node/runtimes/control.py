@@ -1,4 +1,5 @@
-"""The control-URL seam: one JSON POST per wake (pi; picoclaw and tinyclaw control mode; spec 10 §5)."""
+"""The control-URL seam: one JSON POST per wake (pi; picoclaw and tinyclaw control mode; docs/protocol/runtimes.md
+§5)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from node.runtimes.base import Adapter
 
 
 class ControlAdapter(Adapter):
-    """POST {context_id, from, message, to}; only pi publishes the response (spec 10 §11)."""
+    """POST {context_id, from, message, to}; only pi publishes the response (docs/protocol/runtimes.md §11)."""
 
     bootstrap = "after_ready"
     reset_on_bootstrap = True

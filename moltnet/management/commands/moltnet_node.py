@@ -22,4 +22,4 @@ class Command(BaseCommand):
         except CliError as exc:
             raise CommandError(str(exc)) from None
         except KeyboardInterrupt:
-            return  # a signal before the event loop took over is still a clean stop (spec 09 §12.5)
+            return  # a signal before the event loop took over is still a clean stop (docs/protocol/node.md §12.5)

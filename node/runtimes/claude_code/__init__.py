@@ -1,4 +1,5 @@
-"""Claude Code: create a session with `--session-id`, continue it with `--resume` (spec 10 §9, updated).
+"""Claude Code: create a session with `--session-id`, continue it with `--resume` (docs/protocol/runtimes.md §9,
+updated).
 
 Today's Claude Code refuses a `--session-id` whose transcript already exists (`Error: Session ID <id> is
 already in use.`); continuing a conversation is `claude --print --resume <id>`. The node creates each

@@ -1,4 +1,4 @@
-"""Codex: `codex exec --json` in the workspace, then `codex exec resume <thread id>` (spec 10 §8).
+"""Codex: `codex exec --json` in the workspace, then `codex exec resume <thread id>` (docs/protocol/runtimes.md §8).
 
 Today's Codex (`codex exec --json`) prints a JSONL stream that starts with
 `{"type":"thread.started","thread_id":"…"}`; that id is what `codex exec resume` accepts. Older builds printed
@@ -21,7 +21,8 @@ THREAD_EVENTS = ("thread.started", "thread.resumed")
 
 
 def find_session(value: object) -> str:
-    """Older Codex streams (spec 10 §8.3): id keys at this level, else a `*session*`-typed object's id,
+    """Older Codex streams (docs/protocol/runtimes.md §8.3): id keys at this level, else a `*session*`-typed object's
+    id,
     else depth-first."""
     if isinstance(value, dict):
         for key in SESSION_KEYS:

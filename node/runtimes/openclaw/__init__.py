@@ -1,4 +1,5 @@
-"""OpenClaw: the gateway WebSocket's `chat.send`; final replies are published as the agent (spec 10 §2)."""
+"""OpenClaw: the gateway WebSocket's `chat.send`; final replies are published as the agent (docs/protocol/runtimes.md
+§2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""OpenClaw device identity: an Ed25519 key pair on disk and the v3 connect signature (spec 10 §2.4)."""
+"""OpenClaw device identity: an Ed25519 key pair on disk and the v3 connect signature (docs/protocol/runtimes.md
+§2.4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""One OpenClaw gateway exchange: challenge → connect → one request → optional final chat event (spec 10 §2.3).
+"""One OpenClaw gateway exchange: challenge → connect → one request → optional final chat event
+(docs/protocol/runtimes.md §2.3).
 
 Checked against today's gateway (protocol 4; openclaw/openclaw packages/gateway-protocol, docs/gateway/clients.md):
 the connect frame and v3 device signature are unchanged; two things Go does not handle are handled here —

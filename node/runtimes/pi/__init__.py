@@ -1,4 +1,4 @@
-"""Pi: the control-URL seam only; its reply is published as the agent (spec 10 §6)."""
+"""Pi: the control-URL seam only; its reply is published as the agent (docs/protocol/runtimes.md §6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""PicoClaw: the event WebSocket (default) or `picoclaw agent` command mode (spec 10 §3); `build_adapter` picks the seam
+"""PicoClaw: the event WebSocket (default) or `picoclaw agent` command mode (docs/protocol/runtimes.md §3);
+`build_adapter` picks the seam
 (a `control_url` alone runs the shared control seam)."""
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ def session_log(home: str, session_id: str) -> str:
 
 
 def tool_call_messages(lines: list[str], network_id: str, trigger: dict) -> list[tuple[dict, str]]:
-    """`message` tool calls in new session-log lines → (target, content) pairs (spec 10 §3.3 step 5)."""
+    """`message` tool calls in new session-log lines → (target, content) pairs (docs/protocol/runtimes.md §3.3 step
+    5)."""
     found = []
     for line in lines:
         if not line.strip():
@@ -160,7 +162,7 @@ class PicoClawCommandAdapter(Adapter):
 
 
 def build_adapter(cfg: BridgeConfig, client: AttachmentClient, environ: Mapping[str, str] | None = None) -> Adapter:
-    """Seam precedence (spec 10 §1.4): `command`, then `events_url`, then `control_url`."""
+    """Seam precedence (docs/protocol/runtimes.md §1.4): `command`, then `events_url`, then `control_url`."""
     if cfg.runtime.command:
         return PicoClawCommandAdapter(cfg, client, environ)
     if cfg.runtime.events_url:

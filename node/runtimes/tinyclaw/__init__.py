@@ -1,4 +1,5 @@
-"""TinyClaw native mode: inbound POSTs plus a drain-and-ACK loop over pending responses (spec 10 §4); `build_adapter`
+"""TinyClaw native mode: inbound POSTs plus a drain-and-ACK loop over pending responses (docs/protocol/runtimes.md
+§4); `build_adapter`
 picks the control seam instead when `control_url` is set."""
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ MAX_BODY = 1 << 20
 
 
 def _response_id(raw: object) -> str:
-    """A pending response id: a JSON string or integer, trimmed, with the message-id grammar (spec 10 §4.2)."""
+    """A pending response id: a JSON string or integer, trimmed, with the message-id grammar
+    (docs/protocol/runtimes.md §4.2)."""
     if raw is None:
         raw = ""
     if isinstance(raw, bool) or not isinstance(raw, (str, int)):
@@ -130,7 +132,7 @@ class TinyClawAdapter(Adapter):
 
 
 def build_adapter(cfg: BridgeConfig, client: AttachmentClient, environ: Mapping[str, str] | None = None) -> Adapter:
-    """Seam precedence (spec 10 §1.4): a `control_url` wins over the native queue endpoints."""
+    """Seam precedence (docs/protocol/runtimes.md §1.4): a `control_url` wins over the native queue endpoints."""
     if cfg.runtime.control_url:
         return ControlAdapter(cfg, client, environ, kind="tinyclaw")
     return TinyClawAdapter(cfg, client, environ)
