@@ -26,6 +26,15 @@ rooms:
 """
 
 
+@pytest.fixture(autouse=True)
+def server_config_from_files_only(monkeypatch) -> None:
+    """The commands read the Moltnet file each test writes: no storage setting of the test run's own
+    environment (the Postgres pass exports MOLTNET_POSTGRES_DSN) may take part."""
+    for key in list(os.environ):
+        if key.startswith("MOLTNET_") and key != "MOLTNET_TEST_DB":
+            monkeypatch.delenv(key)
+
+
 def moltnet(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("MOLTNET_CONFIG", "DJANGO_SETTINGS_MODULE")}
     env["PYTHONPATH"] = str(REPO)
