@@ -78,10 +78,11 @@ def _event(event_type: str, network_id: str, payload: dict, at: datetime | None 
 
 
 def count_send(message: Message, actor: dict, target: dict, cfg: ServerConfig, at: datetime) -> list[dict]:
-    """Count one stored message; the events to publish before its `message.created`.
+    """Count one message about to be stored; the events to publish before its `message.created`.
 
-    Marks `message.over_budget` (and its row) when the conversation is over its budget.
-    Runs inside the send's transaction, after the message row was written.
+    Sets `message.over_budget` when the conversation is over its budget. Runs inside the send's
+    transaction, before the message row is written (so the mark costs no second statement); a
+    send that then finds its id stored already rolls the count back with its savepoint.
     """
     key, _, _, room_id = conversation_of(target)
     if actor.get("type") == "human":
@@ -102,7 +103,6 @@ def count_send(message: Message, actor: dict, target: dict, cfg: ServerConfig, a
         payload = conversation_json(key, hops, budget, room_id, paused=False, reason="budget_raised")
         return [_event(RESUMED, cfg.network_id, payload, at)]
     message.over_budget = True
-    leansql.execute(f"UPDATE {Message._meta.db_table} SET over_budget = %s WHERE id = %s", [True, message.id])
     if paused_at is not None:
         return []
     leansql.execute(f"UPDATE {_HOPS} SET paused_at = %s WHERE key = %s", [_time_param(at), key])

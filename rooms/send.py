@@ -217,31 +217,44 @@ def do_send(caller: Caller, req: SendMessageRequest, cfg: ServerConfig) -> Accep
         parts_json=jsonshape.dumps(parts), mentions_json=json.dumps(checked.mentions) if checked.mentions else "null",
         origin_json=jsonshape.dumps(origin), created_at=created_at,
     )
-    thread_created = dm_created = False
-    with leansql.savepoint("moltnet_send"):
-        # The message row first: a stored id (a retry, or a concurrent sender first) writes
-        # nothing and is the idempotent answer, with no query before and no error to recover from.
-        if not leansql.insert(message, if_absent=True):
-            return Accepted(message_id, event_id)
-        events = []
-        if target["kind"] == "thread":
-            thread = _upsert_thread(target, local, created_at)
-            if thread.message_count == 1:
-                thread_created = True
-                events.append(log.build_event("thread.created", local, "thread", shapes.thread_json(thread),
-                                              created_at))
-        elif target["kind"] == "dm":
-            dm, participants = _upsert_dm(target, actor, local, created_at)
-            if dm.message_count == 1:
-                dm_created = True
-                events.append(log.build_event("dm.created", local, "dm", shapes.dm_json(dm, participants),
-                                              created_at))
-        # The loop guard's count, in this transaction; its pause/resume events precede the message's.
-        events.extend(loopguard.count_send(message, actor, target, cfg, created_at))
-        if artifacts := _artifacts(message, parts, target):
-            Artifact.objects.bulk_create(artifacts)
-        events.append(log.build_event("message.created", local, "message", shapes.message_json(message),
-                                      created_at, event_id=event_id))
-        for event in events:
-            log.record(event, created_at)
+    try:
+        with leansql.savepoint("moltnet_send"):
+            # The loop guard's count first, so the row is written with its over_budget mark.
+            guard_events = loopguard.count_send(message, actor, target, cfg, created_at)
+            # A stored id (a retry, or a concurrent sender first) writes no row: the idempotent
+            # answer, with the count undone by this block's savepoint.
+            if not leansql.insert(message, if_absent=True):
+                raise _AlreadyStoredError
+            events = _store_rest(message, actor, target, parts, local, created_at, event_id, guard_events)
+            thread_created = any(e["type"] == "thread.created" for e in events)
+            dm_created = any(e["type"] == "dm.created" for e in events)
+            for event in events:
+                log.record(event, created_at)
+    except _AlreadyStoredError:
+        return Accepted(message_id, event_id)
     return Accepted(message_id, event_id, thread_created, dm_created)
+
+
+class _AlreadyStoredError(Exception):
+    """The message id is stored already (raised inside the send's savepoint to undo its writes)."""
+
+
+def _store_rest(message: Message, actor: dict, target: dict, parts: list[dict], local: str, created_at: datetime,
+                event_id: str, guard_events: list[dict]) -> list[dict]:
+    """After the message row: its thread or DM and its artifacts; returns the events to record, in
+    order (a new thread or DM, the loop guard's pause or resume, then `message.created`)."""
+    events = []
+    if target["kind"] == "thread":
+        thread = _upsert_thread(target, local, created_at)
+        if thread.message_count == 1:
+            events.append(log.build_event("thread.created", local, "thread", shapes.thread_json(thread), created_at))
+    elif target["kind"] == "dm":
+        dm, participants = _upsert_dm(target, actor, local, created_at)
+        if dm.message_count == 1:
+            events.append(log.build_event("dm.created", local, "dm", shapes.dm_json(dm, participants), created_at))
+    events.extend(guard_events)
+    if artifacts := _artifacts(message, parts, target):
+        Artifact.objects.bulk_create(artifacts)
+    events.append(log.build_event("message.created", local, "message", shapes.message_json(message),
+                                  created_at, event_id=event_id))
+    return events

@@ -53,6 +53,17 @@ def test_after_n_agent_messages_the_rest_are_over_budget_and_one_pause_is_publis
     assert types.index("conversation.paused") == types.index("message.created") + 3
 
 
+def test_a_retried_send_is_not_counted_twice(api, guarded, send):
+    guarded(3)
+    for index in range(3):
+        assert send(room(), f"m{index}", id=f"msg_try_{index}").status_code == 202
+        assert send(room(), f"m{index}", id=f"msg_try_{index}").status_code == 202  # the same id again
+    assert [m.get("over_budget", False) for m in history(api)] == [False, False, False]
+    assert events_of("conversation.paused") == []
+    assert send(room(), "fourth").status_code == 202  # the fourth message, not the seventh send
+    assert history(api)[-1]["over_budget"] is True
+
+
 def test_a_human_message_resumes_and_resets_the_count(api, guarded, send):
     guarded(2)
     for _ in range(3):
