@@ -1,8 +1,9 @@
 """The one decoder of the wire: JSON documents into typed models with Go's encoding/json rules.
 
-Request bodies (through `@api(body=…)`), attachment frames, a pairing partner's answers and the
-bridge config all decode here: exactly one JSON value, case-insensitive field names, unknown
-fields ignored, `null` means "zero value", a wrong type refuses the document (docs/protocol/http-api.md §1.3).
+Request bodies (through `@api(body=…)`), attachment frames, a pairing partner's answers, the
+bridge config and the CLI's client config all decode here: exactly one JSON value, case-insensitive
+field names, unknown fields ignored (the client config refuses them, as Go's CLI does), `null` means
+"zero value", a wrong type refuses the document (docs/protocol/http-api.md §1.3).
 Models derive from WireModel; the Go rules themselves live in `moltnet.gocompat.jsondecode`.
 """
 
@@ -26,9 +27,10 @@ class WireModel(GoModel):
 class DecodeError(ValueError):
     """A document that is not JSON, or does not fit its model; the text says where."""
 
-    def __init__(self, text: str, *, syntax: bool) -> None:
+    def __init__(self, text: str, *, syntax: bool, errors: list[Any] | None = None) -> None:
         super().__init__(text)
         self.syntax = syntax  # True: not one JSON value; False: a field of the wrong type
+        self.errors = errors or []  # pydantic's error dicts (all of them), for callers writing their own text
 
 
 def decode_value[M: "WireModel"](value: Any, model: type[M]) -> M:
@@ -36,9 +38,10 @@ def decode_value[M: "WireModel"](value: Any, model: type[M]) -> M:
     try:
         return model.model_validate(value)
     except ValidationError as exc:
-        first = exc.errors()[0]
+        errors = exc.errors()
+        first = errors[0]
         where = ".".join(str(p) for p in first.get("loc", ())) or "body"
-        raise DecodeError(f"{where}: {first.get('msg', 'invalid value')}", syntax=False) from None
+        raise DecodeError(f"{where}: {first.get('msg', 'invalid value')}", syntax=False, errors=errors) from None
 
 
 def decode_document[M: "WireModel"](raw: bytes | str, model: type[M]) -> M:

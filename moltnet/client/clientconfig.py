@@ -12,8 +12,8 @@ import secrets
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from moltnet.client.configschema import decode_config, encode_config
 from moltnet.gocompat.flags import CliError
 from moltnet.ids import id_error, member_id_error
 
@@ -23,81 +23,6 @@ DEFAULT_PATH = ".moltnet/config.json"
 LEGACY_PATH = ".spawnfile/moltnet.json"
 IDENTITY_VERSION = "moltnet.identity.v1"
 WAKE_VALUES = ("", "all", "mentions", "thread_only", "never")
-
-# Schema: key -> type (str, bool, "bool?" nullable bool, or a nested schema / [schema]); order = write order.
-ACCESS = {"can_read": bool, "can_write": bool, "reason": str}
-ROOM = {"id": str, "wake": str, "visibility": str, "write_policy": str, "can_write": "bool?", "access": ACCESS}
-DMS = {"enabled": bool, "wake": str}
-AUTH = {"mode": str, "registration": str, "token": str, "token_env": str, "token_path": str}
-ATTACHMENT = {"agent_name": str, "auth": AUTH, "base_url": str, "dms": DMS, "member_id": str,
-              "network_id": str, "rooms": [ROOM], "runtime": str}
-AGENT = {"name": str, "runtime": str}
-CONFIG = {"version": str, "agent": AGENT, "attachments": [ATTACHMENT]}
-JSON_TYPES = {str: "string", bool: "bool"}
-
-
-def _type_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    return {str: "string", list: "array", dict: "object"}.get(type(value), "value")
-
-
-def _decode(value: Any, schema: Any, where: str) -> Any:
-    """Check `value` against `schema` with Go's strict decoding (unknown keys are errors)."""
-    if value is None:
-        return None
-    if isinstance(schema, list):
-        if not isinstance(value, list):
-            raise CliError(f"json: cannot unmarshal {_type_name(value)} into Go struct field {where} of type array")
-        return [_decode(item, schema[0], where) for item in value]
-    if isinstance(schema, dict):
-        if not isinstance(value, dict):
-            raise CliError(f"json: cannot unmarshal {_type_name(value)} into Go struct field {where} of type object")
-        out = {}
-        for key, item in value.items():
-            if key not in schema:
-                raise CliError(f'json: unknown field "{key}"')
-            decoded = _decode(item, schema[key], f"{where}.{key}" if where else key)
-            if decoded is not None:
-                out[key] = decoded
-        return out
-    expected = bool if schema == "bool?" else schema
-    if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
-        raise CliError(f"json: cannot unmarshal {_type_name(value)} into Go struct field {where} "
-                       f"of type {JSON_TYPES[expected]}")
-    return value
-
-
-def _always(schema: dict) -> tuple[str, ...]:
-    """Keys Go writes even when empty (fields without `omitempty`)."""
-    return {id(CONFIG): ("version", "agent", "attachments"), id(ATTACHMENT): ("auth", "base_url", "member_id",
-            "network_id"), id(AUTH): ("mode",), id(ROOM): ("id",), id(DMS): ("enabled",),
-            id(ACCESS): ("can_read", "can_write")}.get(id(schema), ())
-
-
-def _encode(value: dict, schema: dict) -> dict:
-    """Key order of the schema; empty optional values omitted (Go `omitempty`)."""
-    out: dict[str, Any] = {}
-    always = _always(schema)
-    for key, kind in schema.items():
-        item = value.get(key)
-        if item is None and key not in always:
-            continue
-        if kind == "bool?":
-            out[key] = item  # a nullable bool is written whenever it is set, false included
-            continue
-        if isinstance(kind, list):
-            item = [_encode(entry, kind[0]) for entry in item or []]
-        elif isinstance(kind, dict):
-            item = _encode(item or {}, kind)
-        elif item is None:
-            item = False if kind is bool else ""
-        if key in always or item not in ("", False, [], None):
-            out[key] = item
-    return out
-
 
 @dataclass
 class ClientConfig:
@@ -138,7 +63,7 @@ class ClientConfig:
         self.attachments.append(attachment)
 
     def render(self) -> str:
-        data = _encode(self.data, CONFIG)
+        data = encode_config(self.data)
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
     def write(self) -> None:
@@ -240,11 +165,8 @@ def load(path: Path) -> ClientConfig:
     except OSError as exc:
         raise CliError(f"read Moltnet client config: open {path}: {os_cause(exc)}") from None
     try:
-        document = json.loads(raw)
-        data = _decode(document, CONFIG, "Config")
-        if not isinstance(data, dict):
-            raise CliError("json: cannot unmarshal value into Go value of type clientconfig.Config")
-    except (ValueError, CliError) as exc:
+        data = decode_config(raw)
+    except CliError as exc:
         raise CliError(f"decode Moltnet client config: {exc}") from None
     config = ClientConfig(data, path)
     config.validate()

@@ -5,7 +5,8 @@
   surrogates become U+FFFD; `NaN`/`Infinity` refused; numbers no float64 holds kept as OutOfRange.
 - `match_fields`: struct field matching — exact name, else case-insensitive; the last duplicate wins.
 - `GoModel`: a pydantic base applying those rules to a struct: strict types, unknown fields ignored,
-  `null` means "zero value".
+  `null` means "zero value". A model configured with `extra="forbid"` decodes as json.Decoder with
+  DisallowUnknownFields: a key that matches no field, not even case-insensitively, is an error.
 
 Callers turn JsonError into their own error (an API 400, an attach ERROR frame, a config error).
 """
@@ -62,14 +63,18 @@ class GoModel(BaseModel):
         if not isinstance(data, dict):
             raise ValueError("cannot unmarshal into an object")
         fields = _field_table(cls)
-        merged = match_fields(data.items(), tuple(fields))  # in document order: the last match wins
+        known = tuple(fields)
+        merged = match_fields(data.items(), known)  # in document order: the last match wins
         for name, value in merged.items():
             kind = fields[name]
             if isinstance(value, list) and kind == "strings":
                 merged[name] = ["" if item is None else item for item in value]  # null element → ""
             elif kind != "models" and (number := _out_of_range(value)) is not None:
                 raise ValueError(f"cannot unmarshal number {number} into Go value of type float64")
-        return {k: v for k, v in merged.items() if v is not None}
+        decoded = {k: v for k, v in merged.items() if v is not None}
+        if cls.model_config.get("extra") == "forbid":  # DisallowUnknownFields: pydantic refuses these keys
+            decoded.update((k, v) for k, v in data.items() if field_name(k, known) is None)
+        return decoded
 
 
 @functools.cache

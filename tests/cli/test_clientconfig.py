@@ -115,6 +115,70 @@ def test_invalid_configs_name_the_field(cli, tmp_path, attachment, error):
     assert cli(tmp_path, "conversations").error == error
 
 
+# Texts as the Go CLI prints them for the same files (field path with list indexes, Go type names).
+@pytest.mark.parametrize(("attachment", "error"), [
+    ({"base_url": 5, "network_id": "n", "member_id": "m"},
+     "json: cannot unmarshal number into Go struct field Config.attachments.0.base_url of type string"),
+    ({"base_url": "x", "network_id": "n", "member_id": "m", "rooms": {"id": "lobby"}},
+     "json: cannot unmarshal object into Go struct field Config.attachments.0.rooms of type "
+     "[]bridgeconfig.RoomBinding"),
+    ({"base_url": "x", "network_id": "n", "member_id": "m", "rooms": ["lobby"]},
+     "json: cannot unmarshal string into Config.attachments.0.rooms.0 of type bridgeconfig.RoomBinding"),
+    ({"base_url": "x", "network_id": "n", "member_id": "m", "auth": "none"},
+     "json: cannot unmarshal string into Go struct field Config.attachments.0.auth of type clientconfig.AuthConfig"),
+    ({"base_url": "x", "network_id": "n", "member_id": "m", "dms": {"enabled": "yes"}},
+     "json: cannot unmarshal string into Go struct field Config.attachments.0.dms.enabled of type bool"),
+    ({"base_url": "x", "network_id": "n", "member_id": "m", "rooms": [{"id": "a"}, {"id": "b", "can_write": 1}]},
+     "json: cannot unmarshal number into Go struct field Config.attachments.0.rooms.1.can_write of type bool"),
+    ({"base_url": "x", "network_id": "n", "member_id": "m", "rooms": [{"id": "a", "access": "x"}]},
+     "json: cannot unmarshal string into Go struct field Config.attachments.0.rooms.0.access of type "
+     "bridgeconfig.RoomAccess"),
+    ({"base_url": "x", "network_id": "n", "member_id": "m", "auth": {"mode": "none", "secret": "x"}},
+     'json: unknown field "secret"'),
+    # Go reads the document top to bottom and reports the first problem it meets.
+    ({"colour": "red", "base_url": 5, "network_id": "n", "member_id": "m"}, 'json: unknown field "colour"'),
+    ({"base_url": 5, "colour": "red", "network_id": "n", "member_id": "m"},
+     "json: cannot unmarshal number into Go struct field Config.attachments.0.base_url of type string"),
+])
+def test_wrong_types_and_unknown_fields_are_refused_with_gos_text(cli, tmp_path, attachment, error):
+    write_config(tmp_path, [attachment])
+    assert cli(tmp_path, "conversations").error == f"decode Moltnet client config: {error}"
+
+
+@pytest.mark.parametrize(("document", "error"), [
+    ("", "decode Moltnet client config: EOF"),
+    ("[]", "decode Moltnet client config: json: cannot unmarshal array into Go value of type clientconfig.Config"),
+    ('{"attachments": "x"}', "decode Moltnet client config: json: cannot unmarshal string into Go struct field "
+     "Config.attachments of type []clientconfig.AttachmentConfig"),
+    ('{"attachments": [{"base_url": 1e400}]}', "decode Moltnet client config: json: cannot unmarshal number into "
+     "Go struct field Config.attachments.0.base_url of type string"),  # beyond float64, still just a number
+    # json.Decoder.Decode reads the first value only: the text after it is not looked at.
+    ('{"attachments": [{"base_url": "x", "network_id": "n", "member_id": "m", "dms": {"wake": "loud"}}]} trailing',
+     'attachments[0]: dms.wake "loud" is unsupported'),
+    ("null", "attachments must contain at least one entry"),  # null decodes to the zero config
+    ('{"attachments": [null]}', "attachments[0]: base_url is required"),
+])
+def test_whole_documents_read_as_go_reads_them(cli, tmp_path, document, error):
+    path = tmp_path / ".moltnet" / "config.json"
+    path.parent.mkdir()
+    path.write_text(document)
+    assert cli(tmp_path, "conversations").error == error
+
+
+def test_keys_match_case_insensitively_like_gos_decoder(cli, tmp_path, open_server):
+    # encoding/json prefers an exact key match but accepts a case-insensitive one, DisallowUnknownFields or not.
+    path = tmp_path / ".moltnet" / "config.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps({"Version": "moltnet.client.v1", "attachments": [
+        {"AUTH": {"Mode": "none"}, "Base_URL": open_server.base_url, "member_id": "legacy", "Member_Id": "mixed",
+         "NETWORK_ID": "studio"}]}))
+    assert json.loads(cli(tmp_path, "conversations").out) == {"member_id": "mixed", "network_id": "studio"}
+    config = clientconfig.load(path)
+    assert config.attachments[0] == {"auth": {"mode": "none"}, "base_url": open_server.base_url,
+                                     "member_id": "mixed", "network_id": "studio"}
+    assert '"member_id": "mixed"' in config.render() and "Base_URL" not in config.render()
+
+
 def test_duplicate_attachments_and_versions(cli, tmp_path):
     entry = {"base_url": "x", "network_id": "n", "member_id": "m"}
     write_config(tmp_path, [entry, dict(entry)])
