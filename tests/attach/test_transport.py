@@ -19,6 +19,7 @@ from websockets.streams import StreamReader
 from attach import frames, transport
 from attach.transport import SERVER_OPTIONS
 from moltnet.serving import AttachWebSocketProtocol, build_server
+from tests.support.live import DevServer
 
 
 def closes_sent_to_a_day_old_socket(options: dict) -> list[int | None]:
@@ -146,35 +147,9 @@ rooms:
 @pytest.fixture(scope="module")
 def runserver(tmp_path_factory):
     """`python manage.py runserver` (Daphne), the development server, with the same gateway."""
-    import os
-    import subprocess
-    import sys
-
-    import httpx
-
-    from tests.support.live import REPO
-    from tests.support.pgcluster import free_port
-
-    workdir = tmp_path_factory.mktemp("runserver")
-    (workdir / "Moltnet").write_text(RUNSERVER_CONFIG)
-    os.chmod(workdir / "Moltnet", 0o600)  # it holds tokens
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("MOLTNET_CONFIG", "DJANGO_SETTINGS_MODULE")}
-    env["PYTHONPATH"] = str(REPO)
-    process = subprocess.Popen([sys.executable, str(REPO / "manage.py"), "runserver", "--noreload",
-                                f"127.0.0.1:{port}"], cwd=workdir, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.wait(15)
+    server = DevServer(tmp_path_factory.mktemp("runserver"), RUNSERVER_CONFIG).start()
+    yield server.base_url
+    server.stop()
 
 
 @pytest.mark.live

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.support.live import REPO, LiveServer
+from tests.support.live import DevServer, LiveServer
 from tests.support.pgcluster import free_port
 from tests.support.sse import Stream
 
@@ -124,25 +124,13 @@ def test_a_declared_room_removed_through_the_api_stops_start(live_server_factory
 
 
 def test_manage_py_runserver_serves_the_same_network(tmp_path):
-    (tmp_path / "Moltnet").write_text("network:\n  id: devnet\nrooms:\n  - id: lab\n")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("MOLTNET_CONFIG", "DJANGO_SETTINGS_MODULE")}
-    command = [sys.executable, str(REPO / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{port}"]
-    process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = DevServer(tmp_path, "network:\n  id: devnet\nrooms:\n  - id: lab\n").start()
     try:
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        network = httpx.get(f"http://127.0.0.1:{port}/v1/network", timeout=5).json()
+        network = httpx.get(server.base_url + "/v1/network", timeout=5).json()
         assert network["id"] == "devnet"
-        assert httpx.get(f"http://127.0.0.1:{port}/v1/rooms/lab", timeout=5).status_code == 200  # declared, migrated
+        assert httpx.get(server.base_url + "/v1/rooms/lab", timeout=5).status_code == 200  # declared, migrated
     finally:
-        process.terminate()
-        process.wait(15)
+        server.stop()
 
 
 def test_start_listens_on_listen_addr_from_the_file(tmp_path):

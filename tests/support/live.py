@@ -43,21 +43,25 @@ class LiveServer:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "moltnet.cli", "start"]
+
     def start(self, timeout: float = 30) -> LiveServer:
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the process
-        self.process = subprocess.Popen([sys.executable, "-m", "moltnet.cli", "start"], cwd=self.workdir,
-                                        env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(self.command(), cwd=self.workdir, env=self.env, stdout=log,
+                                        stderr=subprocess.STDOUT)
+        what = " ".join(self.command()[-3:])  # "moltnet.cli start", "runserver --noreload 127.0.0.1:…"
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"moltnet start exited {self.process.returncode}:\n{self.log()}")
+                raise RuntimeError(f"{what} exited {self.process.returncode}:\n{self.log()}")
             try:
                 if httpx.get(self.base_url + "/healthz", timeout=1).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError(f"moltnet start did not answer /healthz:\n{self.log()}")
+        raise RuntimeError(f"{what} did not answer /healthz:\n{self.log()}")
 
     def stop(self, sig: int = signal.SIGTERM) -> int | None:
         if self.process and self.process.poll() is None:
@@ -78,3 +82,14 @@ class LiveServer:
     def client(self, token: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=10)
+
+
+class DevServer(LiveServer):
+    """`python manage.py runserver --noreload` (Daphne, Django's development server) on the same files."""
+
+    def __init__(self, workdir: Path, config_text: str | None = None, env: dict[str, str] | None = None,
+                 port: int | None = None) -> None:
+        super().__init__(workdir, config_text, {"PYTHONPATH": str(REPO), **(env or {})}, port)
+
+    def command(self) -> list[str]:
+        return [sys.executable, str(REPO / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{self.port}"]
