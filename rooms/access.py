@@ -5,11 +5,19 @@ from __future__ import annotations
 from agents.auth import Caller
 from agents.identity import SenderFacts, collision_id
 from agents.models import AgentRegistration
+from moltnet import state
 from moltnet.errors import ApiError
 from moltnet.gocompat import quote
 from moltnet.ids import actor_matches, trim
 from rooms.models import Room
 
+DMS_DISABLED = "direct messages are disabled for this network"
+
+
+def require_dms() -> None:
+    """DM routes (and searching a DM) answer 403 while `direct_messages` is off."""
+    if not state.config().direct_messages:
+        raise ApiError(403, DMS_DISABLED)
 
 def can_read(caller: Caller, room: Room) -> bool:
     if caller.can_observe:

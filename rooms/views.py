@@ -15,7 +15,7 @@ from moltnet.pagination import collection_page, history_page, parse_page_params,
 from moltnet.responses import json_response, json_text_response
 from moltnet.routing import api
 from rooms import queries, shapes
-from rooms.access import access_json, can_read, require_readable
+from rooms.access import access_json, can_read, require_dms, require_readable
 from rooms.schemas import CreateRoomRequest, SendMessageRequest, UpdateRoomMembersRequest
 from rooms.send import do_send
 from rooms.services import (
@@ -28,13 +28,6 @@ from rooms.services import (
     members_by_room,
     members_of,
 )
-
-DMS_DISABLED = "direct messages are disabled for this network"
-
-
-def _require_dms() -> None:
-    if not state.config().direct_messages:
-        raise ApiError(403, DMS_DISABLED)
 
 
 @api("GET", "/v1/rooms", auth=PUB("observe", "admin", "pair"), page=True)
@@ -112,7 +105,7 @@ def thread_messages(request: HttpRequest, caller: Caller, threadID: str) -> Http
 @api("GET", "/v1/dms", auth=REQ("observe", "admin"), page=True)
 def list_dms(request: HttpRequest, caller: Caller) -> HttpResponse:
     params = parse_page_params(request.GET)
-    _require_dms()
+    require_dms()
     dms = queries.all_dms()
     page, info = collection_page(dms, params, key=lambda d: d.dm_id)
     participants = queries.participants_by_dm(page)
@@ -121,7 +114,7 @@ def list_dms(request: HttpRequest, caller: Caller) -> HttpResponse:
 
 @api("GET", "/v1/dms/{dmID}", auth=REQ("observe", "admin"))
 def get_dm_view(request: HttpRequest, caller: Caller, dmID: str) -> HttpResponse:  # noqa: N803
-    _require_dms()
+    require_dms()
     dm = get_dm(dmID)
     return json_response(shapes.dm_json(dm, queries.participants_by_dm([dm])[dm.dm_id]))
 
@@ -129,7 +122,7 @@ def get_dm_view(request: HttpRequest, caller: Caller, dmID: str) -> HttpResponse
 @api("GET", "/v1/dms/{dmID}/messages", auth=REQ("observe", "admin"), page=True, serve="read")
 def dm_messages(request: HttpRequest, caller: Caller, dmID: str) -> HttpResponse:  # noqa: N803
     params = parse_page_params(request.GET)
-    _require_dms()
+    require_dms()
     dm = get_dm(dmID)
     rows, info = queries.message_history("dm", dm.dm_id, params, caller.has_any("admin"))
     return json_text_response(shapes.messages_page_text(rows, info))
@@ -143,7 +136,7 @@ def list_artifacts(request: HttpRequest, caller: Caller) -> HttpResponse:
     if not (room_id or thread_id or dm_id):
         raise ApiError(422, "artifact filter is required")
     if dm_id:
-        _require_dms()
+        require_dms()
     if room_id:
         get_live_room(room_id)
     if thread_id and not queries.thread_exists(thread_id):

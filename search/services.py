@@ -19,16 +19,15 @@ from typing import Any
 
 from agents.auth import Caller
 from moltnet import state
-from moltnet.errors import ApiError, forbidden, unprocessable
+from moltnet.errors import forbidden, unprocessable
 from moltnet.ids import id_error, parse_time, trim
 from moltnet.jsonshape import dumps
 from moltnet.pagination import PageParams, page_info, parse_page_params
 from rooms import queries as room_queries
-from rooms.access import can_read, require_readable
+from rooms.access import can_read, require_dms, require_readable
 from rooms.models import DirectParticipant, RoomMember
 from rooms.services import get_dm, get_live_room, get_thread
 from rooms.shapes import message_json_text
-from rooms.views import DMS_DISABLED
 from search import queries
 from search.syntax import parse_query
 
@@ -118,8 +117,7 @@ def require_dm_reader(caller: Caller) -> None:
     """DM history is REQ(observe, admin) and needs DMs enabled; the same holds for searching a DM."""
     if not caller.can_observe:
         raise forbidden()
-    if not state.config().direct_messages:
-        raise ApiError(403, DMS_DISABLED)
+    require_dms()
 
 
 def _page_params(limit: int | str | None, before: str | None) -> PageParams:
