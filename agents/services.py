@@ -87,8 +87,9 @@ def do_register(caller: Caller, requested_agent_id: str, name: str, network_id: 
     display = trim(name)
     _check_refused(caller, agent_id)
     try:
-        with transaction.atomic():
-            existing = AgentRegistration.objects.select_for_update().filter(agent_id=agent_id).first()
+        # Plain SQL (leansql): every IDENTIFY of every attachment comes here.
+        with leansql.savepoint("moltnet_register"):
+            existing = leansql.fetch_row(AgentRegistration, agent_id, for_update=True)
             if existing is None:
                 stamp = now()
                 reg = AgentRegistration(
@@ -148,7 +149,7 @@ def _touch(reg: AgentRegistration, display: str) -> AgentRegistration:
     if display:
         reg.display_name = display
     reg.updated_at = now()
-    reg.save(update_fields=["display_name", "updated_at"])
+    leansql.update_fields(reg, ["display_name", "updated_at"])
     return reg
 
 

@@ -288,7 +288,7 @@ class AttachConsumer(AsyncWebsocketConsumer):
             if plan.gap is not None:
                 await self._replay(plan.gap)
             self.sub = await hub.replay_then_subscribe(after, self._replay, push=self._offer,
-                                                       include_hidden=self.audience.admin)
+                                                       include_hidden=self.audience.admin, audience=self.audience)
             if self.phase != "ready":
                 self.sub.close()
         except asyncio.CancelledError:

@@ -23,7 +23,7 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from attach import db, frames, presence, replay, transport
 from attach.replay import LogEvent
-from attach.visibility import room_of
+from attach.visibility import ROOM_EVENT_TYPES, Audience, names_someone, room_of
 from events import broadcast, retention
 from moltnet import metrics
 from rooms.models import Room
@@ -54,8 +54,9 @@ class Subscriber:
     """Live events with seq > `after`: handed to `push` at once, or kept in a bounded queue."""
 
     def __init__(self, hub: Hub, after: int, capacity: int = QUEUE_CAPACITY,
-                 push: Callable[[LogEvent], None] | None = None) -> None:
+                 push: Callable[[LogEvent], None] | None = None, audience: Audience | None = None) -> None:
         self.hub = hub
+        self.audience = audience  # when given, the hub offers only events it allows
         self.after = after
         self.capacity = capacity
         self.push = push
@@ -87,13 +88,15 @@ class Subscriber:
 
     def close(self) -> None:
         self.closed = True
-        self.hub.subscribers.discard(self)
+        self.hub.unsubscribe(self)
         self.ready.set()
 
 
 class Hub:
     def __init__(self) -> None:
         self.subscribers: set[Subscriber] = set()
+        # The same subscribers by what their audience shares (None: no audience, offered everything).
+        self._by_audience: dict[tuple | None, set[Subscriber]] = {}
         self.last_seq = 0
         self.loop: asyncio.AbstractEventLoop | None = None
         self.wake: asyncio.Event | None = None
@@ -164,28 +167,39 @@ class Hub:
 
     # --- subscriptions ----------------------------------------------------------------
     def subscribe(self, after: int, capacity: int = QUEUE_CAPACITY,
-                  push: Callable[[LogEvent], None] | None = None) -> Subscriber:
+                  push: Callable[[LogEvent], None] | None = None, audience: Audience | None = None) -> Subscriber:
         """Register for live events with seq > after. Synchronous: nothing is dispatched meanwhile."""
-        sub = Subscriber(self, after, capacity, push)
+        sub = Subscriber(self, after, capacity, push, audience)
         self.subscribers.add(sub)
+        self._by_audience.setdefault(audience.shared if audience else None, set()).add(sub)
         return sub
+
+    def unsubscribe(self, sub: Subscriber) -> None:
+        self.subscribers.discard(sub)
+        key = sub.audience.shared if sub.audience else None
+        group = self._by_audience.get(key)
+        if group is not None:
+            group.discard(sub)
+            if not group:
+                del self._by_audience[key]
 
     async def replay_then_subscribe(self, after: int, deliver: Callable[[LogEvent], Awaitable[None]],
                                     capacity: int = QUEUE_CAPACITY,
                                     push: Callable[[LogEvent], None] | None = None,
-                                    include_hidden: bool = False) -> Subscriber:
+                                    include_hidden: bool = False, audience: Audience | None = None) -> Subscriber:
         """Replay rows with seq > after from the log, then go live with no gap and no duplicate.
 
         Loops until the replay has caught up with what the hub dispatched; the final check and
         the registration happen without an await in between, so they are atomic on the loop.
         Replayed events are prepared like live ones. Messages a moderator hid are replayed only
-        with `include_hidden` (admin observers).
+        with `include_hidden` (admin observers). With `audience`, live events it does not allow are
+        not offered (replayed ones are: `deliver` filters them).
         """
         position = after
         while True:
             if position >= self.last_seq:
                 # The hub has offered nothing past `position` yet: it will offer all that follows.
-                return self.subscribe(position, capacity, push)
+                return self.subscribe(position, capacity, push, audience)
             rows = await db.run(replay.read_after, position, replay.PAGE)
             for row in rows:
                 if row.hidden and not include_hidden:
@@ -195,7 +209,7 @@ class Hub:
             if rows:
                 position = rows[-1].seq
             if len(rows) < replay.PAGE and position >= self.last_seq:
-                return self.subscribe(position, capacity, push)
+                return self.subscribe(position, capacity, push, audience)
 
     # --- reading the log --------------------------------------------------------------
     async def _reader(self) -> None:
@@ -257,12 +271,27 @@ class Hub:
             if row.seq <= self.last_seq:
                 continue
             await self.prepare(row)
-            for sub in list(self.subscribers):
+            self._offer(row)
+            self.last_seq = row.seq
+
+    def _offer(self, row: LogEvent) -> None:
+        # Most events name nobody in particular: whether an audience may see one is then decided
+        # once per kind of audience, not once per subscriber (a thousand anonymous attachments
+        # skip another agent's presence in one check). Subscribers still filter what they get.
+        personal = names_someone(row.type, lambda: row.data)
+        for key, group in list(self._by_audience.items()):
+            if key is not None and not personal:
+                audience = next(iter(group)).audience
+                allowed = audience.allows_type(row.type)
+                if allowed is None:
+                    allowed = audience.allows(row.data, room_state_of(row))
+                if not allowed:
+                    continue
+            for sub in list(group):
                 try:
                     sub.offer(row)
                 except Exception:  # one subscriber's failure is not the others'
                     log.exception("offering an event to a subscriber failed")
-            self.last_seq = row.seq
 
     async def _listen(self) -> None:
         """One channel-layer group subscription per process: other processes' appends wake us."""
@@ -300,7 +329,7 @@ class Hub:
     async def prepare(self, event: LogEvent) -> LogEvent:
         """Resolve, once per event, the room state its visibility depends on (`room_state_of`)."""
         if "_room" not in event.__dict__:
-            room_id = room_of(event.data)
+            room_id = room_of(event.data) if event.type in ROOM_EVENT_TYPES else ""
             event.__dict__["_room"] = await self.room_state(room_id) if room_id else None
         return event
 

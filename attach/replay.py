@@ -15,7 +15,7 @@ from typing import Any
 
 from events.log import build_event
 from events.models import Event
-from moltnet import jsonshape
+from moltnet import jsonshape, leansql
 from moltnet.ids import message_event_id, replay_gap_event_id
 from rooms.models import Message
 
@@ -46,9 +46,14 @@ class Plan:
     gap: LogEvent | None = None
 
 
+# Plain SQL: every attachment runs these (IDENTIFY, then replay), and the ORM's query compiler
+# cost more than the queries themselves.
+_AFTER = f"SELECT seq, event_id, type, body FROM {Event._meta.db_table} WHERE seq > %s ORDER BY seq LIMIT %s"
+_NEWEST = f"SELECT seq FROM {Event._meta.db_table} ORDER BY seq DESC LIMIT 1 OFFSET %s"
+
+
 def read_after(after: int, limit: int = PAGE) -> list[LogEvent]:
-    rows = Event.objects.filter(seq__gt=after).order_by("seq").values_list("seq", "event_id", "type", "body")[:limit]
-    events = [LogEvent(*row) for row in rows]
+    events = [LogEvent(*row) for row in leansql.execute(_AFTER, [after, limit])]
     if any(event.type == "message.created" for event in events) and (hidden := hidden_event_ids()):
         for event in events:
             event.hidden = event.id in hidden
@@ -62,8 +67,7 @@ def hidden_event_ids() -> set[str]:
 
 
 def newest_seq() -> int:
-    row = Event.objects.order_by("-seq").values_list("seq", flat=True).first()
-    return row or 0
+    return leansql.fetch_value(_NEWEST, [0]) or 0
 
 
 def window_floor() -> int:
@@ -74,7 +78,7 @@ def window_floor() -> int:
     registration this IDENTIFY made, so a node resuming from an old cursor is not kicked on
     every reconnect for as long as the durable log retains the removal.
     """
-    oldest = Event.objects.order_by("-seq").values_list("seq", flat=True)[REPLAY_WINDOW - 1:REPLAY_WINDOW].first()
+    oldest = leansql.fetch_value(_NEWEST, [REPLAY_WINDOW - 1])
     return oldest - 1 if oldest is not None else 0
 
 

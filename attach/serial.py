@@ -17,11 +17,9 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
-
 from attach import db, presence
 from attach.wakes import AgentRef, Wake, publish, publish_wake_failures
-from moltnet import dbworkers, state
+from moltnet import dbworkers, leansql, state
 
 
 def single_writer() -> bool:
@@ -38,7 +36,7 @@ async def write(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 def ready(session_id: str, ref: AgentRef, reason: str) -> int | None:
     """Presence and `agent.connected` in one transaction: one commit (an fsync on SQLite) per READY.
     Returns the seq of that `agent.connected`."""
-    with transaction.atomic():
+    with leansql.savepoint("moltnet_ready"):
         presence.mark_ready(session_id)
         return publish("agent.connected", ref, reason=reason)
 
@@ -46,7 +44,7 @@ def ready(session_id: str, ref: AgentRef, reason: str) -> int | None:
 def teardown(session_id: str, ref: AgentRef | None, wakes: list[Wake], wake_error: str, reason: str,
              error: str) -> None:
     """05 §14.2 in one transaction: wake failures → agent.disconnected → the slot released."""
-    with transaction.atomic():
+    with leansql.savepoint("moltnet_teardown"):
         if ref is not None:
             if wakes:
                 publish_wake_failures(ref, wakes, wake_error)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from agents.auth import Caller
@@ -12,6 +13,15 @@ def lists_agent(values: list | None, network_id: str, agent_id: str) -> bool:
     """A participant/mention string naming this agent: plain id, `<net>:<id>` or its FQID."""
     forms = {agent_id, f"{network_id}:{agent_id}", f"molt://{network_id}/agents/{agent_id}"}
     return any(isinstance(v, str) and v.strip() in forms for v in values or ())
+
+
+def names_someone(event_type: str, data: Callable[[], dict]) -> bool:
+    """Whether who the subscriber is matters to this event (a DM, an agent's removal): then each
+    subscriber decides; for every other event, audiences with the same `shared` key decide alike.
+    `data()` gives the event's body, parsed only when the type does not settle it."""
+    if event_type.startswith("agent."):  # presence and wake events: only a removal names its agent
+        return event_type == "agent.removed"
+    return event_type == "dm.created" or carries_dm(data())
 
 
 def carries_dm(data: dict) -> bool:
@@ -48,6 +58,18 @@ class Audience:
         full = cfg.auth_mode == "none" or not cfg.public_read or caller.has_any("observe", "admin")
         return cls(full, cfg.direct_messages, cfg.network_id, admin=caller.has_any("admin"))
 
+    @property
+    def shared(self) -> tuple[bool, bool, bool]:
+        """What `allows` depends on for an event that names nobody (see `names_someone`)."""
+        return self.full, self.dms_enabled, self.all_rooms_readable
+
+    def allows_type(self, event_type: str) -> bool | None:
+        """`allows` when the event's type alone decides it (agent events other than a removal:
+        full audiences only), else None."""
+        if event_type.startswith("agent.") and event_type != "agent.removed":
+            return self.full
+        return None
+
     def allows(self, data: dict, room: tuple[bool, bool] | None) -> bool:
         """Synchronous: `room` is the (live, public) state of `room_of(data)`, resolved once per event
         by the hub for every subscriber (None when the event names no room)."""
@@ -78,6 +100,9 @@ class Audience:
             return False
         live, public = room
         return live and (public or self.all_rooms_readable)
+
+
+ROOM_EVENT_TYPES = frozenset({"message.created", "room.created", "thread.created"})  # the types room_of reads
 
 
 def room_of(data: dict) -> str:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import transaction
-
 from attach.visibility import lists_agent
 from events.log import build_event, record
+from moltnet import leansql
 from moltnet.ids import agent_fqid
 from moltnet.jsonshape import omit_empty
 
@@ -53,7 +52,7 @@ def publish(event_type: str, ref: AgentRef, **fields: object) -> int | None:
         return None
     payload = {"agent_id": ref.agent_id, "network_id": ref.network_id,
                "fqid": agent_fqid(ref.network_id, ref.agent_id), "name": ref.name, **fields}
-    with transaction.atomic():
+    with leansql.savepoint("moltnet_publish"):
         return record(build_event(event_type, ref.network_id, "agent", omit_empty(payload, always=("agent_id",))))
 
 

@@ -4,16 +4,18 @@ Django gives each thread its own connection. Under its ASGI handler every reques
 thread, so every request opened (and closed) a database connection. These threads live as long as
 the process and keep their connection open, so a request pays for its queries and nothing else.
 
-The writer runs queued write jobs back to back inside ONE transaction (group commit): with
-synchronous=FULL a commit is an fsync, and concurrent senders share it. Each job runs in its own
-savepoint, so a failing job rolls back alone; its result is handed back only after the commit
-that holds its writes, so a 202 always means "committed".
+The writer runs queued write jobs back to back inside ONE transaction (group commit): concurrent
+senders share a commit and its sync to disk. Each job runs in its own savepoint, so a failing job
+rolls back alone; its result is handed back only after the commit that holds its writes is
+durable, so a 202 always means "committed". On SQLite at synchronous=FULL the sync is done by
+moltnet.walsync on a thread of its own, while the writer goes on with the next batch.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import queue
 import threading
@@ -24,11 +26,11 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from moltnet import batchmemo, leansql
+from moltnet import batchmemo, leansql, walsync
 
 log = logging.getLogger("moltnet.db")
 MAX_BATCH = 64  # jobs per transaction: bounds the latency one commit adds to the first job in it
-LINGER_SECONDS = 0.0015  # the longest a batch under load waits for more sends
+LINGER_SECONDS = 0.0015  # the longest a batch under load waits for more sends (when commits block on the disk)
 READER_THREADS = 2
 
 
@@ -56,6 +58,7 @@ class GroupCommitWriter:
         self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Callable[[Outcome], None]]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._syncer: walsync.WalSyncer | None = None
 
     def submit(self, job: Callable[[], Any]) -> Future:
         """Queue `job`; the future resolves after the transaction holding its writes has committed."""
@@ -74,6 +77,17 @@ class GroupCommitWriter:
         self._put(job, _LoopSettler(loop, waiter))
         return await waiter
 
+    async def run_staged(self, read: Callable[[], Any]) -> Any:
+        """Await a write served in two stages: `read` (checks, no writes) runs on the writer thread
+        as soon as it is taken from the queue, outside any transaction, while the rest of its batch
+        is still arriving; if it returns a `Write`, that job joins the batch's transaction and its
+        result comes after the commit. Anything else `read` returns (or raises) is the answer at once.
+        """
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        self._put(_Staged(read), _LoopSettler(loop, waiter))
+        return await waiter
+
     def _put(self, job: Callable[[], Any], settle: Callable[[Outcome], None]) -> None:
         self._jobs.put((job, settle))
         if self._thread is None:
@@ -86,44 +100,104 @@ class GroupCommitWriter:
                 self._thread.start()
 
     def _run(self) -> None:
+        if path := walsync.wal_path():
+            self._syncer = walsync.WalSyncer(path)
+            # Commits no longer wait for the disk, so a small batch costs little: take what is there.
+            self.linger = 0.0
         while True:
-            batch = [self._jobs.get()]
-            # Under concurrent load (the last batch held several sends) as many sends are on their
-            # way: waiting up to `linger` for them is cheaper than a commit of their own. The wait
-            # ends as soon as the batch is as large as the last one; a lone sender never waits.
-            expected = self._previous_batch if self._previous_batch > 1 else 1
-            deadline = time.monotonic() + self.linger
-            while len(batch) < self.max_batch:
-                try:
-                    batch.append(self._jobs.get_nowait())
-                    continue
-                except queue.Empty:
-                    pass
-                wait = deadline - time.monotonic()
-                if len(batch) >= expected or wait <= 0:
-                    break
-                try:
-                    batch.append(self._jobs.get(timeout=wait))
-                except queue.Empty:
-                    break
-            self._previous_batch = len(batch)
-            outcomes = self._commit([job for job, _ in batch])
-            _settle_all([settle for _, settle in batch], outcomes)
+            item = self._jobs.get()
+            # One memo for the batch's reads, checks included (see moltnet.batchmemo).
+            with batchmemo.batch():
+                batch = self._collect(item)
+                if batch:
+                    self._commit(batch)
 
-    @staticmethod
-    def _commit(jobs: list[Callable[[], Any]]) -> list[Outcome]:
+    def _collect(self, first: tuple[Callable[[], Any], Callable[[Outcome], None]]) -> list:
+        """The writes of one batch, starting with `first`; a staged write's read stage runs as it
+        is taken, so it overlaps with the arrival of the rest."""
+        batch: list[tuple[Callable[[], Any], Callable[[Outcome], None]]] = []
+        _take(first, batch)
+        taken = 1
+        # Under concurrent load (the last batch held several sends) as many sends are on their
+        # way: waiting up to `linger` for them is cheaper than a commit of their own. The wait
+        # ends as soon as the batch is as large as the last one; a lone sender never waits.
+        expected = self._previous_batch if self._previous_batch > 1 else 1
+        deadline = time.monotonic() + self.linger
+        while taken < self.max_batch:
+            try:
+                item = self._jobs.get_nowait()
+            except queue.Empty:
+                wait = deadline - time.monotonic()
+                if taken >= expected or wait <= 0:
+                    break
+                try:
+                    item = self._jobs.get(timeout=wait)
+                except queue.Empty:
+                    break
+            _take(item, batch)
+            taken += 1
+        self._previous_batch = taken
+        return batch
+
+    def _commit(self, batch: list[tuple[Callable[[], Any], Callable[[Outcome], None]]]) -> None:
+        """Run the batch's jobs in one transaction; answer each once the commit is durable."""
+        settlers = [settle for _, settle in batch]
         outcomes: list[Outcome] = []
+        hooks: list[Callable[[], Any]] = []
+        committed = True
         try:
-            with transaction.atomic(), batchmemo.batch():
+            if self._syncer is not None:
+                walsync.commit_without_sync()
+            with transaction.atomic():
                 for hook in _batch_hooks:
                     hook()
-                for job in jobs:
+                for job, _ in batch:
                     outcomes.append(_run_in_savepoint(job))
+                if self._syncer is not None:
+                    hooks = walsync.take_commit_hooks()
         except Exception as exc:  # the commit itself failed: nothing in the batch was stored
-            log.error("group commit of %d writes failed: %s", len(jobs), exc)
-            outcomes = [(False, exc)] * len(jobs)
+            log.error("group commit of %d writes failed: %s", len(batch), exc)
+            outcomes, committed = [(False, exc)] * len(batch), False
         drop_broken_connection()
-        return outcomes
+        if committed and self._syncer is not None:
+            self._syncer.submit(hooks, functools.partial(_settle_all, settlers, outcomes))
+        else:
+            _settle_all(settlers, outcomes)
+
+
+class Write:
+    """What a staged write's read stage hands on: the job to run in the batch's transaction."""
+
+    __slots__ = ("job",)
+
+    def __init__(self, job: Callable[[], Any]) -> None:
+        self.job = job
+
+
+class _Staged:
+    __slots__ = ("read",)
+
+    def __init__(self, read: Callable[[], Any]) -> None:
+        self.read = read
+
+
+def _take(item: tuple[Callable[[], Any], Callable[[Outcome], None]], batch: list) -> None:
+    """Add a queued job to `batch`; a staged one's read stage runs first, and settles it at once
+    unless it hands on a Write."""
+    job, settle = item
+    if not isinstance(job, _Staged):
+        batch.append(item)
+        return
+    try:
+        result = job.read()
+    except BaseException as exc:  # noqa: BLE001 - handed to the waiting request
+        drop_broken_connection()
+        _settle_all([settle], [(False, exc)])
+        return
+    if isinstance(result, Write):
+        batch.append((result.job, settle))
+    else:
+        _settle_all([settle], [(True, result)])
 
 
 def _run_in_savepoint(job: Callable[[], Any]) -> Outcome:

@@ -7,8 +7,11 @@ hundred requests a second. Here those routes are matched first and handed, as or
 requests, to the same route table and views, wrapped by the same ApiMiddleware (request id,
 error envelope, metrics, access log); only the thread they run on differs:
 
-- POST /v1/messages runs on the group-commit writer (moltnet.dbworkers), so concurrent sends
-  share one commit, and the 202 is sent only after that commit;
+- POST /v1/messages runs on the group-commit writer (moltnet.dbworkers) in two stages: its reads
+  (authentication, the decoded body, the route's `check`) as soon as the writer takes it, while
+  the rest of its batch arrives, then its writes in the batch's transaction, so concurrent sends
+  share one commit and the 202 is sent only after it; the access log line and metrics are
+  written back on the event loop;
 - history pages and health checks run on long-lived reader threads.
 
 A route is hot when its declaration says so: `@api(..., serve="write")` or `serve="read"`.
@@ -20,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import io
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -30,7 +34,7 @@ from django.urls import Resolver404, ResolverMatch, resolve
 from agents.ratelimit import early_refusal
 from moltnet import dbworkers
 from moltnet.middleware import ApiMiddleware
-from moltnet.routing import ROUTES, Route, clean_path
+from moltnet.routing import ROUTES, Route, clean_path, prepare_call
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict]]
@@ -133,13 +137,38 @@ class HotPath:
 
 
 async def _run(request: HttpRequest, *, write: bool) -> HttpResponse:
-    """A resolved request through the dispatcher and ApiMiddleware: a write on the group-commit
-    writer (after the write gates), anything else on a reader thread."""
-    job = functools.partial(_serve, request)
-    if write:
-        request.refusal = next((r for gate in WRITE_GATES if (r := gate(request)) is not None), None)
-        return _refuse(request) if request.refusal else await dbworkers.writer.run(job)
-    return await asyncio.wrap_future(dbworkers.readers.submit(job))
+    """A resolved request through the dispatcher and ApiMiddleware: a write in stages (after the
+    write gates), anything else on a reader thread."""
+    if not write:
+        return await asyncio.wrap_future(dbworkers.readers.submit(functools.partial(_serve, request)))
+    request.refusal = next((r for gate in WRITE_GATES if (r := gate(request)) is not None), None)
+    if request.refusal:
+        return _refuse(request)
+    started = time.perf_counter()
+    _serve.begin(request)
+    response = await dbworkers.writer.run_staged(functools.partial(_prepare_write, request))
+    return _serve.end(request, response, started)
+
+
+def _prepare_write(request: HttpRequest) -> HttpResponse | dbworkers.Write:
+    """A write's reads, on the writer outside its transaction: the response if they decide it, else the write."""
+    with _serve.logging_as(request):
+        try:
+            finish = prepare_call(request)
+        except Exception as exc:
+            return _serve.process_exception(request, exc)
+    if isinstance(finish, HttpResponse):
+        return finish
+    return dbworkers.Write(functools.partial(_write, request, finish))
+
+
+def _write(request: HttpRequest, finish: Callable[[], HttpResponse]) -> HttpResponse:
+    """A prepared write, on the writer inside its batch's transaction; an error is its envelope."""
+    with _serve.logging_as(request):
+        try:
+            return finish()
+        except Exception as exc:
+            return _serve.process_exception(request, exc)
 
 
 async def serve_in_process(request: HttpRequest) -> HttpResponse:

@@ -105,6 +105,45 @@ def insert(obj: Model, *, if_absent: bool = False) -> bool:
     return True
 
 
+def fetch_row(model: type[Model], pk: Any, *, for_update: bool = False) -> Any:
+    """The `model` row with this primary key as an instance (None when there is none); with
+    `for_update` it is locked until the transaction ends (Postgres; SQLite writers are serial)."""
+    conn = _connection()
+    sql, fields, converters = _select_statement(model, for_update and conn.vendor == "postgresql")
+    rows = execute(sql, [pk])
+    if not rows:
+        return None
+    values = list(rows[0])
+    for index, column, convert in converters:  # as the ORM converts what it reads
+        values[index] = convert(values[index], column, conn)
+    return model.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], values)
+
+
+@functools.cache
+def _select_statement(model: type[Model], for_update: bool) -> tuple[str, tuple[Field, ...], tuple]:
+    conn = _connection()
+    meta = model._meta
+    fields = tuple(meta.concrete_fields)
+    quote = conn.ops.quote_name
+    sql = (f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(meta.db_table)} "
+           f"WHERE {quote(meta.pk.column)} = %s" + (" FOR UPDATE" if for_update else ""))
+    converters = []
+    for index, field in enumerate(fields):
+        column = field.get_col(meta.db_table)
+        converters += [(index, column, c) for c in conn.ops.get_db_converters(column) + column.get_db_converters(conn)]
+    return sql, fields, tuple(converters)
+
+
+def update_fields(obj: Model, names: list[str]) -> None:
+    """UPDATE `obj`'s row with these fields' current values (save(update_fields=...) without the compiler)."""
+    meta = type(obj)._meta
+    quote = _connection().ops.quote_name
+    fields = [meta.get_field(name) for name in names]
+    sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    values = [f.get_db_prep_save(getattr(obj, f.attname), _connection()) for f in fields]
+    execute(f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s", [*values, obj.pk])
+
+
 class JobScope:
     """One unit of work inside a larger transaction (a send in a group commit), in its own savepoint.
 

@@ -37,6 +37,7 @@ class Route:
     body: type[WireModel] | None = None  # request model: decoded before the view, described by OpenAPI
     limit: Callable[[HttpRequest, Any], None] | None = None  # a rate check run before the body is read
     serve: str = ""  # "write" / "read": a hot route, served by moltnet.hotpath on the writer / a reader thread
+    check: Callable[..., Any] | None = None  # read-only validation before the view; its result is `checked`
     # For the OpenAPI document only (moltnet.openapi reads nothing else):
     status: int = 200  # the success status
     page: bool = False  # takes the page parameters limit, before, after
@@ -50,18 +51,46 @@ class Route:
 
     def call(self, request: HttpRequest, caller: Any, params: Mapping[str, str]) -> HttpResponse:
         """The view for an authenticated caller: the rate check, then the decoded body, then the view."""
+        return self.finish(request, caller, self.prepare(request, caller, params))
+
+    def prepare(self, request: HttpRequest, caller: Any, params: Mapping[str, str]) -> Prepared:
+        """The part of a call that only reads: the decoded body, then the route's `check`.
+
+        A refusal is kept, not raised: the rate check comes first (an over-limit caller is a 429
+        whatever it sent), and it runs in `finish`, with the writes."""
+        params = dict(params)
+        try:
+            if self.body is not None:
+                params["body"] = decode_body(request.body, self.body)
+            if self.check is not None:
+                params["checked"] = self.check(request, caller, **params)
+        except ApiError as refusal:
+            return Prepared(params, refusal)
+        return Prepared(params)
+
+    def finish(self, request: HttpRequest, caller: Any, prepared: Prepared) -> HttpResponse:
+        """The rest of a prepared call: the rate check, a kept refusal, then the view."""
         if self.limit is not None:
             self.limit(request, caller)
-        if self.body is not None:
-            params = {**params, "body": decode_body(request.body, self.body)}
-        return self.view(request, caller, **params)
+        if prepared.refusal is not None:
+            raise prepared.refusal
+        return self.view(request, caller, **prepared.params)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A call's decoded parameters (`body`, `checked`), or the refusal its reads came to."""
+
+    params: dict[str, Any]
+    refusal: ApiError | None = None
 
 
 ROUTES: dict[str, dict[str, Route]] = {}
 
 
 def api(method: str, pattern: str, *, auth: Authenticator, body: type[WireModel] | None = None,
-        limit: Callable[[HttpRequest, Any], None] | None = None, serve: str = "", status: int = 200, page: bool = False,
+        limit: Callable[[HttpRequest, Any], None] | None = None, serve: str = "",
+        check: Callable[..., Any] | None = None, status: int = 200, page: bool = False,
         query: Mapping[str, str] | None = None, required: tuple[str, ...] = (),
         media: str = "application/json") -> Callable:
     """Declare a view for `method pattern` behind `auth`; the view gets (request, caller, **params).
@@ -69,7 +98,9 @@ def api(method: str, pattern: str, *, auth: Authenticator, body: type[WireModel]
     With `body`, the request body is decoded into that model (400 on failure) and passed as the
     `body` argument; the same model describes the body in the OpenAPI document. `limit` runs
     after authentication and before the body is read (an over-limit caller is a 429 whatever
-    it sent). `serve` marks a hot route (see moltnet.hotpath). `status`, `page`, `query`,
+    it sent). `serve` marks a hot route (see moltnet.hotpath). `check(request, caller, **params)`
+    validates without writing; its result reaches the view as `checked` (a hot write runs it on a
+    reader connection, before the write is queued to the writer). `status`, `page`, `query`,
     `required` and `media` describe the route in the OpenAPI document, which is generated from
     these declarations alone.
     """
@@ -77,8 +108,8 @@ def api(method: str, pattern: str, *, auth: Authenticator, body: type[WireModel]
     def register(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         if serve not in ("", "write", "read"):
             raise ValueError(f"{method} {pattern}: serve must be 'write' or 'read', not {serve!r}")
-        ROUTES.setdefault(pattern, {})[method] = Route(method, pattern, auth, view, body, limit, serve, status,
-                                                       page, dict(query or {}), required, media)
+        ROUTES.setdefault(pattern, {})[method] = Route(method, pattern, auth, view, body, limit, serve, check,
+                                                       status, page, dict(query or {}), required, media)
         return view
 
     return register
@@ -150,25 +181,10 @@ def _dispatcher(pattern: str) -> Callable[..., HttpResponse]:
     def dispatch(request: HttpRequest, **params: str) -> HttpResponse:
         if (redirect := canonical_redirect(request)) is not None:
             return redirect
-        # Like Go's mux, a path matching several patterns is served by whichever declares the method:
-        # GET /v1/agents/register is the agent "register", not a 405 from POST /v1/agents/register.
-        candidates = [(pattern, params)]
-        found = _route_for(request.method or "", candidates)
-        if found is None:
-            candidates += [m for m in _matches(request.path_info) if m[0] != pattern]
-            found = _route_for(request.method or "", candidates)
-        if found is None:
-            if request.method in ("GET", "HEAD"):
-                if fallback is None:
-                    raise ApiError(404, f"no route for {request.path}")
-                return fallback(request)
-            request.route_label = request.path
-            methods = {name for candidate, _ in candidates for name in ROUTES[candidate]}
-            raise ApiError(405, "method not allowed", {"Allow": allowed_methods(methods)})
-        route, params = found
-        request.route_label = route.label
-        caller = route.auth.for_request(request)
-        request.caller = caller
+        authorized = _authorized(request, pattern, params)
+        if isinstance(authorized, HttpResponse):
+            return authorized
+        route, caller, params = authorized
         response = route.call(request, caller, params)
         if request.method == "HEAD":
             response.content = b""
@@ -177,6 +193,44 @@ def _dispatcher(pattern: str) -> Callable[..., HttpResponse]:
     dispatch.csrf_exempt = True  # API callers authenticate with bearer tokens, not sessions
     dispatch.pattern = pattern  # the declared pattern a resolved request matched (see moltnet.hotpath)
     return dispatch
+
+
+def _authorized(request: HttpRequest, pattern: str,
+                params: dict[str, str]) -> tuple[Route, Any, dict[str, str]] | HttpResponse:
+    """The route serving this request, its authenticated caller and its path parameters; or the
+    catch-all's response to a GET matching no declared route."""
+    # Like Go's mux, a path matching several patterns is served by whichever declares the method:
+    # GET /v1/agents/register is the agent "register", not a 405 from POST /v1/agents/register.
+    candidates = [(pattern, params)]
+    found = _route_for(request.method or "", candidates)
+    if found is None:
+        candidates += [m for m in _matches(request.path_info) if m[0] != pattern]
+        found = _route_for(request.method or "", candidates)
+    if found is None:
+        if request.method in ("GET", "HEAD"):
+            if fallback is None:
+                raise ApiError(404, f"no route for {request.path}")
+            return fallback(request)
+        request.route_label = request.path
+        methods = {name for candidate, _ in candidates for name in ROUTES[candidate]}
+        raise ApiError(405, "method not allowed", {"Allow": allowed_methods(methods)})
+    route, params = found
+    request.route_label = route.label
+    caller = route.auth.for_request(request)
+    request.caller = caller
+    return route, caller, params
+
+
+def prepare_call(request: HttpRequest) -> Callable[[], HttpResponse] | HttpResponse:
+    """A resolved, canonical request's reads — route, authenticated caller, Route.prepare — now,
+    and the rest of the call (Route.finish) as the function returned. Raises the errors
+    dispatching would (404, 405, 401, 403); a response decided without the view is returned."""
+    match = request.resolver_match
+    authorized = _authorized(request, match.func.pattern, match.kwargs)
+    if isinstance(authorized, HttpResponse):
+        return authorized
+    route, caller, params = authorized
+    return functools.partial(route.finish, request, caller, route.prepare(request, caller, params))
 
 
 def django_pattern(pattern: str) -> str:

@@ -200,9 +200,10 @@ def _upsert_dm(target: dict, actor: dict, network: str, at: datetime) -> tuple[D
     return dm, sorted(wanted | have)
 
 
-def do_send(caller: Caller, req: SendMessageRequest, cfg: ServerConfig) -> Accepted:
-    """Validate, then store the message and its events atomically; a known id is an idempotent retry."""
-    checked = check_send_request(caller, req, cfg)
+def do_send(caller: Caller, req: SendMessageRequest, cfg: ServerConfig, checked: CheckedSend | None = None) -> Accepted:
+    """Validate (unless `checked` is check_send_request's answer already), then store the message
+    and its events atomically; a known id is an idempotent retry."""
+    checked = checked or check_send_request(caller, req, cfg)
     message_id, actor, target = checked.message_id, checked.actor, checked.target
     local = cfg.network_id
     event_id = message_event_id(message_id)

@@ -17,7 +17,7 @@ from moltnet.routing import api
 from rooms import queries, shapes
 from rooms.access import access_json, can_read, require_dms, require_readable
 from rooms.schemas import CreateRoomRequest, SendMessageRequest, UpdateRoomMembersRequest
-from rooms.send import do_send
+from rooms.send import CheckedSend, check_send_request, do_send
 from rooms.services import (
     do_create_room,
     do_remove_room,
@@ -151,8 +151,12 @@ def _send_limit(request: HttpRequest, caller: Caller) -> None:
     check_send_limit(caller)  # before the body is read and anything stored: a 429 and no event
 
 
-@api("POST", "/v1/messages", auth=REQ("write", "pair"), body=SendMessageRequest, limit=_send_limit, status=202,
-     serve="write")
-def send_message(request: HttpRequest, caller: Caller, body: SendMessageRequest) -> HttpResponse:
-    accepted = do_send(caller, body, state.config())
+def _check_send(request: HttpRequest, caller: Caller, body: SendMessageRequest) -> CheckedSend:
+    return check_send_request(caller, body, state.config())
+
+
+@api("POST", "/v1/messages", auth=REQ("write", "pair"), body=SendMessageRequest, limit=_send_limit,
+     check=_check_send, status=202, serve="write")
+def send_message(request: HttpRequest, caller: Caller, body: SendMessageRequest, checked: CheckedSend) -> HttpResponse:
+    accepted = do_send(caller, body, state.config(), checked)
     return json_response(accepted.as_json(), status=202)
