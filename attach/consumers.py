@@ -324,6 +324,8 @@ class AttachConsumer(AsyncWebsocketConsumer):
     def _deliver(self, event: LogEvent) -> None:
         if self.phase != "ready" or self.ref is None or event.seq == self.own_connected:
             return
+        if self.audience.allows_type(event.type) is False:  # decided by the type: the body is not parsed
+            return
         data = event.data
         if data.get("type") == "agent.removed" and event.seq > self.removal_floor:
             agent = data.get("agent") or {}
