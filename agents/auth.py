@@ -188,12 +188,12 @@ class RequestCredentials:
 
 
 def credentials_of(request: HttpRequest) -> RequestCredentials:
-    """The credential-bearing parts of a Django request."""
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    return RequestCredentials(
-        headers=headers,
-        cookies=dict(request.COOKIES),
-        path=request.path,
-        query={k: request.GET.get(k, "") for k in request.GET},
-        remote_addr=clientaddr.of_request(request),
-    )
+    """The credential-bearing parts of a Django request: the Authorization header, the console
+    cookie and, on console paths, ?access_token (only these: every API request comes here)."""
+    meta = request.META
+    headers = {"authorization": meta["HTTP_AUTHORIZATION"]} if "HTTP_AUTHORIZATION" in meta else {}
+    cookies = {"moltnet_auth": request.COOKIES.get("moltnet_auth", "")} if "HTTP_COOKIE" in meta else {}
+    path = request.path
+    query = {"access_token": request.GET.get("access_token", "")} if meta.get("QUERY_STRING") else {}
+    return RequestCredentials(headers=headers, cookies=cookies, path=path, query=query,
+                              remote_addr=clientaddr.of_request(request))

@@ -226,7 +226,8 @@ def do_send(caller: Caller, req: SendMessageRequest, cfg: ServerConfig, checked:
             # answer, with the count undone by this block's savepoint.
             if not leansql.insert(message, if_absent=True):
                 raise _AlreadyStoredError
-            events = _store_rest(message, actor, target, parts, local, created_at, event_id, guard_events)
+            events = _store_rest(message, actor, target, parts, local, created_at, event_id, guard_events,
+                                 (origin, checked.mentions or None))
             thread_created = any(e["type"] == "thread.created" for e in events)
             dm_created = any(e["type"] == "dm.created" for e in events)
             for event in events:
@@ -241,7 +242,7 @@ class _AlreadyStoredError(Exception):
 
 
 def _store_rest(message: Message, actor: dict, target: dict, parts: list[dict], local: str, created_at: datetime,
-                event_id: str, guard_events: list[dict]) -> list[dict]:
+                event_id: str, guard_events: list[dict], origin_mentions: tuple[dict, list | None]) -> list[dict]:
     """After the message row: its thread or DM and its artifacts; returns the events to record, in
     order (a new thread or DM, the loop guard's pause or resume, then `message.created`)."""
     events = []
@@ -256,6 +257,7 @@ def _store_rest(message: Message, actor: dict, target: dict, parts: list[dict], 
     events.extend(guard_events)
     if artifacts := _artifacts(message, parts, target):
         Artifact.objects.bulk_create(artifacts)
-    events.append(log.build_event("message.created", local, "message", shapes.message_json(message),
-                                  created_at, event_id=event_id))
+    origin, mentions = origin_mentions
+    body = shapes.new_message_json(message, origin, target, actor, parts, mentions)
+    events.append(log.build_event("message.created", local, "message", body, created_at, event_id=event_id))
     return events

@@ -50,11 +50,19 @@ part_json = wireshapes.part
 
 
 def message_json(message: Message) -> dict[str, Any]:
+    return new_message_json(message, json.loads(message.origin_json or "{}"), json.loads(message.target_json),
+                            json.loads(message.from_json), json.loads(message.parts_json),
+                            json.loads(message.mentions_json or "null"))
+
+
+def new_message_json(message: Message, origin: dict, target: dict, actor: dict, parts: list,
+                     mentions: list | None) -> dict[str, Any]:
+    """message_json of a message being stored, from the values its JSON columns were written from
+    (the send path: nothing to decode back)."""
     return wireshapes.message({
-        "id": message.id, "network_id": message.network_id, "origin": json.loads(message.origin_json or "{}"),
-        "target": json.loads(message.target_json), "from": json.loads(message.from_json),
-        "parts": json.loads(message.parts_json), "mentions": json.loads(message.mentions_json or "null"),
-        "over_budget": message.over_budget, "created_at": format_time(message.created_at),
+        "id": message.id, "network_id": message.network_id, "origin": origin, "target": target, "from": actor,
+        "parts": parts, "mentions": mentions, "over_budget": message.over_budget,
+        "created_at": format_time(message.created_at),
     })
 
 
