@@ -45,7 +45,7 @@ class ApiMiddleware:
     @staticmethod
     def begin(request: HttpRequest) -> None:
         """Give the request its id (the caller's X-Request-Id when well formed)."""
-        incoming = trim(request.headers.get("X-Request-Id"))
+        incoming = trim(request.META.get("HTTP_X_REQUEST_ID"))  # META: request.headers would parse them all
         request.request_id = incoming if REQUEST_ID.fullmatch(incoming) else new_request_id()
         request.route_label = request.path
 
