@@ -78,15 +78,25 @@ class GroupCommitWriter:
         return await waiter
 
     async def run_staged(self, read: Callable[[], Any]) -> Any:
-        """Await a write served in two stages: `read` (checks, no writes) runs on the writer thread
-        as soon as it is taken from the queue, outside any transaction, while the rest of its batch
-        is still arriving; if it returns a `Write`, that job joins the batch's transaction and its
-        result comes after the commit. Anything else `read` returns (or raises) is the answer at once.
+        """Await a write served in two stages: `read` (checks, no writes) runs outside any
+        transaction — on SQLite on the writer thread as soon as it is taken from the queue, while
+        the rest of its batch is still arriving; on Postgres on a reader thread; if it returns a
+        `Write`, that job joins a batch's transaction and its result comes after the commit.
+        Anything else `read` returns (or raises) is the answer at once.
         """
         loop = asyncio.get_running_loop()
         waiter = loop.create_future()
-        self._put(_Staged(read), _LoopSettler(loop, waiter))
+        if _reads_wait_on_the_network():
+            # Postgres: the reads are round trips, during which a thread holds no GIL. On a reader
+            # thread they overlap the writer's work instead of queueing in front of it.
+            readers.submit(functools.partial(self._read_then_queue, _Staged(read), _LoopSettler(loop, waiter)))
+        else:
+            self._put(_Staged(read), _LoopSettler(loop, waiter))
         return await waiter
+
+    def _read_then_queue(self, staged: _Staged, settle: Callable[[Outcome], None]) -> None:
+        if (write := _read_stage(staged, settle)) is not None:
+            self._put(*write)
 
     def _put(self, job: Callable[[], Any], settle: Callable[[Outcome], None]) -> None:
         self._jobs.put((job, settle))
@@ -182,22 +192,32 @@ class _Staged:
 
 
 def _take(item: tuple[Callable[[], Any], Callable[[Outcome], None]], batch: list) -> None:
-    """Add a queued job to `batch`; a staged one's read stage runs first, and settles it at once
-    unless it hands on a Write."""
+    """Add a queued job to `batch`; a staged one's read stage runs first (see _read_stage)."""
     job, settle = item
     if not isinstance(job, _Staged):
         batch.append(item)
-        return
+    elif (write := _read_stage(job, settle)) is not None:
+        batch.append(write)
+
+
+def _read_stage(staged: _Staged, settle: Callable[[Outcome], None]) -> tuple[Callable[[], Any], Callable] | None:
+    """Run a staged write's read stage: the (write job, settle) still to commit, or None when the
+    read stage answered the request itself (settled here)."""
     try:
-        result = job.read()
+        result = staged.read()
     except BaseException as exc:  # noqa: BLE001 - handed to the waiting request
         drop_broken_connection()
         _settle_all([settle], [(False, exc)])
-        return
+        return None
     if isinstance(result, Write):
-        batch.append((result.job, settle))
-    else:
-        _settle_all([settle], [(True, result)])
+        return result.job, settle
+    _settle_all([settle], [(True, result)])
+    return None
+
+
+@functools.cache
+def _reads_wait_on_the_network() -> bool:
+    return connection.vendor == "postgresql"
 
 
 def _run_in_savepoint(job: Callable[[], Any]) -> Outcome:
