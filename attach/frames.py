@@ -3,10 +3,10 @@ encoding."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from moltnet import jsonshape
 from moltnet.decoding import DecodeError, WireModel, decode_document
 from rooms.schemas import ActorIn
 
@@ -82,7 +82,7 @@ def decode_cached(text: str) -> Frame:
 
 
 def _dump(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return jsonshape.dumps(value)
 
 
 def encode(op: str, **fields: Any) -> str:

@@ -11,9 +11,14 @@ def omit_empty(fields: dict[str, Any], *, always: tuple[str, ...] = ()) -> dict[
     return {k: v for k, v in fields.items() if k in always or v not in ("", False, 0, None, [], {})}
 
 
+# One encoder: json.dumps with any non-default argument builds a new JSONEncoder on every call,
+# and a send encodes six documents.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def dumps(value: Any) -> str:
     """Compact single-line JSON, as Go's encoder writes it."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def loads(text: str | bytes) -> Any:
