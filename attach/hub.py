@@ -32,6 +32,7 @@ log = logging.getLogger("moltnet.hub")
 POLL_SECONDS = 1.0
 QUEUE_CAPACITY = 1024
 ROOM_CACHE_SECONDS = 1.0
+RECENT_EVENTS = 1024  # the newest events offered, kept to replay to attachments that just joined
 RETENTION_EVERY_SECONDS = 60.0
 
 
@@ -109,6 +110,7 @@ class Hub:
         self.tasks: list[asyncio.Task] = []
         self._starting: asyncio.Future | None = None
         self._rooms: dict[str, tuple[float, bool, bool]] = {}
+        self._recent: deque[LogEvent] = deque(maxlen=RECENT_EVENTS)  # every one offered, in order
 
     # --- lifecycle --------------------------------------------------------------------
     async def ensure_started(self) -> None:
@@ -200,7 +202,9 @@ class Hub:
             if position >= self.last_seq:
                 # The hub has offered nothing past `position` yet: it will offer all that follows.
                 return self.subscribe(position, capacity, push, audience)
-            rows = await db.run(replay.read_after, position, replay.PAGE)
+            rows = self._recent_after(position)
+            if rows is None:
+                rows = await db.run(replay.read_after, position, replay.PAGE)
             for row in rows:
                 if row.hidden and not include_hidden:
                     continue
@@ -233,6 +237,7 @@ class Hub:
                 rows = self._local_rows_in_order()
                 if rows is not None:
                     if not self.subscribers:
+                        self._recent.clear()  # skipped, not offered: the memory no longer follows the log
                         self.last_seq = max(self.last_seq, self.local_seq)
                     else:
                         await self._offer_all(rows)
@@ -244,6 +249,7 @@ class Hub:
                 # (they registered at the old position and must get the rows in between).
                 newest = await db.run(replay.newest_seq)
                 if not self.subscribers:
+                    self._recent.clear()
                     self.last_seq = max(self.last_seq, newest)
                     return
             rows = await db.run(replay.read_after, self.last_seq, replay.PAGE)
@@ -266,12 +272,26 @@ class Hub:
             expected += 1
         return rows
 
+    def _recent_after(self, position: int) -> list[LogEvent] | None:
+        """The events after `position` up to the newest offered, from memory: an attachment that
+        joins during an attach storm replays the others' presence without a read of the log (or a
+        parse: the events are the ones already offered). None when the memory does not hold them
+        all, or when one is a message: a moderator may have hidden it since, so the log decides."""
+        recent = self._recent
+        if not recent or recent[0].seq > position + 1 or recent[-1].seq != self.last_seq:
+            return None
+        rows = [row for row in recent if row.seq > position]
+        if not rows or any(row.type == "message.created" for row in rows):
+            return None
+        return rows
+
     async def _offer_all(self, rows: list[LogEvent]) -> None:
         for row in rows:
             if row.seq <= self.last_seq:
                 continue
             await self.prepare(row)
             self._offer(row)
+            self._recent.append(row)
             self.last_seq = row.seq
 
     def _offer(self, row: LogEvent) -> None:

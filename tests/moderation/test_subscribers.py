@@ -93,6 +93,24 @@ async def test_hidden_messages_leave_replay_except_for_admins(server):
     assert secret["message_id"] not in [m["id"] for m in history]
 
 
+async def test_a_message_hidden_after_it_went_out_live_is_not_replayed_to_those_who_join_later(server):
+    # The hub keeps the events it offered to replay them to attachments that join soon after;
+    # a message among them may have been hidden since, so it is replayed from the log, not memory.
+    watching = await Session.open(OPS)
+    await watching.identify("watcher-1")
+    first = await inprocess.send(room(), "before", token=OPS)
+    secret = await inprocess.send(room(), "rude", token=OPS)
+    last = await inprocess.send(room(), "after", token=OPS)
+    seen = [(await watching.event_of_type("message.created"))["id"] for _ in range(3)]
+    assert seen == [first["event_id"], secret["event_id"], last["event_id"]]
+    assert (await as_admin("POST", f"/v1/admin/messages/{secret['message_id']}/hide")).status_code == 200
+    joining = await Session.open(WATCHER)
+    await joining.identify("orion", cursor=first["event_id"])
+    assert (await joining.event_of_type("message.created"))["id"] == last["event_id"]
+    await joining.close()
+    await watching.close()
+
+
 async def test_the_paused_state_is_visible_and_an_operator_resumes(server):
     for i in range(3):
         await inprocess.send(room(), f"loop {i}", token=OPS)
