@@ -210,12 +210,15 @@ def format_time(value: datetime | None) -> str:
     return text + "Z"
 
 
+_FRACTION = re.compile(r"^(.*T\d\d:\d\d:\d\d)\.(\d+)(.*)$")  # compiled at import, not by the first request
+
+
 def parse_time(text: str) -> datetime:
     text = text.strip()
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
     # Python accepts at most 6 fractional digits; Go may send nanoseconds.
-    m = re.match(r"^(.*T\d\d:\d\d:\d\d)\.(\d+)(.*)$", text)
+    m = _FRACTION.match(text)
     if m:
         text = f"{m.group(1)}.{m.group(2)[:6].ljust(6, '0')}{m.group(3)}"
     return datetime.fromisoformat(text).astimezone(UTC)
