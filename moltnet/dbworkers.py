@@ -295,22 +295,26 @@ class Readers:
     def submit(self, job: Callable[[], Any]) -> Future:
         return self._pool.submit(_read, job)
 
-    def warm(self) -> None:
-        """Start every thread and open its connection now, so no request pays for it."""
+    def warm(self, job: Callable[[], Any] | None = None) -> None:
+        """Start every thread and open its connection now, so no request pays for it; each thread
+        then runs `job` (a representative read, see moltnet.hotpath.warm_up_reads)."""
         ready = threading.Barrier(self.threads)
 
         def connect() -> None:
             connection.ensure_connection()
+            if job is not None:
+                job()
             ready.wait(timeout=10)  # holds this thread until every other one has taken a job too
 
         for future in [self._pool.submit(connect) for _ in range(self.threads)]:
             future.result(timeout=15)
 
 
-def warm() -> None:
-    """Open the long-lived threads' connections before the server takes requests."""
+def warm(read: Callable[[], Any] | None = None) -> None:
+    """Open the long-lived threads' connections before the server takes requests; each reader
+    thread then runs `read`."""
     writer.submit(connection.ensure_connection).result(timeout=15)
-    readers.warm()
+    readers.warm(read)
 
 
 writer = GroupCommitWriter()

@@ -128,8 +128,11 @@ def prepare_server(cfg: ServerConfig, *, verbosity: int = 0) -> None:
 
 def warm_up() -> None:
     """Pay before listening what the first requests would pay: Django imports the URL conf (every
-    view module) on its first resolve, and the hot path's database threads connect on first use."""
+    view module) on its first resolve, the hot path's database threads connect on first use, and
+    each reader thread's first history read does lazy set-up (hotpath.warm_up_reads)."""
     from django.urls import get_resolver
 
+    from moltnet.hotpath import warm_up_reads  # imports models: Django must be set up first
+
     get_resolver().url_patterns  # noqa: B018 - the lazy import is the point
-    dbworkers.warm()
+    dbworkers.warm(read=warm_up_reads)

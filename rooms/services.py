@@ -29,7 +29,10 @@ def members_by_room(rooms: list[Room]) -> dict[str, list[str]]:
 
 
 def live_room(room_id: str) -> Room | None:
-    return Room.objects.filter(id=room_id, deleted_at__isnull=True).first()
+    # Plain SQL (leansql): every history read and most room routes ask, and the ORM's query
+    # compiler cost ~0.2 ms of a ~1 ms history page.
+    room = leansql.fetch_row(Room, room_id)
+    return room if room is not None and room.deleted_at is None else None
 
 
 _WRITE_POLICY_FIELDS = ("id", "network_id", "visibility", "write_policy")
