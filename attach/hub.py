@@ -95,9 +95,9 @@ class Subscriber:
 
 class Hub:
     def __init__(self) -> None:
-        self.subscribers: set[Subscriber] = set()
-        # The same subscribers by what their audience shares (None: no audience, offered everything).
-        self._by_audience: dict[tuple | None, set[Subscriber]] = {}
+        # Subscribers by what their audience shares (None: no audience, offered everything); a
+        # group leaves when its last subscriber does, so an empty dict means nobody listens.
+        self.subscribers: dict[tuple | None, set[Subscriber]] = {}
         self.last_seq = 0
         self.loop: asyncio.AbstractEventLoop | None = None
         self.wake: asyncio.Event | None = None
@@ -172,18 +172,16 @@ class Hub:
                   push: Callable[[LogEvent], None] | None = None, audience: Audience | None = None) -> Subscriber:
         """Register for live events with seq > after. Synchronous: nothing is dispatched meanwhile."""
         sub = Subscriber(self, after, capacity, push, audience)
-        self.subscribers.add(sub)
-        self._by_audience.setdefault(audience.shared if audience else None, set()).add(sub)
+        self.subscribers.setdefault(audience.shared if audience else None, set()).add(sub)
         return sub
 
     def unsubscribe(self, sub: Subscriber) -> None:
-        self.subscribers.discard(sub)
         key = sub.audience.shared if sub.audience else None
-        group = self._by_audience.get(key)
+        group = self.subscribers.get(key)
         if group is not None:
             group.discard(sub)
             if not group:
-                del self._by_audience[key]
+                del self.subscribers[key]
 
     async def replay_then_subscribe(self, after: int, deliver: Callable[[LogEvent], Awaitable[None]],
                                     capacity: int = QUEUE_CAPACITY,
@@ -299,7 +297,7 @@ class Hub:
         # once per kind of audience, not once per subscriber (a thousand anonymous attachments
         # skip another agent's presence in one check). Subscribers still filter what they get.
         personal = names_someone(row.type, lambda: row.data)
-        for key, group in list(self._by_audience.items()):
+        for key, group in list(self.subscribers.items()):
             if key is not None and not personal:
                 audience = next(iter(group)).audience
                 allowed = audience.allows_type(row.type)

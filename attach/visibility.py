@@ -19,9 +19,15 @@ def names_someone(event_type: str, data: Callable[[], dict]) -> bool:
     """Whether who the subscriber is matters to this event (a DM, an agent's removal): then each
     subscriber decides; for every other event, audiences with the same `shared` key decide alike.
     `data()` gives the event's body, parsed only when the type does not settle it."""
-    if event_type.startswith("agent."):  # presence and wake events: only a removal names its agent
-        return event_type == "agent.removed"
+    if event_type.startswith("agent."):
+        return not _agent_event_for_all(event_type)
     return event_type == "dm.created" or carries_dm(data())
+
+
+def _agent_event_for_all(event_type: str) -> bool:
+    """An `agent.*` event whose visibility its type decides: presence and wakes (only a removal
+    names the agent it ends)."""
+    return event_type.startswith("agent.") and event_type != "agent.removed"
 
 
 def carries_dm(data: dict) -> bool:
@@ -66,9 +72,7 @@ class Audience:
     def allows_type(self, event_type: str) -> bool | None:
         """`allows` when the event's type alone decides it (agent events other than a removal:
         full audiences only), else None."""
-        if event_type.startswith("agent.") and event_type != "agent.removed":
-            return self.full
-        return None
+        return self.full if _agent_event_for_all(event_type) else None
 
     def allows(self, data: dict, room: tuple[bool, bool] | None) -> bool:
         """Synchronous: `room` is the (live, public) state of `room_of(data)`, resolved once per event

@@ -151,22 +151,19 @@ async def _run(request: HttpRequest, *, write: bool) -> HttpResponse:
 
 
 def _prepare_write(request: HttpRequest) -> HttpResponse | dbworkers.Write:
-    """A write's reads, on the writer outside its transaction: the response if they decide it, else the write."""
-    with _serve.logging_as(request):
-        try:
-            finish = prepare_call(request)
-        except Exception as exc:
-            return _serve.process_exception(request, exc)
+    """A write's reads, on the writer outside its transaction: the response if they decide it, else
+    the write, to run in the batch's transaction."""
+    finish = _enveloped(request, functools.partial(prepare_call, request))
     if isinstance(finish, HttpResponse):
         return finish
-    return dbworkers.Write(functools.partial(_write, request, finish))
+    return dbworkers.Write(functools.partial(_enveloped, request, finish))
 
 
-def _write(request: HttpRequest, finish: Callable[[], HttpResponse]) -> HttpResponse:
-    """A prepared write, on the writer inside its batch's transaction; an error is its envelope."""
+def _enveloped[T](request: HttpRequest, step: Callable[[], T]) -> T | HttpResponse:
+    """`step()` with the request's id on the lines it logs; an exception becomes the error envelope."""
     with _serve.logging_as(request):
         try:
-            return finish()
+            return step()
         except Exception as exc:
             return _serve.process_exception(request, exc)
 
