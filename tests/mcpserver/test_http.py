@@ -8,6 +8,7 @@ import time
 import httpx
 import pytest
 
+from tests.support.attach import eventually
 from tests.support.attachclient import Attachment
 from tests.support.live import REPO
 from tests.support.mcpserver import (
@@ -67,12 +68,22 @@ def test_an_mcp_request_is_logged_and_counted_with_its_tools_api_calls(bearer_se
     answer = httpx.post(bearer_server.base_url + "/mcp", json=body, headers=headers, timeout=30)
     assert answer.status_code == 200 and answer.headers["x-request-id"] == "req_mcp_trace_1"
     assert answer.json()["result"]["structuredContent"]["accepted"] is True
-    lines = [line for line in bearer_server.log().splitlines() if "request_id=req_mcp_trace_1" in line]
-    assert any('msg="POST /v1/messages 202' in line for line in lines)  # the tool's API call, same id
+
+    def traced_lines() -> list[str]:
+        lines = [line for line in bearer_server.log().splitlines() if "request_id=req_mcp_trace_1" in line]
+        # The /mcp line is written once the answer has gone out, so it may trail the client by a moment.
+        return lines if any('msg="POST /mcp 200' in line for line in lines) else []
+
+    lines = eventually(traced_lines)
     assert any('msg="POST /mcp 200' in line for line in lines)
+    assert any('msg="POST /v1/messages 202' in line for line in lines)  # the tool's API call, same id
     assert "scout-token" not in bearer_server.log()
-    metrics = httpx.get(bearer_server.base_url + "/metrics", headers={"Authorization": "Bearer op-token"}).text
-    assert 'route="POST /mcp",status="200"' in metrics
+
+    def metrics() -> str:
+        text = httpx.get(bearer_server.base_url + "/metrics", headers={"Authorization": "Bearer op-token"}).text
+        return text if 'route="POST /mcp",status="200"' in text else ""
+
+    assert 'route="POST /mcp",status="200"' in eventually(metrics)
 
 
 async def test_a_send_lands_in_history_and_wakes_an_attached_agent(bearer_server):
