@@ -13,9 +13,15 @@ from moltnet.config import ServerConfig
 
 
 def sqlite_pragmas(synchronous: str = "full") -> str:
-    """WAL with Go's durability by default: synchronous=FULL syncs the WAL at every commit."""
+    """WAL with Go's durability by default: synchronous=FULL syncs the WAL at every commit.
+
+    temp_store=MEMORY keeps statement journals in memory: each job of a group commit runs in a
+    savepoint, whose journal outgrew SQLite's in-memory spill size and went to a temp file created
+    and unlinked per batch (~70 µs of a send's CPU, profiled under load). Temp data is never
+    durable, so nothing is lost by it.
+    """
     return ("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000; "
-            f"PRAGMA synchronous={synchronous.upper()};")
+            f"PRAGMA synchronous={synchronous.upper()}; PRAGMA temp_store=MEMORY;")
 
 
 def database_settings(cfg: ServerConfig) -> dict:

@@ -328,6 +328,8 @@ def test_sqlite_syncs_every_commit_by_default_as_go_does(tmp_path):
     assert cfg.sqlite_synchronous == "full"
     assert "PRAGMA synchronous=FULL;" in sqlite_init_command(cfg)
     assert "PRAGMA journal_mode=WAL;" in sqlite_init_command(cfg)
+    # A group commit's savepoint journals stay in memory, not in a temp file per batch.
+    assert "PRAGMA temp_store=MEMORY;" in sqlite_init_command(cfg)
 
 
 def test_sqlite_normal_durability_is_an_explicit_choice(tmp_path):
