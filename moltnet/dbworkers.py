@@ -32,6 +32,8 @@ log = logging.getLogger("moltnet.db")
 MAX_BATCH = 64  # jobs per transaction: bounds the latency one commit adds to the first job in it
 LINGER_SECONDS = 0.0015  # the longest a batch under load waits for more sends (when commits block on the disk)
 READER_THREADS = 2
+IDLE_AFTER_SECONDS = 0.05  # a writer with no job for this long does its idle work (see on_idle)
+IDLE_WORK_EVERY = 256  # …and at least once per this many jobs, so a sustained load cannot starve it
 
 
 def drop_broken_connection() -> None:
@@ -59,6 +61,7 @@ class GroupCommitWriter:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._syncer: walsync.WalSyncer | None = None
+        self._jobs_since_idle_work = 0
 
     def submit(self, job: Callable[[], Any]) -> Future:
         """Queue `job`; the future resolves after the transaction holding its writes has committed."""
@@ -114,13 +117,41 @@ class GroupCommitWriter:
             self._syncer = walsync.WalSyncer(path)
             # Commits no longer wait for the disk, so a small batch costs little: take what is there.
             self.linger = 0.0
+        idle_work_due = False
         while True:
-            item = self._jobs.get()
+            try:
+                item = self._jobs.get(timeout=IDLE_AFTER_SECONDS) if idle_work_due else self._jobs.get()
+            except queue.Empty:
+                idle_work_due = self._idle_work()
+                continue
             # One memo for the batch's reads, checks included (see moltnet.batchmemo).
             with batchmemo.batch():
                 batch = self._collect(item)
                 if batch:
                     self._commit(batch)
+            idle_work_due = bool(_idle_hooks)
+            self._jobs_since_idle_work += len(batch)
+            if self._jobs_since_idle_work >= IDLE_WORK_EVERY:
+                self._idle_work()
+
+    def _idle_work(self) -> bool:
+        """Run each idle hook once, each in its own transaction; True when one has more to do.
+
+        Nothing waits on these commits, so they are not synced: the next batch's sync covers them,
+        and a crash before it loses the idle work together with what it recorded of its progress.
+        """
+        self._jobs_since_idle_work = 0
+        more = False
+        for hook in _idle_hooks:
+            try:
+                if self._syncer is not None:
+                    walsync.commit_without_sync()
+                with transaction.atomic():
+                    more = bool(hook()) or more
+            except Exception:
+                log.exception("idle work %s failed", getattr(hook, "__qualname__", hook))
+            drop_broken_connection()
+        return more
 
     def _collect(self, first: tuple[Callable[[], Any], Callable[[Outcome], None]]) -> list:
         """The writes of one batch, starting with `first`; a staged write's read stage runs as it
@@ -236,12 +267,21 @@ def _run_in_savepoint(job: Callable[[], Any]) -> Outcome:
 
 
 _batch_hooks: list[Callable[[], None]] = []
+_idle_hooks: list[Callable[[], bool]] = []
 
 
 def on_batch_start(hook: Callable[[], None]) -> None:
     """Run `hook` at the start of every batch transaction, before the first job's savepoint."""
     if hook not in _batch_hooks:
         _batch_hooks.append(hook)
+
+
+def on_idle(hook: Callable[[], bool]) -> None:
+    """Run `hook` on the writer, in a transaction of its own, when no write has come for
+    IDLE_AFTER_SECONDS after one did, and at least once per IDLE_WORK_EVERY writes; it returns True
+    while it has more to do (it is then called again, after the writes waiting by then)."""
+    if hook not in _idle_hooks:
+        _idle_hooks.append(hook)
 
 
 class _LoopSettler:

@@ -1,9 +1,10 @@
-"""The search index's DDL, one set per database, kept by the database itself in the send's transaction.
+"""The search index's DDL, one set per database.
 
 What is indexed: each message's text parts and its parts' file names (the artifacts' names), in
 part order. SQLite: an external-content FTS5 table over a view of `messages` (unicode61 tokenizer,
-diacritics removed), maintained by triggers on `messages`, so every INSERT the send path makes
-(one transaction, possibly a group commit) indexes the message in that same transaction.
+diacritics removed). New messages are indexed in bulk behind the send path, and always before a
+search reads the index (search.backlog); triggers on `messages` keep what is already indexed in
+step with deletes and changed parts.
 Postgres: a generated, stored `tsvector` column on `messages` with a GIN index, in the text search
 configuration `moltnet_search`: `simple` (no stemming, no stop words, like unicode61) with the
 `unaccent` dictionary in front when that extension can be created (it ships with Postgres and is
@@ -54,6 +55,32 @@ def sqlite_statements() -> list[str]:
         f"INSERT INTO {FTS_TABLE}(rowid, body) VALUES (new.rowid, {sqlite_body('new.parts_json')}); END",
         # FTS5's 'rebuild' cannot read a view, so existing messages are indexed from it directly.
         f"INSERT INTO {FTS_TABLE}(rowid, body) SELECT doc_id, body FROM {DOCS_VIEW}",
+    ]
+
+
+POSITION_TABLE = "search_index_position"
+
+
+def _behind_position(rowid: str) -> str:
+    return f"{rowid} <= (SELECT indexed_through FROM {POSITION_TABLE})"
+
+
+def sqlite_backlog_statements() -> list[str]:
+    """Migration 0002: index new messages later (search.backlog); the triggers only keep the rows
+    the index has reached in step (an insert there is a reused rowid: indexed at once)."""
+    delete_old = (f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, body) VALUES ('delete', old.rowid, "
+                  f"{sqlite_body('old.parts_json')});")
+    insert_new = f"INSERT INTO {FTS_TABLE}(rowid, body) VALUES (new.rowid, {sqlite_body('new.parts_json')});"
+    return [
+        f"CREATE TABLE {POSITION_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), indexed_through INTEGER NOT NULL)",
+        f"INSERT INTO {POSITION_TABLE} (id, indexed_through) SELECT 1, coalesce(max(rowid), 0) FROM messages",
+        *[f"DROP TRIGGER {FTS_TABLE}_{suffix}" for suffix in ("ai", "ad", "au")],
+        f"CREATE TRIGGER {FTS_TABLE}_ai AFTER INSERT ON messages WHEN {_behind_position('new.rowid')} "
+        f"BEGIN {insert_new} END",
+        f"CREATE TRIGGER {FTS_TABLE}_ad AFTER DELETE ON messages WHEN {_behind_position('old.rowid')} "
+        f"BEGIN {delete_old} END",
+        f"CREATE TRIGGER {FTS_TABLE}_au AFTER UPDATE OF parts_json ON messages WHEN {_behind_position('old.rowid')} "
+        f"BEGIN {delete_old} {insert_new} END",
     ]
 
 
@@ -119,6 +146,8 @@ def rebuild(connection) -> int:
         if connection.vendor == "sqlite":
             cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')")
             cursor.execute(f"INSERT INTO {FTS_TABLE}(rowid, body) SELECT doc_id, body FROM {DOCS_VIEW}")
+            cursor.execute(f"UPDATE {POSITION_TABLE} SET indexed_through = "
+                           "(SELECT coalesce(max(rowid), 0) FROM messages)")
             cursor.execute(f"SELECT count(*) FROM {DOCS_VIEW}")
         else:
             cursor.execute(f"SELECT count(*) FROM messages WHERE {PG_VECTOR_COLUMN} IS NOT NULL")
@@ -137,6 +166,27 @@ def build(apps, schema_editor) -> None:
     with schema_editor.connection.cursor() as cursor:
         for statement in statements[1:]:
             cursor.execute(statement)
+
+
+def defer_sqlite_indexing(apps, schema_editor) -> None:
+    """Migration 0002 on SQLite: new messages are indexed behind the send path (search.backlog)."""
+    if schema_editor.connection.vendor == "sqlite":
+        with schema_editor.connection.cursor() as cursor:
+            for statement in sqlite_backlog_statements():
+                cursor.execute(statement)
+
+
+def index_in_the_send(apps, schema_editor) -> None:
+    """Migration 0002 reversed: index what waits, then every insert in its own transaction again."""
+    if schema_editor.connection.vendor == "sqlite":
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {FTS_TABLE}(rowid, body) SELECT doc_id, body FROM {DOCS_VIEW} "
+                           f"WHERE doc_id > (SELECT indexed_through FROM {POSITION_TABLE})")
+            for suffix in ("ai", "ad", "au"):
+                cursor.execute(f"DROP TRIGGER {FTS_TABLE}_{suffix}")
+            for statement in sqlite_statements()[2:5]:  # the three triggers of migration 0001
+                cursor.execute(statement)
+            cursor.execute(f"DROP TABLE {POSITION_TABLE}")
 
 
 def drop(apps, schema_editor) -> None:

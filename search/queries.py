@@ -18,6 +18,7 @@ from moltnet.errors import unprocessable
 from moltnet.gocompat import quote
 from rooms.models import Message, Thread
 from rooms.shapes import MESSAGE_COLUMNS
+from search.backlog import ensure_indexed
 from search.index import FTS_TABLE, PG_CONFIG, PG_TEXT_FUNCTION, PG_VECTOR_COLUMN, pg_split
 from search.syntax import ParsedQuery, fts5_expression
 
@@ -173,6 +174,7 @@ def search(query: ParsedQuery, raw: str, scope: Scope, *, limit: int, before: st
     """
     if scope.empty:
         return [], False
+    ensure_indexed()  # SQLite indexes new messages behind the send path: none may be missed here
     backend = _Backend(query, raw)
     where, params = _filters(scope, backend)
     position = None
