@@ -120,23 +120,27 @@ class MoltnetFormatter(logging.Formatter):
 
 class TextFormatter(MoltnetFormatter):
     def format(self, record: logging.LogRecord) -> str:
-        head = f"time={self.clock.stamp(record.created)} level={self.level(record)} msg={quote(record.getMessage())}"
         args = record.args
         if _mapping(args) and not getattr(record, "attrs", None):
-            # The access line's shape: its fields are in the message; add the request id and client.
-            rid = args.get("request_id") or request_id.get()
-            line = f"{head} component={component(record.name)}"
-            if rid:
-                line += f" request_id={quote(rid)}"
-            if args.get("client"):
-                line += f" client={quote(args['client'])}"
+            line = self.mapping_line(record.created, self.level(record), record.name, record.getMessage(), args)
         else:
+            message = quote(record.getMessage())
+            head = f"time={self.clock.stamp(record.created)} level={self.level(record)} msg={message}"
             fields = self.fields(record)
             line = head if "component" in fields else f"{head} component={component(record.name)}"
             for key, value in fields.items():
                 line += f" {key}={quote(value)}"
         if problem := self.problem(record):
             line += "\n" + problem  # a traceback stays readable below its line
+        return line
+
+    def mapping_line(self, created: float, level: str, name: str, message: str, args: Mapping) -> str:
+        """The access line's shape: its fields are in the message; the request id and client follow."""
+        line = f"time={self.clock.stamp(created)} level={level} msg={quote(message)} component={component(name)}"
+        if rid := args.get("request_id") or request_id.get():
+            line += f" request_id={quote(rid)}"
+        if args.get("client"):
+            line += f" client={quote(args['client'])}"
         return line
 
 
@@ -147,6 +151,14 @@ class JsonFormatter(MoltnetFormatter):
         body.update(self.fields(record))
         if problem := self.problem(record):
             body["error"] = problem
+        return _dumps(body)
+
+    def mapping_line(self, created: float, level: str, name: str, message: str, args: Mapping) -> str:
+        """What format() makes of a record whose only argument is `args` (the access line)."""
+        body: dict[str, object] = {"time": self.clock.stamp(created), "level": level, "msg": message,
+                                   "component": component(name), **args}
+        if "request_id" not in body and (current := request_id.get()):
+            body["request_id"] = current
         return _dumps(body)
 
 

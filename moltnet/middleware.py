@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 
-from moltnet import clientaddr, jsonshape, logformat, metrics
+from moltnet import clientaddr, jsonshape, logformat, logwriter, metrics
 from moltnet.errors import ApiError, error_envelope
 from moltnet.ids import new_request_id, trim
 
@@ -86,6 +86,7 @@ class ApiMiddleware:
         # mapping is formatted only when INFO is enabled (text shows the request id after the
         # message, JSON every field).
         if log.isEnabledFor(logging.INFO):
-            log.info(ACCESS, {"method": request.method, "path": request.path, "route": request.route_label,
-                              "status": response.status_code, "duration_ms": round(elapsed * 1000, 1),
-                              "request_id": request.request_id, "client": clientaddr.of_request(request)})
+            logwriter.log_access(log, ACCESS, {
+                "method": request.method, "path": request.path, "route": request.route_label,
+                "status": response.status_code, "duration_ms": round(elapsed * 1000, 1),
+                "request_id": request.request_id, "client": clientaddr.of_request(request)})

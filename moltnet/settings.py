@@ -96,7 +96,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"moltnet": {"()": "moltnet.logformat.make_formatter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "moltnet"}},
+    "handlers": {"console": {"class": "moltnet.logwriter.BatchingStreamHandler", "formatter": "moltnet"}},
     "root": {"handlers": ["console"], "level": level_name()},
     "loggers": {
         "django.server": {"level": "WARNING"},
