@@ -8,7 +8,8 @@ The writer runs queued write jobs back to back inside ONE transaction (group com
 senders share a commit and its sync to disk. Each job runs in its own savepoint, so a failing job
 rolls back alone; its result is handed back only after the commit that holds its writes is
 durable, so a 202 always means "committed". On SQLite at synchronous=FULL the sync is done by
-moltnet.walsync on a thread of its own, while the writer goes on with the next batch.
+moltnet.walsync, on the event loop that answers the batch (or a thread of its own), while the
+writer goes on with the next batch.
 """
 
 from __future__ import annotations
@@ -201,9 +202,24 @@ class GroupCommitWriter:
             outcomes, committed = [(False, exc)] * len(batch), False
         drop_broken_connection()
         if committed and self._syncer is not None:
-            self._syncer.submit(hooks, functools.partial(_settle_all, settlers, outcomes))
+            self._hand_to_syncer(hooks, settlers, outcomes)
         else:
             _settle_all(settlers, outcomes)
+
+    def _hand_to_syncer(self, hooks: list[Callable[[], Any]], settlers: list[Callable[[Outcome], None]],
+                        outcomes: list[Outcome]) -> None:
+        """A committed batch to sync: on the event loop that answers all of it when there is one
+        (one thread hand-off per batch instead of two), else on the syncer's thread."""
+        assert self._syncer is not None
+        ticket = self._syncer.committed()
+        loops = {settle.loop if isinstance(settle, _LoopSettler) else None for settle in settlers}
+        if len(loops) == 1 and (loop := loops.pop()) is not None and self._syncer.callers_may_sync():
+            items = [(settle.waiter, outcome) for settle, outcome in zip(settlers, outcomes, strict=True)]
+            with contextlib.suppress(RuntimeError):  # that loop has closed: the thread answers instead
+                loop.call_soon_threadsafe(self._syncer.sync_then, ticket, hooks,
+                                          functools.partial(_set_outcomes, items))
+                return
+        self._syncer.submit(hooks, functools.partial(_settle_all, settlers, outcomes), ticket)
 
 
 class Write:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -73,6 +74,53 @@ def test_a_failed_sync_holds_every_answer_until_a_sync_succeeds(tmp_path, monkey
     assert not answered.wait(0.5)  # the failed sync is retried a second later; nothing is answered meanwhile
     assert answered.wait(5)
     assert len(attempts) == 2
+
+
+def test_the_answering_thread_syncs_announces_and_answers_and_a_covered_commit_is_not_synced_again(
+        tmp_path, synced):
+    wal = tmp_path / "moltnet.db-wal"
+    wal.write_bytes(b"frames")
+    syncer = walsync.WalSyncer(str(wal))
+    first, second = syncer.committed(), syncer.committed()  # both committed before the sync below
+    seen: list[str] = []
+    assert syncer.callers_may_sync()
+    syncer.sync_then(first, [lambda: seen.append(f"announce 1 after {len(synced)} syncs")],
+                     lambda: seen.append(f"answer 1 after {len(synced)} syncs"))
+    syncer.sync_then(second, [], lambda: seen.append(f"answer 2 after {len(synced)} syncs"))
+    assert seen == ["announce 1 after 1 syncs", "answer 1 after 1 syncs", "answer 2 after 1 syncs"]
+    syncer.sync_then(syncer.committed(), [], lambda: seen.append(f"answer 3 after {len(synced)} syncs"))
+    assert seen[-1] == "answer 3 after 2 syncs" and synced == [str(wal)] * 2
+
+
+def test_a_slow_sync_moves_syncing_off_the_answering_thread(tmp_path, monkeypatch):
+    wal = tmp_path / "moltnet.db-wal"
+    wal.write_bytes(b"frames")
+    monkeypatch.setattr(walsync.os, "fsync", lambda fd: time.sleep(walsync.SLOW_SYNC_SECONDS * 2))
+    syncer = walsync.WalSyncer(str(wal))
+    answered: list[int] = []
+    syncer.sync_then(syncer.committed(), [], lambda: answered.append(1))
+    assert answered == [1]  # answered, durable…
+    assert not syncer.callers_may_sync()  # …but the next batches go to the sync thread for a while
+
+
+def test_a_failed_sync_on_the_answering_thread_holds_the_answer_on_the_sync_thread(tmp_path, monkeypatch):
+    wal = tmp_path / "moltnet.db-wal"
+    wal.write_bytes(b"frames")
+    attempts: list[int] = []
+
+    def flaky_fsync(fd: int) -> None:
+        attempts.append(fd)
+        if len(attempts) <= 2:  # the answering thread's attempt, then the sync thread's first
+            raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(walsync.os, "fsync", flaky_fsync)
+    syncer = walsync.WalSyncer(str(wal))
+    answered = threading.Event()
+    syncer.sync_then(syncer.committed(), [], answered.set)
+    assert not answered.is_set() and not syncer.callers_may_sync()
+    assert not answered.wait(0.5)  # the thread retries a second later; nothing is answered meanwhile
+    assert answered.wait(5)
+    assert len(attempts) == 3
 
 
 @pytest.mark.django_db
