@@ -6,6 +6,7 @@ lost notification costs latency (the hub also polls), never an event.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 
@@ -50,6 +51,24 @@ def announce_appended(seq: int | None = None, row: tuple[int, str, str, str] | N
         _publisher()
         return
     try:
-        async_to_sync(layer.group_send)(GROUP, {"type": "log.appended"})
-    except Exception:
-        log.warning("channel layer notification failed; readers will catch up by polling", exc_info=True)
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # a thread of its own (the writer's, a management command's): block on it
+        try:
+            async_to_sync(layer.group_send)(GROUP, {"type": "log.appended"})
+        except Exception:
+            log.warning("channel layer notification failed; readers will catch up by polling", exc_info=True)
+        return
+    # On an event loop (the WAL sync announces there): send without blocking it.
+    task = loop.create_task(layer.group_send(GROUP, {"type": "log.appended"}))
+    _sending.add(task)
+    task.add_done_callback(_sent)
+
+
+_sending: set[asyncio.Task] = set()  # held until done: the loop keeps only weak references to tasks
+
+
+def _sent(task: asyncio.Task) -> None:
+    _sending.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("channel layer notification failed; readers will catch up by polling",
+                    exc_info=task.exception())
