@@ -212,9 +212,9 @@ class GroupCommitWriter:
         (one thread hand-off per batch instead of two), else on the syncer's thread."""
         assert self._syncer is not None
         ticket = self._syncer.committed()
-        loops = {settle.loop if isinstance(settle, _LoopSettler) else None for settle in settlers}
-        if len(loops) == 1 and (loop := loops.pop()) is not None and self._syncer.callers_may_sync():
-            items = [(settle.waiter, outcome) for settle, outcome in zip(settlers, outcomes, strict=True)]
+        by_loop, others = _by_loop(settlers, outcomes)
+        if not others and len(by_loop) == 1 and self._syncer.callers_may_sync():
+            [(loop, items)] = by_loop.items()
             with contextlib.suppress(RuntimeError):  # that loop has closed: the thread answers instead
                 loop.call_soon_threadsafe(self._syncer.sync_then, ticket, hooks,
                                           functools.partial(_set_outcomes, items))
@@ -312,19 +312,32 @@ class _LoopSettler:
         self.loop.call_soon_threadsafe(_set_outcomes, [(self.waiter, outcome)])
 
 
-def _settle_all(settlers: list[Callable[[Outcome], None]], outcomes: list[Outcome]) -> None:
-    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, Outcome]]] = {}
+LoopItems = list[tuple[asyncio.Future, Outcome]]
+
+
+def _by_loop(settlers: list[Callable[[Outcome], None]], outcomes: list[Outcome]) -> tuple[
+        dict[asyncio.AbstractEventLoop, LoopItems], list[tuple[Callable[[Outcome], None], Outcome]]]:
+    """The outcomes for waiters on event loops, per loop; and the other settlers with theirs."""
+    by_loop: dict[asyncio.AbstractEventLoop, LoopItems] = {}
+    others = []
     for settle, outcome in zip(settlers, outcomes, strict=True):
         if isinstance(settle, _LoopSettler):
             by_loop.setdefault(settle.loop, []).append((settle.waiter, outcome))
         else:
-            settle(outcome)
+            others.append((settle, outcome))
+    return by_loop, others
+
+
+def _settle_all(settlers: list[Callable[[Outcome], None]], outcomes: list[Outcome]) -> None:
+    by_loop, others = _by_loop(settlers, outcomes)
+    for settle, outcome in others:
+        settle(outcome)
     for loop, items in by_loop.items():
         with contextlib.suppress(RuntimeError):  # that loop has closed: nobody is waiting any more
             loop.call_soon_threadsafe(_set_outcomes, items)
 
 
-def _set_outcomes(items: list[tuple[asyncio.Future, Outcome]]) -> None:
+def _set_outcomes(items: LoopItems) -> None:
     for waiter, (ok, value) in items:
         if waiter.done():  # the request was cancelled (client gone)
             continue

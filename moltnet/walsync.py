@@ -98,9 +98,9 @@ class WalSyncer:
         """On the calling thread: make commit `ticket` durable, then run its hooks and acknowledge
         it. A failed sync hands the batch to the thread, which holds it until a sync succeeds."""
         if ticket > self._synced:
-            covered, started = self._commits, time.monotonic()
+            started = time.monotonic()
             try:
-                self._sync_once()
+                self._sync_commits(self._sync_once)
             except OSError as exc:
                 self._callers_sync_after = time.monotonic() + CALLERS_PAUSE_SECONDS
                 log.error("syncing the database's WAL failed (%s); the sync thread retries", exc)
@@ -108,7 +108,6 @@ class WalSyncer:
                 return
             if time.monotonic() - started > SLOW_SYNC_SECONDS:
                 self._callers_sync_after = time.monotonic() + CALLERS_PAUSE_SECONDS
-            self._synced = max(self._synced, covered)
         _finish(hooks, acknowledge)
 
     def submit(self, hooks: list[Callable[[], Any]], acknowledge: Callable[[], None],
@@ -125,11 +124,15 @@ class WalSyncer:
                 except queue.Empty:
                     break
             if any(ticket is None or ticket > self._synced for ticket, _, _ in batches):
-                covered = self._commits
-                self._sync()
-                self._synced = max(self._synced, covered)
+                self._sync_commits(self._sync)
             for _, hooks, acknowledge in batches:
                 _finish(hooks, acknowledge)
+
+    def _sync_commits(self, sync: Callable[[], None]) -> None:
+        """`sync()`, then record every commit numbered before it began as durable."""
+        covered = self._commits
+        sync()
+        self._synced = max(self._synced, covered)  # two threads may race here: never past `covered`
 
     def _sync_once(self) -> None:
         # By path, each time: the file is the same while the writer's connection is open, and a

@@ -25,7 +25,8 @@ async def test_an_append_announced_on_the_event_loop_reaches_other_processes_wit
             broadcast.announce_appended(7)
             message = await asyncio.wait_for(layer.receive(other_process), 5)
         assert message == {"type": "log.appended"}
-        assert not caplog.records
+        # (An earlier in-process test's hub may still be listening on its closed loop; that is its own line.)
+        assert not [r for r in caplog.records if "channel layer notification failed" in r.getMessage()]
     finally:
         await layer.flush()
         channel_layers.backends.clear()

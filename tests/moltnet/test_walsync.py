@@ -27,23 +27,45 @@ def synced(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return calls
 
 
-def test_a_batch_is_announced_then_answered_only_after_its_wal_is_synced(tmp_path, synced):
-    wal = tmp_path / "moltnet.db-wal"
-    wal.write_bytes(b"frames")
-    syncer = walsync.WalSyncer(str(wal))
+@pytest.fixture
+def wal(tmp_path) -> str:
+    """A WAL file with frames in it."""
+    path = tmp_path / "moltnet.db-wal"
+    path.write_bytes(b"frames")
+    return str(path)
+
+
+@pytest.fixture
+def failing_fsync(monkeypatch: pytest.MonkeyPatch):
+    """`failing_fsync(n)`: the first n fsyncs fail with EIO; the answer lists every attempt."""
+
+    def fail_first(n: int) -> list[int]:
+        attempts: list[int] = []
+
+        def fsync(fd: int) -> None:
+            attempts.append(fd)
+            if len(attempts) <= n:
+                raise OSError(5, "Input/output error")
+
+        monkeypatch.setattr(walsync.os, "fsync", fsync)
+        return attempts
+
+    return fail_first
+
+
+def test_a_batch_is_announced_then_answered_only_after_its_wal_is_synced(wal, synced):
+    syncer = walsync.WalSyncer(wal)
     seen: list[str] = []
     done = threading.Event()
     syncer.submit([lambda: seen.append(f"announce after {len(synced)} syncs")],
                   lambda: (seen.append(f"answer after {len(synced)} syncs"), done.set()))
     assert done.wait(5)
-    assert synced == [str(wal)]
+    assert synced == [wal]
     assert seen == ["announce after 1 syncs", "answer after 1 syncs"]
 
 
-def test_batches_are_answered_in_commit_order_and_a_failing_hook_stops_nothing(tmp_path, synced):
-    wal = tmp_path / "moltnet.db-wal"
-    wal.write_bytes(b"frames")
-    syncer = walsync.WalSyncer(str(wal))
+def test_batches_are_answered_in_commit_order_and_a_failing_hook_stops_nothing(wal, synced):
+    syncer = walsync.WalSyncer(wal)
     answered: list[int] = []
     done = threading.Event()
 
@@ -57,18 +79,9 @@ def test_batches_are_answered_in_commit_order_and_a_failing_hook_stops_nothing(t
     assert 1 <= len(synced) <= 20  # batches waiting together share a sync
 
 
-def test_a_failed_sync_holds_every_answer_until_a_sync_succeeds(tmp_path, monkeypatch):
-    wal = tmp_path / "moltnet.db-wal"
-    wal.write_bytes(b"frames")
-    attempts: list[int] = []
-
-    def flaky_fsync(fd: int) -> None:
-        attempts.append(fd)
-        if len(attempts) == 1:
-            raise OSError(5, "Input/output error")
-
-    monkeypatch.setattr(walsync.os, "fsync", flaky_fsync)
-    syncer = walsync.WalSyncer(str(wal))
+def test_a_failed_sync_holds_every_answer_until_a_sync_succeeds(wal, failing_fsync):
+    attempts = failing_fsync(1)
+    syncer = walsync.WalSyncer(wal)
     answered = threading.Event()
     syncer.submit([], answered.set)
     assert not answered.wait(0.5)  # the failed sync is retried a second later; nothing is answered meanwhile
@@ -77,10 +90,8 @@ def test_a_failed_sync_holds_every_answer_until_a_sync_succeeds(tmp_path, monkey
 
 
 def test_the_answering_thread_syncs_announces_and_answers_and_a_covered_commit_is_not_synced_again(
-        tmp_path, synced):
-    wal = tmp_path / "moltnet.db-wal"
-    wal.write_bytes(b"frames")
-    syncer = walsync.WalSyncer(str(wal))
+        wal, synced):
+    syncer = walsync.WalSyncer(wal)
     first, second = syncer.committed(), syncer.committed()  # both committed before the sync below
     seen: list[str] = []
     assert syncer.callers_may_sync()
@@ -89,32 +100,21 @@ def test_the_answering_thread_syncs_announces_and_answers_and_a_covered_commit_i
     syncer.sync_then(second, [], lambda: seen.append(f"answer 2 after {len(synced)} syncs"))
     assert seen == ["announce 1 after 1 syncs", "answer 1 after 1 syncs", "answer 2 after 1 syncs"]
     syncer.sync_then(syncer.committed(), [], lambda: seen.append(f"answer 3 after {len(synced)} syncs"))
-    assert seen[-1] == "answer 3 after 2 syncs" and synced == [str(wal)] * 2
+    assert seen[-1] == "answer 3 after 2 syncs" and synced == [wal] * 2
 
 
-def test_a_slow_sync_moves_syncing_off_the_answering_thread(tmp_path, monkeypatch):
-    wal = tmp_path / "moltnet.db-wal"
-    wal.write_bytes(b"frames")
+def test_a_slow_sync_moves_syncing_off_the_answering_thread(wal, monkeypatch):
     monkeypatch.setattr(walsync.os, "fsync", lambda fd: time.sleep(walsync.SLOW_SYNC_SECONDS * 2))
-    syncer = walsync.WalSyncer(str(wal))
+    syncer = walsync.WalSyncer(wal)
     answered: list[int] = []
     syncer.sync_then(syncer.committed(), [], lambda: answered.append(1))
     assert answered == [1]  # answered, durable…
     assert not syncer.callers_may_sync()  # …but the next batches go to the sync thread for a while
 
 
-def test_a_failed_sync_on_the_answering_thread_holds_the_answer_on_the_sync_thread(tmp_path, monkeypatch):
-    wal = tmp_path / "moltnet.db-wal"
-    wal.write_bytes(b"frames")
-    attempts: list[int] = []
-
-    def flaky_fsync(fd: int) -> None:
-        attempts.append(fd)
-        if len(attempts) <= 2:  # the answering thread's attempt, then the sync thread's first
-            raise OSError(5, "Input/output error")
-
-    monkeypatch.setattr(walsync.os, "fsync", flaky_fsync)
-    syncer = walsync.WalSyncer(str(wal))
+def test_a_failed_sync_on_the_answering_thread_holds_the_answer_on_the_sync_thread(wal, failing_fsync):
+    attempts = failing_fsync(2)  # the answering thread's attempt, then the sync thread's first
+    syncer = walsync.WalSyncer(wal)
     answered = threading.Event()
     syncer.sync_then(syncer.committed(), [], answered.set)
     assert not answered.is_set() and not syncer.callers_may_sync()
