@@ -18,6 +18,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from operator import itemgetter
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
@@ -25,6 +26,7 @@ from attach import db, frames, presence, replay, transport
 from attach.replay import LogEvent
 from attach.visibility import ROOM_EVENT_TYPES, Audience, names_someone, room_of
 from events import broadcast, retention
+from events.broadcast import AppendedRow
 from moltnet import metrics
 from rooms.models import Room
 
@@ -106,7 +108,7 @@ class Hub:
         self._wake_pending = False
         self._publish_pending = False
         self.layer = None
-        self._local_rows: deque[tuple[int, str, str, str]] = deque()
+        self._local_rows: deque[AppendedRow] = deque()
         self.tasks: list[asyncio.Task] = []
         self._starting: asyncio.Future | None = None
         self._rooms: dict[str, tuple[float, bool, bool]] = {}
@@ -130,7 +132,7 @@ class Hub:
         self.tasks = [asyncio.ensure_future(self._reader()), asyncio.ensure_future(self._listen()),
                       asyncio.ensure_future(self._maintenance())]
 
-    def _on_local_append(self, seq: int | None = None, row: tuple[int, str, str, str] | None = None) -> None:
+    def _on_local_append(self, seq: int | None = None, row: AppendedRow | None = None) -> None:
         # Called from the sending thread after commit, once per event: one wake-up is enough for
         # all the events committed before it runs, so no more are queued while one is pending.
         if row is not None:
@@ -259,14 +261,14 @@ class Hub:
         """The rows local commits handed over, if they continue the log exactly where the hub is;
         None when one is missing (another process's or thread's commit not announced yet): then
         the log is read instead."""
-        handed = sorted(self._local_rows.popleft() for _ in range(len(self._local_rows)))
+        handed = sorted((self._local_rows.popleft() for _ in range(len(self._local_rows))), key=itemgetter(0))
         expected, rows = self.last_seq + 1, []
-        for seq, event_id, event_type, body in handed:
+        for seq, event_id, event_type, body, data in handed:
             if seq < expected:
                 continue  # offered already (read from the log)
             if seq != expected:
                 return None
-            rows.append(LogEvent(seq, event_id, event_type, body))
+            rows.append(LogEvent.committed(seq, event_id, event_type, body, data))
             expected += 1
         return rows
 

@@ -37,6 +37,14 @@ class LogEvent:
     def data(self) -> dict[str, Any]:
         return json.loads(self.body)
 
+    @classmethod
+    def committed(cls, seq: int, event_id: str, event_type: str, body: str, data: dict[str, Any]) -> LogEvent:
+        """An event this process just appended, with the dict its body was encoded from as `data`
+        (not parsed back)."""
+        event = cls(seq, event_id, event_type, body)
+        event.__dict__["data"] = data  # where cached_property keeps its value
+        return event
+
 
 @dataclass
 class Plan:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
@@ -17,6 +18,10 @@ log = logging.getLogger("moltnet.events")
 GROUP = "moltnet.events"
 _local_listeners: list = []
 _publisher: Callable[[], None] | None = None
+
+# A committed event as the appending process hands it to its own readers: (seq, event id, type,
+# body as stored, the event as a dict, which they would otherwise parse back from the body).
+AppendedRow = tuple[int, str, str, str, dict[str, Any]]
 
 
 def add_local_listener(callback) -> None:
@@ -36,7 +41,7 @@ def remove_local_listener(callback) -> None:
         _local_listeners.remove(callback)
 
 
-def announce_appended(seq: int | None = None, row: tuple[int, str, str, str] | None = None) -> None:
+def announce_appended(seq: int | None = None, row: AppendedRow | None = None) -> None:
     """Wake this process's listeners (told the new `seq` and the committed row when known) and the
     other processes."""
     for callback in list(_local_listeners):

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from events.broadcast import announce_appended
+from events.broadcast import AppendedRow, announce_appended
 from events.models import Event
 from moltnet import batchmemo, jsonshape, leansql
 from moltnet.ids import format_time, new_event_id, now
@@ -76,7 +76,7 @@ def record(event: dict[str, Any], created_at: datetime | None = None) -> int:
             "recorded_at": now(),
         })
     # Announced with the row itself, so this process's readers need not read back what it wrote.
-    leansql.on_commit(functools.partial(announce, seq, (seq, event["id"], event["type"], body)))
+    leansql.on_commit(functools.partial(announce, seq, (seq, event["id"], event["type"], body, event)))
     return seq
 
 
@@ -85,7 +85,7 @@ def record_all(events: list[dict[str, Any]]) -> None:
         record(event)
 
 
-def announce(seq: int | None = None, row: tuple[int, str, str, str] | None = None) -> None:
-    """Tell every server process that the log grew to `seq`; `row` is the committed event as
-    (seq, event id, type, body), for this process's readers."""
+def announce(seq: int | None = None, row: AppendedRow | None = None) -> None:
+    """Tell every server process that the log grew to `seq`; `row` is the committed event, for
+    this process's readers."""
     announce_appended(seq, row)
