@@ -19,7 +19,7 @@ import logging
 
 from django.db import DatabaseError, connection, transaction
 
-from search.index import DOCS_VIEW, FTS_TABLE, POSITION_TABLE
+from search.index import NEWEST_ROWID, POSITION_TABLE, sqlite_fill
 
 log = logging.getLogger("moltnet.search")
 CHUNK = 512  # messages per background transaction: a few milliseconds of the writer's time
@@ -28,8 +28,7 @@ CHUNK = 512  # messages per background transaction: a few milliseconds of the wr
 def _position() -> tuple[int, int]:
     """(indexed through, newest rowid) on this thread's connection."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT (SELECT indexed_through FROM {POSITION_TABLE}), "
-                       "(SELECT coalesce(max(rowid), 0) FROM messages)")
+        cursor.execute(f"SELECT (SELECT indexed_through FROM {POSITION_TABLE}), {NEWEST_ROWID}")
         through, head = cursor.fetchone()
     return through or 0, head
 
@@ -42,8 +41,7 @@ def catch_up(limit: int | None = None) -> bool:
         return False
     upto = head if limit is None else min(head, through + limit)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {FTS_TABLE}(rowid, body) SELECT doc_id, body FROM {DOCS_VIEW} "
-                       "WHERE doc_id > %s AND doc_id <= %s", [through, upto])
+        cursor.execute(sqlite_fill("doc_id > %s AND doc_id <= %s"), [through, upto])
         cursor.execute(f"UPDATE {POSITION_TABLE} SET indexed_through = %s", [upto])
     return upto < head
 

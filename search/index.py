@@ -44,6 +44,15 @@ def sqlite_statements() -> list[str]:
         f"CREATE VIEW {DOCS_VIEW} AS SELECT m.rowid AS doc_id, {sqlite_body('m.parts_json')} AS body FROM messages m",
         f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(body, content='{DOCS_VIEW}', content_rowid='doc_id', "
         "tokenize='unicode61 remove_diacritics 2')",
+        *_sqlite_triggers(),
+        # FTS5's 'rebuild' cannot read a view, so existing messages are indexed from it directly.
+        sqlite_fill(),
+    ]
+
+
+def _sqlite_triggers() -> list[str]:
+    """Migration 0001's triggers: every insert, delete and change of parts indexed in its transaction."""
+    return [
         f"CREATE TRIGGER {FTS_TABLE}_ai AFTER INSERT ON messages BEGIN "
         f"INSERT INTO {FTS_TABLE}(rowid, body) VALUES (new.rowid, {sqlite_body('new.parts_json')}); END",
         f"CREATE TRIGGER {FTS_TABLE}_ad AFTER DELETE ON messages BEGIN "
@@ -53,9 +62,16 @@ def sqlite_statements() -> list[str]:
         f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, body) VALUES ('delete', old.rowid, "
         f"{sqlite_body('old.parts_json')}); "
         f"INSERT INTO {FTS_TABLE}(rowid, body) VALUES (new.rowid, {sqlite_body('new.parts_json')}); END",
-        # FTS5's 'rebuild' cannot read a view, so existing messages are indexed from it directly.
-        f"INSERT INTO {FTS_TABLE}(rowid, body) SELECT doc_id, body FROM {DOCS_VIEW}",
     ]
+
+
+def sqlite_fill(where: str = "") -> str:
+    """The statement that indexes the messages whose `doc_id` (rowid) matches `where` (all without)."""
+    return f"INSERT INTO {FTS_TABLE}(rowid, body) SELECT doc_id, body FROM {DOCS_VIEW}" + (
+        f" WHERE {where}" if where else "")
+
+
+NEWEST_ROWID = "(SELECT coalesce(max(rowid), 0) FROM messages)"
 
 
 POSITION_TABLE = "search_index_position"
@@ -145,9 +161,8 @@ def rebuild(connection) -> int:
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')")
-            cursor.execute(f"INSERT INTO {FTS_TABLE}(rowid, body) SELECT doc_id, body FROM {DOCS_VIEW}")
-            cursor.execute(f"UPDATE {POSITION_TABLE} SET indexed_through = "
-                           "(SELECT coalesce(max(rowid), 0) FROM messages)")
+            cursor.execute(sqlite_fill())
+            cursor.execute(f"UPDATE {POSITION_TABLE} SET indexed_through = {NEWEST_ROWID}")
             cursor.execute(f"SELECT count(*) FROM {DOCS_VIEW}")
         else:
             cursor.execute(f"SELECT count(*) FROM messages WHERE {PG_VECTOR_COLUMN} IS NOT NULL")
@@ -180,11 +195,10 @@ def index_in_the_send(apps, schema_editor) -> None:
     """Migration 0002 reversed: index what waits, then every insert in its own transaction again."""
     if schema_editor.connection.vendor == "sqlite":
         with schema_editor.connection.cursor() as cursor:
-            cursor.execute(f"INSERT INTO {FTS_TABLE}(rowid, body) SELECT doc_id, body FROM {DOCS_VIEW} "
-                           f"WHERE doc_id > (SELECT indexed_through FROM {POSITION_TABLE})")
+            cursor.execute(sqlite_fill(f"doc_id > (SELECT indexed_through FROM {POSITION_TABLE})"))
             for suffix in ("ai", "ad", "au"):
                 cursor.execute(f"DROP TRIGGER {FTS_TABLE}_{suffix}")
-            for statement in sqlite_statements()[2:5]:  # the three triggers of migration 0001
+            for statement in _sqlite_triggers():
                 cursor.execute(statement)
             cursor.execute(f"DROP TABLE {POSITION_TABLE}")
 
