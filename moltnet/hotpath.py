@@ -132,7 +132,17 @@ class HotPath:
             return None
         request = ASGIRequest(scope, io.BytesIO(body))
         request.resolver_match = match
-        await send_response(send, await _run(request, write=route.serve == "write"))
+        if route.serve != "write":
+            await send_response(send, await _run(request, write=False))
+            return None
+        # A batch's answers are released together: each goes out first, and its metrics and access
+        # log line follow, so no answer waits behind the bookkeeping of those before it.
+        response, started = await _staged_write(request)
+        try:
+            await send_response(send, response)
+        finally:
+            if started is not None:
+                _serve.finish(request, response, started)
         return None
 
 
@@ -141,13 +151,22 @@ async def _run(request: HttpRequest, *, write: bool) -> HttpResponse:
     write gates), anything else on a reader thread."""
     if not write:
         return await asyncio.wrap_future(dbworkers.readers.submit(functools.partial(_serve, request)))
+    response, started = await _staged_write(request)
+    if started is not None:
+        _serve.finish(request, response, started)
+    return response
+
+
+async def _staged_write(request: HttpRequest) -> tuple[HttpResponse, float | None]:
+    """A write after the write gates, in stages: its response (X-Request-Id set) and when it
+    started; None when a gate refused it (that refusal's metrics and log line are done)."""
     request.refusal = next((r for gate in WRITE_GATES if (r := gate(request)) is not None), None)
     if request.refusal:
-        return _refuse(request)
+        return _refuse(request), None
     started = time.perf_counter()
     _serve.begin(request)
     response = await dbworkers.writer.run_staged(functools.partial(_prepare_write, request))
-    return _serve.end(request, response, started)
+    return _serve.stamp(request, response), started
 
 
 def _prepare_write(request: HttpRequest) -> HttpResponse | dbworkers.Write:

@@ -61,9 +61,15 @@ class ApiMiddleware:
 
     def end(self, request: HttpRequest, response: HttpResponse, started: float) -> HttpResponse:
         """The response's X-Request-Id; then, unless it streams, its metrics and access log line."""
-        response["X-Request-Id"] = request.request_id
+        self.stamp(request, response)
         if not getattr(response, "streaming", False):
-            self._finish(request, response, started)
+            self.finish(request, response, started)
+        return response
+
+    @staticmethod
+    def stamp(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        """`end`'s first half: the X-Request-Id the client sees."""
+        response["X-Request-Id"] = request.request_id
         return response
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -77,7 +83,8 @@ class ApiMiddleware:
         return json_error(500, "", rid)
 
     @staticmethod
-    def _finish(request: HttpRequest, response: HttpResponse, started: float) -> None:
+    def finish(request: HttpRequest, response: HttpResponse, started: float) -> None:
+        """`end`'s second half: the request's metrics and access log line."""
         elapsed = time.perf_counter() - started
         # A HEAD served by a GET route keeps method="HEAD" with the GET route label
         # (docs/protocol/discovery-metrics.md §6.3).
