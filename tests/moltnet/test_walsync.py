@@ -112,6 +112,32 @@ def test_a_slow_sync_moves_syncing_off_the_answering_thread(wal, monkeypatch):
     assert not syncer.callers_may_sync()  # …but the next batches go to the sync thread for a while
 
 
+def test_syncs_slowish_on_average_move_off_the_answering_thread_for_a_spell(wal, monkeypatch):
+    slowish = walsync.LOOP_SYNC_AVERAGE_LIMIT * 3  # each well under SLOW_SYNC_SECONDS
+    monkeypatch.setattr(walsync.os, "fsync", lambda fd: time.sleep(slowish))
+    monkeypatch.setattr(walsync, "SLOWISH_PAUSE_SECONDS", 0.3)
+    syncer = walsync.WalSyncer(wal)
+    answered: list[int] = []
+    syncs = 0
+    while syncer.callers_may_sync() and syncs < 100:
+        syncs += 1
+        syncer.sync_then(syncer.committed(), [], lambda n=syncs: answered.append(n))
+    assert answered == list(range(1, syncs + 1))  # every batch answered, each after its sync
+    assert syncs > 1  # one slowish sync is not enough: a spell of them is
+    assert not syncer.callers_may_sync()  # the next batches go to the sync thread…
+    time.sleep(0.35)
+    assert syncer.callers_may_sync()  # …for a spell, then the answering thread tries again
+
+
+def test_fast_syncs_stay_on_the_answering_thread(wal, monkeypatch):
+    synced: list[int] = []
+    monkeypatch.setattr(walsync.os, "fsync", synced.append)  # a disk that is never slow
+    syncer = walsync.WalSyncer(wal)
+    for _ in range(200):
+        syncer.sync_then(syncer.committed(), [], lambda: None)
+    assert len(synced) == 200 and syncer.callers_may_sync()
+
+
 def test_a_failed_sync_on_the_answering_thread_holds_the_answer_on_the_sync_thread(wal, failing_fsync):
     attempts = failing_fsync(2)  # the answering thread's attempt, then the sync thread's first
     syncer = walsync.WalSyncer(wal)
