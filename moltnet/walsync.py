@@ -78,9 +78,9 @@ class WalSyncer:
     the event loop that will answer the batch, which syncs while the writer goes on, one thread
     hand-off fewer per batch (~20% of the send throughput on a 2-core machine) — and, for batches
     without one loop to answer on, after a sync that was slow or failed, or while syncs are slowish
-    on average (see LOOP_SYNC_AVERAGE_LIMIT), this class's own
-    thread (`submit`). Commits are numbered (`committed`); a sync covers every commit numbered
-    before it began, so a batch that an earlier sync covered is not synced again.
+    on average (see LOOP_SYNC_AVERAGE_LIMIT), this class's own thread (`submit`). Commits are
+    numbered (`committed`); a sync covers every commit numbered before it began, so a batch that
+    an earlier sync covered is not synced again.
     """
 
     def __init__(self, path: str) -> None:
