@@ -22,14 +22,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from http import HTTPStatus
 from typing import Any
 
 import httptools
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol, RequestResponseCycle
 
 from moltnet import jsonshape
 from moltnet.errors import error_envelope
+from moltnet.hotpath import ANSWER_NOW
 from moltnet.ids import new_request_id, trim
 from moltnet.middleware import REQUEST_ID
 
@@ -58,6 +60,33 @@ def envelope_response(status: int, message: str, request_id: str) -> bytes:
             f"X-Content-Type-Options: nosniff\r\nX-Request-Id: {request_id}\r\nContent-Length: {len(body)}\r\n"
             "Connection: close\r\n\r\n")
     return head.encode("ascii") + body
+
+
+def answer_now(cycle: RequestResponseCycle, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> bool:
+    """Write a whole response in one go from a plain callback (the hot path's `ANSWER_NOW`): the
+    bytes uvicorn's `send` writes for `http.response.start` and a last `http.response.body` with a
+    Content-Length, and the same bookkeeping, without waiting for the request's task to run.
+
+    False, with nothing written, when it cannot go out at once: the peer is gone or not reading
+    (the app's own `send` then waits or drops it, as usual), or a response was begun already.
+    """
+    if cycle.response_started or cycle.disconnected or cycle.flow.write_paused:
+        return False
+    cycle.response_started = True
+    cycle.waiting_for_100_continue = False
+    content = [STATUS_LINE[status]]
+    for name, value in (*cycle.default_headers, *headers):
+        content += (name.lower(), b": ", value, b"\r\n")
+    if not cycle.keep_alive:
+        content.append(b"connection: close\r\n")
+    content += (b"\r\n", body)
+    cycle.transport.write(b"".join(content))
+    cycle.response_complete = True
+    cycle.message_event.set()
+    if not cycle.keep_alive:
+        cycle.transport.close()
+    cycle.on_response()
+    return True
 
 
 class RefusedError(Exception):
@@ -197,6 +226,9 @@ class MoltnetHttpProtocol(HttpToolsProtocol):
             self.refusal = (431, HEAD_TOO_LARGE)
             raise RefusedError
         super().on_headers_complete()
+        cycle = self.cycle
+        if cycle is not None and cycle.scope is self.scope and not cycle.access_log:  # this request's cycle
+            self.scope.setdefault("extensions", {})[ANSWER_NOW] = functools.partial(answer_now, cycle)
 
     def on_message_complete(self) -> None:
         super().on_message_complete()

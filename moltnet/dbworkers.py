@@ -81,21 +81,25 @@ class GroupCommitWriter:
         self._put(job, _LoopSettler(loop, waiter))
         return await waiter
 
-    async def run_staged(self, read: Callable[[], Any]) -> Any:
+    async def run_staged(self, read: Callable[[], Any], on_result: Callable[[Any], None] | None = None) -> Any:
         """Await a write served in two stages: `read` (checks, no writes) runs outside any
         transaction — on SQLite on the writer thread as soon as it is taken from the queue, while
         the rest of its batch is still arriving; on Postgres on a reader thread; if it returns a
         `Write`, that job joins a batch's transaction and its result comes after the commit.
         Anything else `read` returns (or raises) is the answer at once.
+
+        `on_result(result)` runs on this event loop the moment the result is known, in the call
+        that settles the batch, before this coroutine resumes (a hot write's answer goes out there).
         """
         loop = asyncio.get_running_loop()
         waiter = loop.create_future()
+        settle = _LoopSettler(loop, waiter, on_result)
         if _reads_wait_on_the_network():
             # Postgres: the reads are round trips, during which a thread holds no GIL. On a reader
             # thread they overlap the writer's work instead of queueing in front of it.
-            readers.submit(functools.partial(self._read_then_queue, _Staged(read), _LoopSettler(loop, waiter)))
+            readers.submit(functools.partial(self._read_then_queue, _Staged(read), settle))
         else:
-            self._put(_Staged(read), _LoopSettler(loop, waiter))
+            self._put(_Staged(read), settle)
         return await waiter
 
     def _read_then_queue(self, staged: _Staged, settle: Callable[[Outcome], None]) -> None:
@@ -301,18 +305,20 @@ def on_idle(hook: Callable[[], bool]) -> None:
 
 
 class _LoopSettler:
-    """Resolves an asyncio future that lives on `loop`, from the writer thread."""
+    """Resolves an asyncio future that lives on `loop`, from the writer thread (calling
+    `on_result` with a result first, on the loop)."""
 
-    __slots__ = ("loop", "waiter")
+    __slots__ = ("loop", "on_result", "waiter")
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future) -> None:
-        self.loop, self.waiter = loop, waiter
+    def __init__(self, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future,
+                 on_result: Callable[[Any], None] | None = None) -> None:
+        self.loop, self.waiter, self.on_result = loop, waiter, on_result
 
     def __call__(self, outcome: Outcome) -> None:
-        self.loop.call_soon_threadsafe(_set_outcomes, [(self.waiter, outcome)])
+        self.loop.call_soon_threadsafe(_set_outcomes, [(self.waiter, outcome, self.on_result)])
 
 
-LoopItems = list[tuple[asyncio.Future, Outcome]]
+LoopItems = list[tuple[asyncio.Future, Outcome, Callable[[Any], None] | None]]
 
 
 def _by_loop(settlers: list[Callable[[Outcome], None]], outcomes: list[Outcome]) -> tuple[
@@ -322,7 +328,7 @@ def _by_loop(settlers: list[Callable[[Outcome], None]], outcomes: list[Outcome])
     others = []
     for settle, outcome in zip(settlers, outcomes, strict=True):
         if isinstance(settle, _LoopSettler):
-            by_loop.setdefault(settle.loop, []).append((settle.waiter, outcome))
+            by_loop.setdefault(settle.loop, []).append((settle.waiter, outcome, settle.on_result))
         else:
             others.append((settle, outcome))
     return by_loop, others
@@ -338,9 +344,14 @@ def _settle_all(settlers: list[Callable[[Outcome], None]], outcomes: list[Outcom
 
 
 def _set_outcomes(items: LoopItems) -> None:
-    for waiter, (ok, value) in items:
+    for waiter, (ok, value), on_result in items:
         if waiter.done():  # the request was cancelled (client gone)
             continue
+        if ok and on_result is not None:
+            try:
+                on_result(value)
+            except Exception:  # the waiting coroutine still gets its result and answers itself
+                log.exception("an on-result callback failed")
         if ok:
             waiter.set_result(value)
         else:

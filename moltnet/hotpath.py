@@ -41,6 +41,9 @@ Receive = Callable[[], Awaitable[dict]]
 Send = Callable[[dict], Awaitable[None]]
 
 MAX_BODY_KEPT = (1 << 20) + 1  # enough to tell "over the 1 MiB limit" apart; the rest is drained
+# An ASGI scope extension: `write(status, headers, body) -> bool` sends a whole response at once
+# from a plain callback (False: it could not, send as usual). attach.frontdoor offers it.
+ANSWER_NOW = "moltnet.answer_now"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -105,15 +108,38 @@ async def _read_body(receive: Receive) -> bytes | None:
             return b"".join(chunks)
 
 
-async def send_response(send: Send, response: HttpResponse) -> None:
-    """Write a non-streaming Django response the way Django's ASGI handler does, plus Content-Length."""
+def response_head(response: HttpResponse) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    """A non-streaming Django response's ASGI headers, as Django's ASGI handler makes them, plus
+    Content-Length; and its body."""
     headers = [(k.encode("ascii"), v.encode("latin1")) for k, v in response.items()]
     headers += [(b"Set-Cookie", c.OutputString().encode("ascii")) for c in response.cookies.values()]
     body = response.content
     if not response.has_header("Content-Length"):
         headers.append((b"Content-Length", str(len(body)).encode("ascii")))
+    return headers, body
+
+
+async def send_response(send: Send, response: HttpResponse) -> None:
+    """Write a non-streaming Django response the way Django's ASGI handler does, plus Content-Length."""
+    headers, body = response_head(response)
     await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+class _AnswerNow:
+    """A hot write's answer, written the moment its batch is settled (`on_result`, on the event
+    loop), through the server's `ANSWER_NOW` extension: the answers of a batch leave together,
+    ahead of the requests read while the batch was synced and of each other's bookkeeping."""
+
+    __slots__ = ("request", "sent", "write")
+
+    def __init__(self, request: HttpRequest, write: Callable[[int, list, bytes], bool]) -> None:
+        self.request, self.write, self.sent = request, write, False
+
+    def __call__(self, response: Any) -> None:
+        if isinstance(response, HttpResponse) and not response.streaming:
+            headers, body = response_head(_serve.stamp(self.request, response))
+            self.sent = self.write(response.status_code, headers, body)
 
 
 class HotPath:
@@ -135,11 +161,14 @@ class HotPath:
         if route.serve != "write":
             await send_response(send, await _run(request, write=False))
             return None
-        # A batch's answers are released together: each goes out first, and its metrics and access
-        # log line follow, so no answer waits behind the bookkeeping of those before it.
-        response, started = await _staged_write(request)
+        # A batch's answers are released together: each goes out first (from the call that settles
+        # the batch, where the server offers that), and its metrics and access log line follow.
+        write_now = scope.get("extensions", {}).get(ANSWER_NOW)
+        answer = _AnswerNow(request, write_now) if write_now is not None else None
+        response, started = await _staged_write(request, answer)
         try:
-            await send_response(send, response)
+            if answer is None or not answer.sent:
+                await send_response(send, response)
         finally:
             if started is not None:
                 _serve.finish(request, response, started)
@@ -157,15 +186,16 @@ async def _run(request: HttpRequest, *, write: bool) -> HttpResponse:
     return response
 
 
-async def _staged_write(request: HttpRequest) -> tuple[HttpResponse, float | None]:
+async def _staged_write(request: HttpRequest, answer: _AnswerNow | None = None) -> tuple[HttpResponse, float | None]:
     """A write after the write gates, in stages: its response (X-Request-Id set) and when it
-    started; None when a gate refused it (that refusal's metrics and log line are done)."""
+    started; None when a gate refused it (that refusal's metrics and log line are done). `answer`
+    gets the response as soon as it is known."""
     request.refusal = next((r for gate in WRITE_GATES if (r := gate(request)) is not None), None)
     if request.refusal:
         return _refuse(request), None
     started = time.perf_counter()
     _serve.begin(request)
-    response = await dbworkers.writer.run_staged(functools.partial(_prepare_write, request))
+    response = await dbworkers.writer.run_staged(functools.partial(_prepare_write, request), answer)
     return _serve.stamp(request, response), started
 
 

@@ -102,6 +102,57 @@ def test_bare_lf_requests_are_answered(none_server):
     assert_settled(none_server)
 
 
+def read_answers(sock: socket.socket, count: int) -> list[tuple[bytes, dict[bytes, bytes], bytes]]:
+    """`count` whole HTTP/1.1 answers (Content-Length bodies) from `sock`: (status line, headers, body)."""
+    buffer, answers = b"", []
+    while len(answers) < count:
+        head, sep, rest = buffer.partition(b"\r\n\r\n")
+        if sep:
+            status, *lines = head.split(b"\r\n")
+            headers = dict(line.split(b": ", 1) for line in lines)
+            size = int(headers[b"content-length"])
+            if len(rest) >= size:
+                answers.append((status, headers, rest[:size]))
+                buffer = rest[size:]
+                continue
+        chunk = sock.recv(65536)
+        assert chunk, f"closed after {len(answers)} answers: {buffer[:200]!r}"
+        buffer += chunk
+    return answers
+
+
+def send_request(text: str, connection: str = "") -> bytes:
+    body = json.dumps({"target": {"kind": "room", "room_id": "vault"}, "from": {"type": "agent", "id": "door"},
+                       "parts": [{"kind": "text", "text": text}]}).encode()
+    extra = f"Connection: {connection}\r\n" if connection else ""
+    return (f"POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{extra}"
+            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+def test_send_answers_are_whole_and_in_order_on_kept_alive_pipelined_and_closing_connections(none_server):
+    with socket.create_connection(("127.0.0.1", none_server.port), timeout=10) as sock:
+        sock.sendall(send_request("one"))
+        [(status, headers, body)] = read_answers(sock, 1)
+        assert status == b"HTTP/1.1 202 Accepted"
+        assert set(headers) == {b"date", b"content-type", b"x-request-id", b"content-length"}  # lower case
+        assert json.loads(body)["accepted"] is True
+        # Three requests in one write (pipelined): three answers, in the order asked.
+        sock.sendall(b"".join(send_request(text) for text in ("two", "three", "four")))
+        answers = read_answers(sock, 3)
+        assert [a[0] for a in answers] == [b"HTTP/1.1 202 Accepted"] * 3
+        ids = [json.loads(a[2])["message_id"] for a in answers]
+        # Then a request that asks to close: answered, saying so, and the server closes.
+        sock.sendall(send_request("five", connection="close"))
+        [(status, headers, _)] = read_answers(sock, 1)
+        assert status == b"HTTP/1.1 202 Accepted" and headers[b"connection"] == b"close"
+        assert sock.recv(65536) == b""
+    history = httpx.get(f"http://127.0.0.1:{none_server.port}/v1/rooms/vault/messages?limit=10").json()
+    texts = {m["id"]: m["parts"][0]["text"] for m in history["messages"]}
+    assert [texts[i] for i in ids] == ["two", "three", "four"]
+    assert {"one", "five"} <= set(texts.values())
+    assert_settled(none_server)
+
+
 def envelope_code(reply: bytes) -> str:
     return json.loads(reply.partition(b"\r\n\r\n")[2])["code"]
 
