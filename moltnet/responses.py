@@ -10,9 +10,11 @@ from moltnet import jsonshape
 
 
 def json_response(data: Any, status: int = 200) -> HttpResponse:
-    return HttpResponse(jsonshape.dumps(data) + "\n", status=status, content_type="application/json")
+    return json_text_response(jsonshape.dumps(data), status)
 
 
 def json_text_response(text: str, status: int = 200) -> HttpResponse:
     """A body already encoded in the wire encoding (see `json_response`)."""
-    return HttpResponse(text + "\n", status=status, content_type="application/json")
+    # Bytes and an explicit charset: Django would otherwise look the charset up (a regex over the
+    # Content-Type, then settings) to encode the body. The header stays "application/json".
+    return HttpResponse((text + "\n").encode(), status=status, content_type="application/json", charset="utf-8")
