@@ -10,8 +10,8 @@ error envelope, metrics, access log); only the thread they run on differs:
 - POST /v1/messages runs on the group-commit writer (moltnet.dbworkers) in two stages: its reads
   (authentication, the decoded body, the route's `check`) as soon as the writer takes it, while
   the rest of its batch arrives, then its writes in the batch's transaction, so concurrent sends
-  share one commit and the 202 is sent only after it; the access log line and metrics are
-  written back on the event loop;
+  share one commit and the 202 is sent only after it, from the event-loop call that settles the
+  batch (`ANSWER_NOW`); the access log line and metrics follow it on the event loop;
 - history pages and health checks run on long-lived reader threads.
 
 A route is hot when its declaration says so: `@api(..., serve="write")` or `serve="read"`.
