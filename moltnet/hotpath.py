@@ -131,14 +131,14 @@ class _AnswerNow:
     loop), through the server's `ANSWER_NOW` extension: the answers of a batch leave together,
     ahead of the requests read while the batch was synced and of each other's bookkeeping."""
 
-    __slots__ = ("request", "sent", "write")
+    __slots__ = ("sent", "write")
 
-    def __init__(self, request: HttpRequest, write: Callable[[int, list, bytes], bool]) -> None:
-        self.request, self.write, self.sent = request, write, False
+    def __init__(self, write: Callable[[int, list, bytes], bool]) -> None:
+        self.write, self.sent = write, False
 
     def __call__(self, response: Any) -> None:
         if isinstance(response, HttpResponse) and not response.streaming:
-            headers, body = response_head(_serve.stamp(self.request, response))
+            headers, body = response_head(response)
             self.sent = self.write(response.status_code, headers, body)
 
 
@@ -164,7 +164,7 @@ class HotPath:
         # A batch's answers are released together: each goes out first (from the call that settles
         # the batch, where the server offers that), and its metrics and access log line follow.
         write_now = scope.get("extensions", {}).get(ANSWER_NOW)
-        answer = _AnswerNow(request, write_now) if write_now is not None else None
+        answer = _AnswerNow(write_now) if write_now is not None else None
         response, started = await _staged_write(request, answer)
         try:
             if answer is None or not answer.sent:
@@ -187,16 +187,16 @@ async def _run(request: HttpRequest, *, write: bool) -> HttpResponse:
 
 
 async def _staged_write(request: HttpRequest, answer: _AnswerNow | None = None) -> tuple[HttpResponse, float | None]:
-    """A write after the write gates, in stages: its response (X-Request-Id set) and when it
-    started; None when a gate refused it (that refusal's metrics and log line are done). `answer`
-    gets the response as soon as it is known."""
+    """A write after the write gates, in stages: its response (X-Request-Id set, see `_enveloped`)
+    and when it started; None when a gate refused it (that refusal's metrics and log line are
+    done). `answer` gets the response as soon as it is known."""
     request.refusal = next((r for gate in WRITE_GATES if (r := gate(request)) is not None), None)
     if request.refusal:
         return _refuse(request), None
     started = time.perf_counter()
     _serve.begin(request)
     response = await dbworkers.writer.run_staged(functools.partial(_prepare_write, request), answer)
-    return _serve.stamp(request, response), started
+    return response, started
 
 
 def _prepare_write(request: HttpRequest) -> HttpResponse | dbworkers.Write:
@@ -209,12 +209,14 @@ def _prepare_write(request: HttpRequest) -> HttpResponse | dbworkers.Write:
 
 
 def _enveloped[T](request: HttpRequest, step: Callable[[], T]) -> T | HttpResponse:
-    """`step()` with the request's id on the lines it logs; an exception becomes the error envelope."""
+    """`step()` with the request's id on the lines it logs; an exception becomes the error envelope.
+    A response it comes to carries the request's X-Request-Id from here (on the writer thread)."""
     with _serve.logging_as(request):
         try:
-            return step()
+            result = step()
         except Exception as exc:
-            return _serve.process_exception(request, exc)
+            result = _serve.process_exception(request, exc)
+    return _serve.stamp(request, result) if isinstance(result, HttpResponse) else result
 
 
 async def serve_in_process(request: HttpRequest) -> HttpResponse:
